@@ -1,0 +1,113 @@
+//! The command line: every operation a script needs, on the same service layer as the
+//! console. Exit code 0 on success, 2 on bad input (nothing changed), 1 otherwise.
+
+mod enqueue;
+mod output;
+mod queue;
+mod settings;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{ConfigSource, LoadedConfig};
+use crate::error::Result;
+use crate::queue::MailQueue;
+use crate::settings::Settings;
+use crate::store::Store;
+
+pub use output::OutputMode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "dmsctl",
+    version,
+    about = "Settings and outgoing mail console of a document-management server",
+    long_about = None
+)]
+pub struct Cli {
+    /// Config file (default: $DMSCTL_CONFIG, /etc/dmsctl/config.toml, then the user config dir).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Database URL (sqlite://PATH or postgres://...); overrides `database_url`.
+    #[arg(long, global = true, value_name = "URL")]
+    pub database: Option<String>,
+
+    /// Print data as JSON.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create or update the database schema.
+    Migrate,
+    /// Show, change, export and import the settings tabs.
+    #[command(subcommand)]
+    Settings(settings::SettingsCommand),
+    /// Put a mail into the outgoing queue; prints its id.
+    Enqueue(enqueue::EnqueueArgs),
+    /// Look at and act on queued mail.
+    #[command(subcommand)]
+    Queue(queue::QueueCommand),
+    /// Show the work log, newest first.
+    Log(queue::LogArgs),
+    /// Show the deployment config in use.
+    Config,
+}
+
+/// What every command needs: the config and the database.
+pub struct Context {
+    pub config: LoadedConfig,
+    pub store: Store,
+    pub output: OutputMode,
+}
+
+impl Context {
+    pub fn queue(&self) -> MailQueue {
+        MailQueue::new(self.store.clone())
+    }
+
+    pub fn settings(&self) -> Settings {
+        Settings::new(self.store.clone(), self.config.key_file())
+    }
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> Result<()> {
+    let source = ConfigSource::from_args_and_env(cli.config.clone(), cli.database.clone());
+    let config = source.load()?;
+    let output = OutputMode::from_flag(cli.json);
+    if let Some(Command::Config) = cli.command {
+        return output::print_config(&config, output);
+    }
+    tracing::debug!(database = %crate::store::redact_url(&config.database_url), "opening");
+    let store = Store::open(&config.database_url).await?;
+    let ctx = Context {
+        config,
+        store,
+        output,
+    };
+    let result = match cli.command {
+        // Until the console opens here, the bare command shows the queue at a glance.
+        None => queue::stats(&ctx).await,
+        Some(Command::Migrate) => {
+            // `Store::open` has applied every migration by now.
+            if output == OutputMode::Text {
+                println!("database is up to date");
+            }
+            Ok(())
+        }
+        Some(Command::Settings(cmd)) => settings::run(&ctx, cmd).await,
+        Some(Command::Enqueue(args)) => enqueue::run(&ctx, args).await,
+        Some(Command::Queue(cmd)) => queue::run(&ctx, cmd).await,
+        Some(Command::Log(args)) => queue::log(&ctx, args).await,
+        Some(Command::Config) => Ok(()),
+    };
+    ctx.store.close().await;
+    result
+}

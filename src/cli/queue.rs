@@ -1,0 +1,375 @@
+//! `dmsctl queue ...` and `dmsctl log`.
+
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use super::Context;
+use super::output::{OutputMode, TextTable, clip, print_json};
+use crate::error::{Error, Result};
+use crate::queue::{MailAction, MailId, MailQuery, QueueCounts, QueueShape, StatusFilter};
+use crate::settings::Actor;
+use crate::time::{format_age, format_rfc3339, now_ms};
+use crate::worklog::{Level, LogFilter, WorkLog};
+
+#[derive(Debug, Subcommand)]
+pub enum QueueCommand {
+    /// List mails, newest first.
+    Ls {
+        /// pending, sending, sent (archived), failed, cancelled, held or all.
+        #[arg(long, default_value = "all")]
+        status: String,
+        /// Text in the subject, recipients, sender or last error; or a mail id.
+        #[arg(long)]
+        search: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// Continue a listing below this id (keyset paging).
+        #[arg(long, value_name = "ID")]
+        before: Option<MailId>,
+    },
+    /// Everything about one mail: headers, body, attachments, attempts.
+    Show { id: MailId },
+    /// Send now; failed, cancelled and archived mails are queued again.
+    Retry {
+        #[arg(required_unless_present = "all_failed", conflicts_with = "all_failed")]
+        ids: Vec<MailId>,
+        /// Every failed mail.
+        #[arg(long)]
+        all_failed: bool,
+    },
+    /// Cancel pending or failed mails.
+    Cancel {
+        #[arg(required = true)]
+        ids: Vec<MailId>,
+    },
+    /// Keep pending mails from being sent until released.
+    Hold {
+        #[arg(required = true)]
+        ids: Vec<MailId>,
+    },
+    /// Let held mails be sent again.
+    Release {
+        #[arg(required = true)]
+        ids: Vec<MailId>,
+    },
+    /// Delete mails (not while they are being sent).
+    Delete {
+        #[arg(required = true)]
+        ids: Vec<MailId>,
+    },
+    /// Delete archived (sent) mails older than a duration.
+    Purge {
+        /// Purge archived mails (the only kind purged).
+        #[arg(long, required = true)]
+        archived: bool,
+        /// e.g. 30d, 12h.
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+        older_than: Duration,
+    },
+    /// Counts by status and the queue shape (recipient domain x age).
+    Stats,
+}
+
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// Entries of one mail.
+    #[arg(long, value_name = "ID")]
+    pub mail: Option<MailId>,
+    /// This level and worse: info, warn, error.
+    #[arg(long)]
+    pub level: Option<String>,
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+}
+
+fn parse_duration(text: &str) -> std::result::Result<Duration, String> {
+    humantime::parse_duration(text)
+        .map_err(|e| format!("`{text}` is not a duration such as 30d ({e})"))
+}
+
+pub async fn run(ctx: &Context, cmd: QueueCommand) -> Result<()> {
+    let queue = ctx.queue();
+    let actor = Actor::from_env().user;
+    match cmd {
+        QueueCommand::Ls {
+            status,
+            search,
+            limit,
+            before,
+        } => {
+            let status: StatusFilter = status
+                .parse()
+                .map_err(|m: String| Error::invalid_argument("--status", m))?;
+            if limit == 0 || limit > 10_000 {
+                return Err(Error::invalid_argument(
+                    "--limit",
+                    "must be between 1 and 10000",
+                ));
+            }
+            let rows = queue
+                .page(&MailQuery {
+                    status,
+                    search,
+                    cursor: before.map(crate::queue::Cursor::Before),
+                    limit,
+                })
+                .await?;
+            match ctx.output {
+                OutputMode::Json => print_json(&rows),
+                OutputMode::Text => {
+                    let now = now_ms();
+                    let mut t =
+                        TextTable::new(&["ID", "STATUS", "TRIES", "AGE", "NEXT", "TO", "SUBJECT"]);
+                    for r in &rows {
+                        let status = if r.held {
+                            "held".to_string()
+                        } else {
+                            r.status.to_string()
+                        };
+                        let next = if r.status == crate::queue::MailStatus::Pending && !r.held {
+                            if r.next_attempt_at <= now {
+                                "now".into()
+                            } else {
+                                format_age(r.next_attempt_at - now)
+                            }
+                        } else {
+                            "-".into()
+                        };
+                        t.row(vec![
+                            r.id.to_string(),
+                            status,
+                            r.attempts.to_string(),
+                            format_age(now - r.created_at),
+                            next,
+                            clip(&r.to, 32),
+                            clip(&r.subject, 48),
+                        ]);
+                    }
+                    print!("{}", t.render());
+                    if rows.len() == limit as usize
+                        && let Some(last) = rows.last()
+                    {
+                        println!("(more: --before {})", last.id);
+                    }
+                    Ok(())
+                }
+            }
+        }
+        QueueCommand::Show { id } => {
+            let d = queue.detail(id).await?;
+            match ctx.output {
+                OutputMode::Json => print_json(&d),
+                OutputMode::Text => {
+                    let m = &d.mail;
+                    let status = if m.held {
+                        format!("{} (held)", m.status)
+                    } else {
+                        m.status.to_string()
+                    };
+                    println!("Mail {}  {status}  attempts {}", m.id, m.attempts);
+                    println!("Created:  {}", format_rfc3339(m.created_at));
+                    if let Some(s) = m.sent_at {
+                        println!("Sent:     {}", format_rfc3339(s));
+                    } else {
+                        println!("Next try: {}", format_rfc3339(m.next_attempt_at));
+                    }
+                    let from = m.from_address.as_deref().unwrap_or("(mail account)");
+                    println!("From:     {from}");
+                    println!("To:       {}", m.to);
+                    if !m.cc.is_empty() {
+                        println!("Cc:       {}", m.cc);
+                    }
+                    if !m.bcc.is_empty() {
+                        println!("Bcc:      {}", m.bcc);
+                    }
+                    if let Some(r) = &m.reply_to {
+                        println!("Reply-To: {r}");
+                    }
+                    println!("Subject:  {}", m.subject);
+                    if let Some(id) = &m.message_id {
+                        println!("Message-ID: {id}");
+                    }
+                    if let Some(r) = &m.smtp_reply {
+                        println!("Server reply: {r}");
+                    }
+                    if let Some(e) = &m.last_error {
+                        println!("Last error: {e}");
+                    }
+                    println!("\n{}", m.body_text);
+                    if m.body_html.is_some() {
+                        println!("(with an HTML alternative)");
+                    }
+                    if !d.attachments.is_empty() {
+                        println!("\nAttachments:");
+                        for a in &d.attachments {
+                            println!("  {}  {}  {} bytes", a.file_name, a.content_type, a.size);
+                        }
+                    }
+                    if !d.log.is_empty() {
+                        println!("\nHistory:");
+                        for e in &d.log {
+                            let detail = e
+                                .detail
+                                .as_deref()
+                                .map(|d| format!(" — {d}"))
+                                .unwrap_or_default();
+                            println!(
+                                "  {}  {:<5}  {}{detail}",
+                                format_rfc3339(e.time),
+                                e.level,
+                                e.message
+                            );
+                        }
+                    }
+                    Ok(())
+                }
+            }
+        }
+        QueueCommand::Retry { ids, all_failed } => {
+            let n = if all_failed {
+                queue.retry_all_failed(&actor).await?
+            } else {
+                queue.act(MailAction::Retry, &ids, &actor).await?
+            };
+            report(ctx.output, "queued again", n)
+        }
+        QueueCommand::Cancel { ids } => {
+            act(ctx, MailAction::Cancel, &ids, "cancelled", &actor).await
+        }
+        QueueCommand::Hold { ids } => act(ctx, MailAction::Hold, &ids, "held", &actor).await,
+        QueueCommand::Release { ids } => {
+            act(ctx, MailAction::Release, &ids, "released", &actor).await
+        }
+        QueueCommand::Delete { ids } => act(ctx, MailAction::Delete, &ids, "deleted", &actor).await,
+        QueueCommand::Purge {
+            archived,
+            older_than,
+        } => {
+            debug_assert!(archived);
+            let n = queue.purge_archived(older_than, &actor).await?;
+            report(ctx.output, "purged", n)
+        }
+        QueueCommand::Stats => stats(ctx).await,
+    }
+}
+
+async fn act(
+    ctx: &Context,
+    action: MailAction,
+    ids: &[MailId],
+    done: &str,
+    actor: &str,
+) -> Result<()> {
+    let n = ctx.queue().act(action, ids, actor).await?;
+    report(ctx.output, done, n)
+}
+
+fn report(mode: OutputMode, done: &str, n: u64) -> Result<()> {
+    match mode {
+        OutputMode::Json => print_json(&serde_json::json!({ "changed": n })),
+        OutputMode::Text => {
+            println!("{n} mail(s) {done}");
+            Ok(())
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Stats {
+    counts: QueueCounts,
+    total: i64,
+    oldest_pending_at: Option<String>,
+    shape: QueueShape,
+}
+
+pub async fn stats(ctx: &Context) -> Result<()> {
+    let queue = ctx.queue();
+    let counts = queue.counts().await?;
+    let oldest = queue.oldest_pending().await?;
+    let shape = queue.shape().await?;
+    let stats = Stats {
+        total: counts.total(),
+        counts,
+        oldest_pending_at: oldest.map(format_rfc3339),
+        shape,
+    };
+    match ctx.output {
+        OutputMode::Json => print_json(&stats),
+        OutputMode::Text => {
+            let c = &stats.counts;
+            println!(
+                "pending {}  held {}  sending {}  failed {}  sent {}  cancelled {}  (total {})",
+                c.pending, c.held, c.sending, c.failed, c.sent, c.cancelled, stats.total
+            );
+            match oldest {
+                Some(t) => println!("oldest pending: {} ago", format_age(now_ms() - t)),
+                None => println!("nothing pending"),
+            }
+            if !stats.shape.rows.is_empty() {
+                println!(
+                    "\nqueue shape (undelivered mails by recipient domain and age in minutes):"
+                );
+                let mut header = vec!["DOMAIN", "T"];
+                header.extend(stats.shape.buckets.iter().map(String::as_str));
+                let mut t = TextTable::new(&header);
+                for row in
+                    std::iter::once(&stats.shape.total).chain(stats.shape.rows.iter().take(20))
+                {
+                    let mut cells = vec![row.domain.clone(), row.total.to_string()];
+                    cells.extend(row.counts.iter().map(i64::to_string));
+                    t.row(cells);
+                }
+                print!("{}", t.render());
+            }
+            Ok(())
+        }
+    }
+}
+
+pub async fn log(ctx: &Context, args: LogArgs) -> Result<()> {
+    let min_level = args
+        .level
+        .as_deref()
+        .map(str::parse::<Level>)
+        .transpose()
+        .map_err(|m| Error::invalid_argument("--level", m))?;
+    if args.limit == 0 || args.limit > 10_000 {
+        return Err(Error::invalid_argument(
+            "--limit",
+            "must be between 1 and 10000",
+        ));
+    }
+    let entries = WorkLog::new(ctx.store.clone())
+        .entries(&LogFilter {
+            mail_id: args.mail,
+            min_level,
+            before_id: None,
+            limit: args.limit,
+        })
+        .await?;
+    match ctx.output {
+        OutputMode::Json => print_json(&entries),
+        OutputMode::Text => {
+            let mut t = TextTable::new(&["TIME", "LEVEL", "SOURCE", "MAIL", "MESSAGE"]);
+            for e in &entries {
+                let msg = match &e.detail {
+                    Some(d) => format!("{} — {d}", e.message),
+                    None => e.message.clone(),
+                };
+                t.row(vec![
+                    format_rfc3339(e.time),
+                    e.level.to_string(),
+                    e.source.clone(),
+                    e.mail_id
+                        .map(|i| i.to_string())
+                        .unwrap_or_else(|| "-".into()),
+                    clip(&msg, 120),
+                ]);
+            }
+            print!("{}", t.render());
+            Ok(())
+        }
+    }
+}

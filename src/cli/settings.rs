@@ -1,0 +1,192 @@
+//! `dmsctl settings ...`
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use clap::Subcommand;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::Context;
+use super::output::{OutputMode, print_json};
+use crate::error::{Error, Result};
+use crate::settings::{Actor, FieldError, Settings, Tab, Versioned};
+use crate::time::format_rfc3339;
+
+#[derive(Debug, Subcommand)]
+pub enum SettingsCommand {
+    /// Show one tab or all (secrets masked).
+    Show {
+        /// mail_server, templates, api_auth, erp, domain, tools, api_systems or storage.
+        tab: Option<String>,
+    },
+    /// Change fields: `dmsctl settings set mail_server port=465 encryption=ssl`.
+    /// `FIELD=-` reads the value from standard input (for secrets). List elements are
+    /// named by index or id: `companies[0].nip=...`.
+    Set {
+        tab: String,
+        #[arg(value_name = "FIELD=VALUE", required = true)]
+        assignments: Vec<String>,
+    },
+    /// Every tab as TOML on standard output.
+    Export {
+        /// Include passwords, tokens and keys in plain text.
+        #[arg(long)]
+        with_secrets: bool,
+    },
+    /// Replace tabs from a TOML file (all tabs in it are checked first; any error
+    /// changes nothing). Secret fields missing from the file keep their stored values.
+    Import { file: PathBuf },
+}
+
+pub async fn run(ctx: &Context, cmd: SettingsCommand) -> Result<()> {
+    let settings = ctx.settings();
+    match cmd {
+        SettingsCommand::Show { tab } => show(ctx, &settings, tab.as_deref()).await,
+        SettingsCommand::Set { tab, assignments } => {
+            let tab = parse_tab(&tab)?;
+            let pairs = parse_assignments(&assignments)?;
+            let version = settings.set_fields(tab, &pairs, &Actor::from_env()).await?;
+            report_saved(ctx.output, &[(tab, version)]);
+            let stored = settings.load_json(tab).await?;
+            print_warnings(&Settings::warnings(tab, &stored.value));
+            Ok(())
+        }
+        SettingsCommand::Export { with_secrets } => {
+            print!("{}", settings.export_toml(with_secrets).await?);
+            Ok(())
+        }
+        SettingsCommand::Import { file } => {
+            let text = std::fs::read_to_string(&file).map_err(|e| {
+                Error::invalid_argument("FILE", format!("cannot read {}: {e}", file.display()))
+            })?;
+            let tabs = settings.import_toml(&text, &Actor::from_env()).await?;
+            let mut saved = Vec::new();
+            for tab in tabs {
+                saved.push((tab, settings.load_json(tab).await?.version));
+            }
+            report_saved(ctx.output, &saved);
+            Ok(())
+        }
+    }
+}
+
+fn parse_tab(text: &str) -> Result<Tab> {
+    text.parse()
+        .map_err(|m: String| Error::invalid_argument("TAB", m))
+}
+
+fn parse_assignments(args: &[String]) -> Result<Vec<(String, String)>> {
+    let mut stdin_used = false;
+    args.iter()
+        .map(|a| {
+            let (field, value) = a
+                .split_once('=')
+                .ok_or_else(|| Error::invalid_argument(a.clone(), "expected FIELD=VALUE"))?;
+            let value = if value == "-" {
+                if stdin_used {
+                    return Err(Error::invalid_argument(
+                        field,
+                        "only one field can be read from standard input",
+                    ));
+                }
+                stdin_used = true;
+                read_stdin_value(field)?
+            } else {
+                value.to_string()
+            };
+            Ok((field.trim().to_string(), value))
+        })
+        .collect()
+}
+
+fn read_stdin_value(field: &str) -> Result<String> {
+    let mut text = String::new();
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .map_err(|e| Error::invalid_argument(field, format!("cannot read standard input: {e}")))?;
+    let trimmed = text
+        .strip_suffix("\r\n")
+        .or_else(|| text.strip_suffix('\n'))
+        .unwrap_or(&text);
+    Ok(trimmed.to_string())
+}
+
+#[derive(Serialize)]
+struct TabView {
+    tab: &'static str,
+    version: i64,
+    updated_at: Option<String>,
+    updated_by: Option<String>,
+    data: Value,
+    warnings: Vec<FieldError>,
+}
+
+fn view(tab: Tab, v: Versioned<Value>, warnings: Vec<FieldError>) -> TabView {
+    TabView {
+        tab: tab.key(),
+        version: v.version,
+        updated_at: v.updated_at.map(format_rfc3339),
+        updated_by: v.updated_by,
+        data: v.value,
+        warnings,
+    }
+}
+
+async fn show(ctx: &Context, settings: &Settings, tab: Option<&str>) -> Result<()> {
+    let tabs = match tab {
+        Some(t) => vec![parse_tab(t)?],
+        None => Tab::ALL.to_vec(),
+    };
+    let mut views = Vec::new();
+    for tab in tabs {
+        let warnings = Settings::warnings(tab, &settings.load_json(tab).await?.value);
+        views.push(view(tab, settings.show_json(tab).await?, warnings));
+    }
+    match ctx.output {
+        OutputMode::Json if views.len() == 1 => print_json(&views[0]),
+        OutputMode::Json => print_json(&views),
+        OutputMode::Text => {
+            for v in views {
+                let state = match (&v.updated_at, &v.updated_by) {
+                    (Some(at), Some(by)) => format!("version {}, saved {at} by {by}", v.version),
+                    _ => "never saved: defaults".into(),
+                };
+                println!("# {} ({state})", v.tab);
+                let mut table = toml::Table::new();
+                table.insert(
+                    v.tab.to_string(),
+                    toml::Value::try_from(&v.data)
+                        .map_err(|e| Error::State(format!("cannot write TOML: {e}")))?,
+                );
+                print!("{}", toml::to_string_pretty(&table).unwrap_or_default());
+                print_warnings(&v.warnings);
+                println!();
+            }
+            Ok(())
+        }
+    }
+}
+
+fn report_saved(mode: OutputMode, saved: &[(Tab, i64)]) {
+    match mode {
+        OutputMode::Json => {
+            let list: Vec<Value> = saved
+                .iter()
+                .map(|(t, v)| serde_json::json!({"tab": t.key(), "version": v}))
+                .collect();
+            let _ = print_json(&list);
+        }
+        OutputMode::Text => {
+            for (tab, version) in saved {
+                println!("Settings saved: {tab} (version {version})");
+            }
+        }
+    }
+}
+
+fn print_warnings(warnings: &[FieldError]) {
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+}

@@ -1,0 +1,534 @@
+//! The mail queue: what the sender, the console and the CLI do with queued mail.
+//! Validation and time live here; the SQL lives in `store`.
+
+pub mod mail;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+
+pub use crate::store::{MailOutcome, OutcomeRecord, StoredFailure};
+pub use mail::{
+    Attachment, AttachmentInfo, ClaimedMail, Mail, MailId, MailStatus, MailSummary, NewAttachment,
+    NewMail,
+};
+
+use crate::error::{Error, Result};
+use crate::store::Store;
+use crate::time::{Millis, duration_ms, now_ms};
+use crate::worklog::{Level, LogEntry, LogFilter, NewLogEntry};
+
+/// Which mails a list shows. `Held` is its own bucket: a held mail is pending but is not
+/// counted or listed as pending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StatusFilter {
+    #[default]
+    All,
+    Held,
+    Status(MailStatus),
+}
+
+impl FromStr for StatusFilter {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "all" => Ok(StatusFilter::All),
+            "held" => Ok(StatusFilter::Held),
+            "archived" => Ok(StatusFilter::Status(MailStatus::Sent)),
+            other => other.parse().map(StatusFilter::Status).map_err(|_| {
+                format!(
+                    "`{other}` is not a status (pending, sending, sent, failed, cancelled, held, all)"
+                )
+            }),
+        }
+    }
+}
+
+/// Keyset position: the id of the last row seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cursor {
+    /// Older mails than this id (next page down).
+    Before(MailId),
+    /// Newer mails than this id (page up).
+    After(MailId),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailQuery {
+    pub status: StatusFilter,
+    pub search: Option<String>,
+    pub cursor: Option<Cursor>,
+    pub limit: u32,
+}
+
+impl Default for MailQuery {
+    fn default() -> Self {
+        MailQuery {
+            status: StatusFilter::All,
+            search: None,
+            cursor: None,
+            limit: 50,
+        }
+    }
+}
+
+/// What an admin can do to mails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailAction {
+    /// Send now; for failed, cancelled and archived (sent) mails, queue them again.
+    Retry,
+    Cancel,
+    Hold,
+    Release,
+    Delete,
+}
+
+impl MailAction {
+    pub fn verb(self) -> &'static str {
+        match self {
+            MailAction::Retry => "retry",
+            MailAction::Cancel => "cancel",
+            MailAction::Hold => "hold",
+            MailAction::Release => "release",
+            MailAction::Delete => "delete",
+        }
+    }
+
+    pub fn applicable_statuses(self) -> &'static str {
+        match self {
+            MailAction::Retry => "pending, failed, cancelled or sent",
+            MailAction::Cancel => "pending or failed",
+            MailAction::Hold | MailAction::Release => "pending",
+            MailAction::Delete => "pending, sent, failed or cancelled",
+        }
+    }
+
+    pub fn applies_to(self, status: &str) -> bool {
+        match self {
+            MailAction::Retry => matches!(status, "pending" | "failed" | "cancelled" | "sent"),
+            MailAction::Cancel => matches!(status, "pending" | "failed"),
+            MailAction::Hold | MailAction::Release => status == "pending",
+            MailAction::Delete => status != "sending",
+        }
+    }
+
+    fn log_message(self, actor: &str) -> String {
+        match self {
+            MailAction::Retry => format!("queued again for sending now by {actor}"),
+            MailAction::Cancel => format!("cancelled by {actor}"),
+            MailAction::Hold => format!("held by {actor}"),
+            MailAction::Release => format!("released by {actor}"),
+            MailAction::Delete => format!("deleted by {actor}"),
+        }
+    }
+}
+
+impl fmt::Display for MailAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.verb())
+    }
+}
+
+/// Mails by status. `pending` excludes held mails, which are counted under `held`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct QueueCounts {
+    pub pending: i64,
+    pub held: i64,
+    pub sending: i64,
+    pub sent: i64,
+    pub failed: i64,
+    pub cancelled: i64,
+}
+
+impl QueueCounts {
+    pub fn total(&self) -> i64 {
+        self.pending + self.held + self.sending + self.sent + self.failed + self.cancelled
+    }
+
+    pub fn get(&self, filter: StatusFilter) -> i64 {
+        match filter {
+            StatusFilter::All => self.total(),
+            StatusFilter::Held => self.held,
+            StatusFilter::Status(MailStatus::Pending) => self.pending,
+            StatusFilter::Status(MailStatus::Sending) => self.sending,
+            StatusFilter::Status(MailStatus::Sent) => self.sent,
+            StatusFilter::Status(MailStatus::Failed) => self.failed,
+            StatusFilter::Status(MailStatus::Cancelled) => self.cancelled,
+        }
+    }
+}
+
+/// Age buckets of the queue shape, in minutes, as Postfix's qshape prints them.
+pub const SHAPE_BUCKET_MINUTES: [i64; 9] = [5, 10, 20, 40, 80, 160, 320, 640, 1280];
+
+/// Undelivered mails (pending, held, sending) per recipient domain and age, like qshape.
+/// A mail to several domains counts once for each.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct QueueShape {
+    /// Column labels: `5`, `10`, ... `1280`, `1280+` (minutes).
+    pub buckets: Vec<String>,
+    /// Domains, most mails first.
+    pub rows: Vec<ShapeRow>,
+    pub total: ShapeRow,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ShapeRow {
+    pub domain: String,
+    pub total: i64,
+    pub counts: Vec<i64>,
+}
+
+/// A mail with everything the detail view shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct MailDetail {
+    #[serde(flatten)]
+    pub mail: Mail,
+    pub attachments: Vec<AttachmentInfo>,
+    /// The mail's work-log entries, oldest first: one timeline of its attempts.
+    pub log: Vec<LogEntry>,
+}
+
+type Clock = Arc<dyn Fn() -> Millis + Send + Sync>;
+
+#[derive(Clone)]
+pub struct MailQueue {
+    store: Store,
+    clock: Clock,
+}
+
+impl fmt::Debug for MailQueue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MailQueue")
+            .field("store", &self.store)
+            .finish()
+    }
+}
+
+impl MailQueue {
+    pub fn new(store: Store) -> Self {
+        MailQueue {
+            store,
+            clock: Arc::new(now_ms),
+        }
+    }
+
+    /// The same queue on another clock (tests move time forward to expire leases).
+    pub fn with_clock(mut self, clock: impl Fn() -> Millis + Send + Sync + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    pub fn now(&self) -> Millis {
+        (self.clock)()
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Validates and stores a mail with its attachments in one transaction.
+    pub async fn enqueue(&self, mail: NewMail) -> Result<MailId> {
+        let ids = self.enqueue_batch(std::slice::from_ref(&mail)).await?;
+        ids.into_iter()
+            .next()
+            .ok_or_else(|| Error::State("enqueue stored nothing".into()))
+    }
+
+    /// Stores several mails in one transaction: all or none.
+    pub async fn enqueue_batch(&self, mails: &[NewMail]) -> Result<Vec<MailId>> {
+        let mut errors = Vec::new();
+        for m in mails {
+            validate_new_mail(m, &mut errors);
+        }
+        if !errors.is_empty() {
+            return Err(Error::Invalid(errors));
+        }
+        self.store.insert_mails(mails, self.now()).await
+    }
+
+    /// Takes up to `limit` due mails for `owner` with a lease. Expired leases of other
+    /// senders are returned to pending first, so a crashed sender never strands mail.
+    pub async fn claim(
+        &self,
+        owner: &str,
+        limit: u32,
+        lease: Duration,
+    ) -> Result<Vec<ClaimedMail>> {
+        let now = self.now();
+        self.store.reclaim_expired(now).await?;
+        self.store
+            .claim_due(owner, limit, now + duration_ms(lease), now)
+            .await
+    }
+
+    pub async fn renew(&self, owner: &str, ids: &[MailId], lease: Duration) -> Result<u64> {
+        self.store
+            .renew_leases(owner, ids, self.now() + duration_ms(lease))
+            .await
+    }
+
+    pub async fn reclaim_expired(&self) -> Result<u64> {
+        self.store.reclaim_expired(self.now()).await
+    }
+
+    /// Records outcomes in one durable commit; `false` for a claim that is no longer
+    /// current (its lease expired and someone else owns the mail now).
+    pub async fn record(&self, owner: &str, records: &[OutcomeRecord]) -> Result<Vec<bool>> {
+        self.store
+            .record_outcomes(owner, "sender", records, self.now())
+            .await
+    }
+
+    /// Applies an action to every listed mail or, if one cannot take it, to none.
+    pub async fn act(&self, action: MailAction, ids: &[MailId], actor: &str) -> Result<u64> {
+        let entry = NewLogEntry::new(Level::Info, action.log_message(actor)).source("admin");
+        self.store
+            .apply_action(action, ids, &entry, self.now())
+            .await
+    }
+
+    pub async fn retry_all_failed(&self, actor: &str) -> Result<u64> {
+        let entry =
+            NewLogEntry::new(Level::Info, MailAction::Retry.log_message(actor)).source("admin");
+        self.store.retry_all_failed(&entry, self.now()).await
+    }
+
+    /// Deletes archived (sent) mails sent more than `older_than` ago.
+    pub async fn purge_archived(&self, older_than: Duration, actor: &str) -> Result<u64> {
+        let now = self.now();
+        let entry = NewLogEntry::new(
+            Level::Info,
+            format!(
+                "archived mails older than {} purged by {actor}",
+                humantime::format_duration(older_than)
+            ),
+        )
+        .source("admin");
+        self.store
+            .purge_sent_before(now - duration_ms(older_than), &entry, now)
+            .await
+    }
+
+    pub async fn page(&self, query: &MailQuery) -> Result<Vec<MailSummary>> {
+        if query.limit == 0 || query.limit > 10_000 {
+            return Err(Error::invalid_argument(
+                "limit",
+                "must be between 1 and 10000",
+            ));
+        }
+        self.store.page_mails(query).await
+    }
+
+    pub async fn counts(&self) -> Result<QueueCounts> {
+        let mut c = QueueCounts::default();
+        for (status, held, n) in self.store.count_by_status().await? {
+            let slot = match (status, held) {
+                (MailStatus::Pending, true) => &mut c.held,
+                (MailStatus::Pending, false) => &mut c.pending,
+                (MailStatus::Sending, _) => &mut c.sending,
+                (MailStatus::Sent, _) => &mut c.sent,
+                (MailStatus::Failed, _) => &mut c.failed,
+                (MailStatus::Cancelled, _) => &mut c.cancelled,
+            };
+            *slot += n;
+        }
+        Ok(c)
+    }
+
+    /// When the oldest pending (not held) mail was queued.
+    pub async fn oldest_pending(&self) -> Result<Option<Millis>> {
+        self.store.oldest_pending().await
+    }
+
+    pub async fn shape(&self) -> Result<QueueShape> {
+        let bounds: Vec<Millis> = SHAPE_BUCKET_MINUTES.iter().map(|m| m * 60_000).collect();
+        let rows = self.store.queue_shape_rows(&bounds, self.now()).await?;
+        Ok(build_shape(&rows, bounds.len() + 1))
+    }
+
+    pub async fn detail(&self, id: MailId) -> Result<MailDetail> {
+        let mail = self.store.mail(id).await?.ok_or_else(|| Error::NotFound {
+            what: "mail",
+            id: id.to_string(),
+        })?;
+        let attachments = self.store.attachment_infos(id).await?;
+        let mut log = self
+            .store
+            .log_entries(&LogFilter {
+                mail_id: Some(id),
+                limit: 1000,
+                ..LogFilter::default()
+            })
+            .await?;
+        log.reverse();
+        Ok(MailDetail {
+            mail,
+            attachments,
+            log,
+        })
+    }
+
+    /// Attachments with their bytes (sending, saving as .eml).
+    pub async fn attachments(&self, id: MailId) -> Result<Vec<Attachment>> {
+        self.store.attachments(id).await
+    }
+}
+
+fn build_shape(rows: &[crate::store::QueueShapeRow], width: usize) -> QueueShape {
+    let mut by_domain: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    let mut total = vec![0i64; width];
+    for r in rows {
+        let bucket = usize::try_from(r.bucket).unwrap_or(0).min(width - 1);
+        total[bucket] += r.n;
+        let mut domains: Vec<String> = mail::split_address_list(&r.to_addrs)
+            .iter()
+            .map(|a| mail::address_domain(a).unwrap_or_else(|| "(no domain)".into()))
+            .collect();
+        domains.sort();
+        domains.dedup();
+        for d in domains {
+            by_domain.entry(d).or_insert_with(|| vec![0; width])[bucket] += r.n;
+        }
+    }
+    let mut shape_rows: Vec<ShapeRow> = by_domain
+        .into_iter()
+        .map(|(domain, counts)| ShapeRow {
+            domain,
+            total: counts.iter().sum(),
+            counts,
+        })
+        .collect();
+    shape_rows.sort_by(|a, b| b.total.cmp(&a.total).then(a.domain.cmp(&b.domain)));
+    let mut buckets: Vec<String> = SHAPE_BUCKET_MINUTES.iter().map(|m| m.to_string()).collect();
+    buckets.push(format!(
+        "{}+",
+        SHAPE_BUCKET_MINUTES[SHAPE_BUCKET_MINUTES.len() - 1]
+    ));
+    QueueShape {
+        buckets,
+        rows: shape_rows,
+        total: ShapeRow {
+            domain: "TOTAL".into(),
+            total: total.iter().sum(),
+            counts: total,
+        },
+    }
+}
+
+fn validate_new_mail(m: &NewMail, errors: &mut Vec<crate::settings::FieldError>) {
+    use crate::settings::FieldError;
+    if m.to.is_empty() {
+        errors.push(FieldError::new("to", "at least one recipient is required"));
+    }
+    for (field, list) in [("to", &m.to), ("cc", &m.cc), ("bcc", &m.bcc)] {
+        for addr in list {
+            if let Err(e) = crate::settings::check_mailbox(addr) {
+                errors.push(FieldError::new(field, e));
+            }
+        }
+    }
+    for (field, value) in [("from", &m.from_address), ("reply_to", &m.reply_to)] {
+        if let Some(addr) = value
+            && let Err(e) = crate::settings::check_mailbox(addr)
+        {
+            errors.push(FieldError::new(field, e));
+        }
+    }
+    for (field, value) in [
+        ("subject", Some(&m.subject)),
+        ("display_name", m.display_name.as_ref()),
+    ] {
+        if let Some(v) = value
+            && v.chars().any(|c| c == '\r' || c == '\n')
+        {
+            errors.push(FieldError::new(field, "must be a single line"));
+        }
+    }
+    for a in &m.attachments {
+        if a.file_name.trim().is_empty() || a.file_name.contains(['/', '\\', '\r', '\n']) {
+            errors.push(FieldError::new(
+                "attachment",
+                format!("`{}` is not a plain file name", a.file_name),
+            ));
+        }
+        if a.content_type
+            .parse::<lettre::message::header::ContentType>()
+            .is_err()
+        {
+            errors.push(FieldError::new(
+                "attachment",
+                format!("`{}` is not a MIME type", a.content_type),
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::QueueShapeRow;
+
+    #[test]
+    fn status_filter_parses() {
+        assert_eq!("held".parse(), Ok(StatusFilter::Held));
+        assert_eq!(
+            "archived".parse(),
+            Ok(StatusFilter::Status(MailStatus::Sent))
+        );
+        assert!(
+            "bogus"
+                .parse::<StatusFilter>()
+                .unwrap_err()
+                .contains("bogus")
+        );
+    }
+
+    #[test]
+    fn shape_counts_each_domain_once_per_mail() {
+        let rows = vec![
+            QueueShapeRow {
+                to_addrs: "a@x.pl, b@x.pl, c@y.com".into(),
+                bucket: 0,
+                n: 2,
+            },
+            QueueShapeRow {
+                to_addrs: "d@y.com".into(),
+                bucket: 9,
+                n: 5,
+            },
+        ];
+        let s = build_shape(&rows, 10);
+        assert_eq!(s.total.total, 7);
+        assert_eq!(s.rows[0].domain, "y.com");
+        assert_eq!(s.rows[0].counts[0], 2);
+        assert_eq!(s.rows[0].counts[9], 5);
+        assert_eq!(s.rows[1].domain, "x.pl");
+        assert_eq!(s.rows[1].total, 2);
+        assert_eq!(s.buckets.last().map(String::as_str), Some("1280+"));
+    }
+
+    #[test]
+    fn new_mail_validation_names_fields() {
+        let mut errors = Vec::new();
+        validate_new_mail(
+            &NewMail {
+                to: vec!["not an address".into()],
+                subject: "two\nlines".into(),
+                attachments: vec![NewAttachment {
+                    file_name: "../etc/passwd".into(),
+                    content_type: "text/plain".into(),
+                    data: vec![],
+                }],
+                ..NewMail::default()
+            },
+            &mut errors,
+        );
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["to", "subject", "attachment"]);
+    }
+}

@@ -1,0 +1,350 @@
+//! ERP connections tab [Połączenia z ERP] (SPEC §4), multi-company mode: one entry per
+//! company.
+
+use std::collections::HashSet;
+
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+
+use super::{
+    FieldError, SettingsTab, Tab, domain::validate_domain, single_line, whitespace_warning,
+};
+use crate::secrets::Secret;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ErpSystem {
+    #[default]
+    Standalone,
+    Altum,
+    Xl,
+    Optima,
+    Enterprise,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ErpAuth {
+    /// Windows (integrated) authentication.
+    #[default]
+    Windows,
+    /// SQL Server login and password.
+    Sql,
+}
+
+/// The ERP database connection [Połączenie].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ErpConnection {
+    pub server: String,
+    pub database: String,
+    pub auth: ErpAuth,
+    pub user: String,
+    pub password: Secret,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ErpCompany {
+    pub id: String,
+    pub erp_system: ErpSystem,
+    pub connection: ErpConnection,
+    pub company_name: String,
+    /// Optima only: shown in the login list and searched instead of the company name.
+    pub display_name: String,
+    /// At most 5 characters, unique.
+    pub abbreviation: String,
+    pub license_server: String,
+    pub login: String,
+    pub password: Secret,
+    pub use_domain: bool,
+    pub domain_name: String,
+    /// Empty means every group ("All").
+    pub group: String,
+    /// Polish NIP; dashes allowed on input.
+    pub nip: String,
+    pub ksef_token: Secret,
+    /// e-Delivery (e-Doręczenia) address `AE:PL-XXXXX-XXXXX-XXXXX-XX`.
+    pub edelivery_address: String,
+    pub edelivery_system_name: String,
+    /// PEM private key (PKCS#8, RSA or EC).
+    pub private_key: Secret,
+}
+
+impl Default for ErpCompany {
+    fn default() -> Self {
+        ErpCompany {
+            id: uuid::Uuid::new_v4().to_string(),
+            erp_system: ErpSystem::default(),
+            connection: ErpConnection::default(),
+            company_name: String::new(),
+            display_name: String::new(),
+            abbreviation: String::new(),
+            license_server: String::new(),
+            login: String::new(),
+            password: Secret::default(),
+            use_domain: false,
+            domain_name: String::new(),
+            group: String::new(),
+            nip: String::new(),
+            ksef_token: Secret::default(),
+            edelivery_address: String::new(),
+            edelivery_system_name: String::new(),
+            private_key: Secret::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ErpSettings {
+    pub companies: Vec<ErpCompany>,
+}
+
+pub const MAX_ABBREVIATION_CHARS: usize = 5;
+
+impl SettingsTab for ErpSettings {
+    const KEY: &'static str = "erp";
+    const SECRET_FIELDS: &'static [&'static str] = &[
+        "companies/*/password",
+        "companies/*/ksef_token",
+        "companies/*/private_key",
+        "companies/*/connection/password",
+    ];
+    const TAB: Tab = Tab::Erp;
+
+    fn validate(&self) -> Vec<FieldError> {
+        let mut e = Vec::new();
+        let mut names = HashSet::new();
+        let mut abbreviations = HashSet::new();
+        let mut ids = HashSet::new();
+        for (i, c) in self.companies.iter().enumerate() {
+            let at = format!("companies[{i}]");
+            let mut ce = c.validate();
+            if !c.company_name.trim().is_empty()
+                && !names.insert(c.company_name.trim().to_lowercase())
+            {
+                ce.push(FieldError::new(
+                    "company_name",
+                    "is used by another company",
+                ));
+            }
+            if !c.abbreviation.trim().is_empty()
+                && !abbreviations.insert(c.abbreviation.trim().to_lowercase())
+            {
+                ce.push(FieldError::new(
+                    "abbreviation",
+                    "is used by another company",
+                ));
+            }
+            if !ids.insert(c.id.clone()) {
+                ce.push(FieldError::new("id", "is used twice"));
+            }
+            e.extend(ce.into_iter().map(|f| f.within(&at)));
+        }
+        e
+    }
+
+    fn warnings(&self) -> Vec<FieldError> {
+        let mut w = Vec::new();
+        for (i, c) in self.companies.iter().enumerate() {
+            let mut cw = Vec::new();
+            whitespace_warning("login", &c.login, &mut cw);
+            whitespace_warning("company_name", &c.company_name, &mut cw);
+            w.extend(cw.into_iter().map(|f| f.within(&format!("companies[{i}]"))));
+        }
+        w
+    }
+}
+
+impl ErpCompany {
+    /// This company's own errors (uniqueness across companies is checked by the list).
+    pub fn validate(&self) -> Vec<FieldError> {
+        let mut e = Vec::new();
+        if uuid::Uuid::parse_str(&self.id).is_err() {
+            e.push(FieldError::new(
+                "id",
+                format!("`{}` is not a UUID", self.id),
+            ));
+        }
+        if self.company_name.trim().is_empty() {
+            e.push(FieldError::new("company_name", "is required"));
+        }
+        single_line("company_name", &self.company_name, &mut e);
+        let abbr = self.abbreviation.trim();
+        if abbr.is_empty() {
+            e.push(FieldError::new("abbreviation", "is required"));
+        } else if abbr.chars().count() > MAX_ABBREVIATION_CHARS {
+            e.push(FieldError::new(
+                "abbreviation",
+                format!("`{abbr}` is longer than {MAX_ABBREVIATION_CHARS} characters"),
+            ));
+        }
+        if !self.display_name.is_empty() && self.erp_system != ErpSystem::Optima {
+            e.push(FieldError::new(
+                "display_name",
+                "is only used with the Optima ERP system; leave it empty",
+            ));
+        }
+        if !self.nip.trim().is_empty()
+            && let Err(m) = check_nip(&self.nip)
+        {
+            e.push(FieldError::new("nip", m));
+        }
+        if !self.edelivery_address.trim().is_empty()
+            && let Err(m) = check_edelivery_address(&self.edelivery_address)
+        {
+            e.push(FieldError::new("edelivery_address", m));
+        }
+        if !self.private_key.is_empty()
+            && let Err(m) = check_private_key_pem(self.private_key.expose())
+        {
+            e.push(FieldError::new("private_key", m));
+        }
+        e.extend(validate_domain(self.use_domain, &self.domain_name));
+        e
+    }
+}
+
+/// Polish tax id: 10 digits (dashes and spaces allowed), weights 6,5,7,2,3,4,5,6,7,
+/// sum mod 11 equal to the last digit.
+pub fn check_nip(value: &str) -> Result<String, String> {
+    let digits: String = value.chars().filter(|c| !matches!(c, '-' | ' ')).collect();
+    if digits.len() != 10 || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return Err(format!("`{value}` is not a NIP: it must have 10 digits"));
+    }
+    let d: Vec<u32> = digits.chars().filter_map(|c| c.to_digit(10)).collect();
+    let sum: u32 = [6, 5, 7, 2, 3, 4, 5, 6, 7]
+        .iter()
+        .zip(&d)
+        .map(|(w, x)| w * x)
+        .sum();
+    if sum % 11 == 10 || sum % 11 != d[9] {
+        return Err(format!(
+            "`{value}` is not a valid NIP: the check digit does not match"
+        ));
+    }
+    Ok(digits)
+}
+
+/// `AE:PL-XXXXX-XXXXX-XXXXX-XX`, X a digit or capital letter.
+fn check_edelivery_address(value: &str) -> Result<(), String> {
+    let v = value.trim();
+    let ok = v.strip_prefix("AE:PL-").is_some_and(|rest| {
+        let groups: Vec<&str> = rest.split('-').collect();
+        groups.len() == 4
+            && groups.iter().zip([5, 5, 5, 2]).all(|(g, n)| {
+                g.len() == n
+                    && g.chars()
+                        .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+            })
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{value}` is not an e-Delivery address (AE:PL-XXXXX-XXXXX-XXXXX-XX)"
+        ))
+    }
+}
+
+/// The PEM label of a private key, if the text is one we can use.
+pub fn check_private_key_pem(pem: &str) -> Result<&'static str, String> {
+    let text = pem.trim();
+    let label = text
+        .strip_prefix("-----BEGIN ")
+        .and_then(|r| r.split_once("-----"))
+        .map(|(l, _)| l)
+        .ok_or("is not a PEM private key (-----BEGIN ... PRIVATE KEY-----)")?;
+    let kind = match label {
+        "PRIVATE KEY" => "PKCS#8",
+        "RSA PRIVATE KEY" => "RSA",
+        "EC PRIVATE KEY" => "EC",
+        "ENCRYPTED PRIVATE KEY" => {
+            return Err("is encrypted with a passphrase; store the key without one".into());
+        }
+        other => return Err(format!("holds a `{other}`, not a private key")),
+    };
+    let end = format!("-----END {label}-----");
+    let body = text
+        .split_once("-----\n")
+        .or_else(|| text.split_once("-----\r\n"))
+        .map(|(_, b)| b)
+        .and_then(|b| b.split_once(&end))
+        .map(|(b, _)| b)
+        .ok_or_else(|| format!("has no `{end}` line"))?;
+    let b64: String = body.split_whitespace().collect();
+    match base64::engine::general_purpose::STANDARD.decode(b64) {
+        Ok(der) if !der.is_empty() && der[0] == 0x30 => Ok(kind),
+        _ => Err("is damaged: its body is not a DER structure in base64".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nip_vectors() {
+        // Weights 6,5,7,2,3,4,5,6,7 over 526000124 give 127, 127 mod 11 = 6.
+        assert_eq!(check_nip("526-000-12-46").unwrap(), "5260001246");
+        assert!(check_nip("5260001241").is_err());
+        assert!(check_nip("123").is_err());
+        assert!(check_nip("12345678ab").is_err());
+    }
+
+    #[test]
+    fn edelivery_format() {
+        assert!(check_edelivery_address("AE:PL-12345-67890-ABCDE-12").is_ok());
+        assert!(check_edelivery_address("AE:PL-1234-67890-ABCDE-12").is_err());
+        assert!(check_edelivery_address("PL-12345-67890-ABCDE-12").is_err());
+    }
+
+    #[test]
+    fn company_rules() {
+        let s = ErpSettings {
+            companies: vec![
+                ErpCompany {
+                    company_name: "Firma".into(),
+                    abbreviation: "TOOLONG".into(),
+                    display_name: "F".into(),
+                    ..Default::default()
+                },
+                ErpCompany {
+                    company_name: "firma".into(),
+                    abbreviation: "F2".into(),
+                    ..Default::default()
+                },
+            ],
+        };
+        let f: Vec<String> = s.validate().into_iter().map(|e| e.field).collect();
+        assert_eq!(
+            f,
+            [
+                "companies[0].abbreviation",
+                "companies[0].display_name",
+                "companies[1].company_name"
+            ]
+        );
+    }
+
+    #[test]
+    fn pem_labels() {
+        let key = "-----BEGIN PRIVATE KEY-----\nMAA=\n-----END PRIVATE KEY-----\n";
+        assert_eq!(check_private_key_pem(key), Ok("PKCS#8"));
+        let enc =
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMAA=\n-----END ENCRYPTED PRIVATE KEY-----";
+        assert!(
+            check_private_key_pem(enc)
+                .unwrap_err()
+                .contains("encrypted")
+        );
+        assert!(check_private_key_pem("garbage").is_err());
+        let cert = "-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----";
+        assert!(
+            check_private_key_pem(cert)
+                .unwrap_err()
+                .contains("CERTIFICATE")
+        );
+    }
+}

@@ -1,0 +1,225 @@
+//! One typed struct per settings tab (SPEC §1-8), each with a `validate()` that names
+//! the bad field. No I/O here: `service` loads and saves them.
+
+mod api_auth;
+mod api_systems;
+mod domain;
+mod erp;
+mod fields;
+mod mail_server;
+mod secrets_walk;
+mod service;
+mod storage;
+mod templates;
+mod tools;
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+pub use api_auth::ApiAuthSettings;
+pub use api_systems::{ApiSystem, ApiSystemsSettings};
+pub use domain::DomainSettings;
+pub use erp::{ErpAuth, ErpCompany, ErpConnection, ErpSettings, ErpSystem, check_nip};
+pub use fields::{check_addr_spec, check_host, check_mailbox};
+pub use mail_server::{AuthMethod, Encryption, MailServerSettings, SendWith};
+pub use secrets_walk::{MASK, mask_secrets};
+pub use service::{Actor, Settings, Versioned};
+pub use storage::StorageSettings;
+pub use templates::{Template, TemplateKey, TemplatesSettings};
+pub use tools::ToolsSettings;
+
+/// A problem with one field: `field` is its key path (`port`, `companies[2].nip`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The same error under a parent key (`mail_server` + `port` -> `mail_server.port`).
+    pub fn within(mut self, parent: &str) -> Self {
+        self.field = format!("{parent}.{}", self.field);
+        self
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+/// The settings tabs, in the order the console shows them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Tab {
+    MailServer,
+    Templates,
+    ApiAuth,
+    Erp,
+    Domain,
+    Tools,
+    ApiSystems,
+    Storage,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 8] = [
+        Tab::MailServer,
+        Tab::Templates,
+        Tab::ApiAuth,
+        Tab::Erp,
+        Tab::Domain,
+        Tab::Tools,
+        Tab::ApiSystems,
+        Tab::Storage,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Tab::MailServer => MailServerSettings::KEY,
+            Tab::Templates => TemplatesSettings::KEY,
+            Tab::ApiAuth => ApiAuthSettings::KEY,
+            Tab::Erp => ErpSettings::KEY,
+            Tab::Domain => DomainSettings::KEY,
+            Tab::Tools => ToolsSettings::KEY,
+            Tab::ApiSystems => ApiSystemsSettings::KEY,
+            Tab::Storage => StorageSettings::KEY,
+        }
+    }
+
+    pub fn secret_fields(self) -> &'static [&'static str] {
+        match self {
+            Tab::MailServer => MailServerSettings::SECRET_FIELDS,
+            Tab::Templates => TemplatesSettings::SECRET_FIELDS,
+            Tab::ApiAuth => ApiAuthSettings::SECRET_FIELDS,
+            Tab::Erp => ErpSettings::SECRET_FIELDS,
+            Tab::Domain => DomainSettings::SECRET_FIELDS,
+            Tab::Tools => ToolsSettings::SECRET_FIELDS,
+            Tab::ApiSystems => ApiSystemsSettings::SECRET_FIELDS,
+            Tab::Storage => StorageSettings::SECRET_FIELDS,
+        }
+    }
+
+    /// Parses a document of this tab, checks it, and returns it in canonical form
+    /// (every field present, defaults filled). Errors name the field.
+    pub fn check_json(
+        self,
+        value: serde_json::Value,
+    ) -> Result<serde_json::Value, Vec<FieldError>> {
+        match self {
+            Tab::MailServer => canonical::<MailServerSettings>(value),
+            Tab::Templates => canonical::<TemplatesSettings>(value),
+            Tab::ApiAuth => canonical::<ApiAuthSettings>(value),
+            Tab::Erp => canonical::<ErpSettings>(value),
+            Tab::Domain => canonical::<DomainSettings>(value),
+            Tab::Tools => canonical::<ToolsSettings>(value),
+            Tab::ApiSystems => canonical::<ApiSystemsSettings>(value),
+            Tab::Storage => canonical::<StorageSettings>(value),
+        }
+    }
+
+    /// The tab's defaults as JSON.
+    pub fn default_json(self) -> serde_json::Value {
+        fn json<T: SettingsTab>() -> serde_json::Value {
+            serde_json::to_value(T::default()).unwrap_or_default()
+        }
+        match self {
+            Tab::MailServer => json::<MailServerSettings>(),
+            Tab::Templates => json::<TemplatesSettings>(),
+            Tab::ApiAuth => json::<ApiAuthSettings>(),
+            Tab::Erp => json::<ErpSettings>(),
+            Tab::Domain => json::<DomainSettings>(),
+            Tab::Tools => json::<ToolsSettings>(),
+            Tab::ApiSystems => json::<ApiSystemsSettings>(),
+            Tab::Storage => json::<StorageSettings>(),
+        }
+    }
+}
+
+impl fmt::Display for Tab {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+impl FromStr for Tab {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Tab::ALL.into_iter().find(|t| t.key() == s).ok_or_else(|| {
+            format!(
+                "`{s}` is not a settings tab ({})",
+                Tab::ALL.map(Tab::key).join(", ")
+            )
+        })
+    }
+}
+
+/// What every tab's struct offers.
+pub trait SettingsTab: Serialize + DeserializeOwned + Default + Clone + PartialEq {
+    const KEY: &'static str;
+    /// Key paths of secret fields; `*` stands for every element of a list.
+    const SECRET_FIELDS: &'static [&'static str] = &[];
+    const TAB: Tab;
+
+    /// Every error, each naming its field (relative to the tab).
+    fn validate(&self) -> Vec<FieldError>;
+
+    /// Things that are allowed but probably wrong (leading spaces in a login...).
+    fn warnings(&self) -> Vec<FieldError> {
+        Vec::new()
+    }
+}
+
+fn canonical<T: SettingsTab>(
+    value: serde_json::Value,
+) -> Result<serde_json::Value, Vec<FieldError>> {
+    let typed: T = serde_json::from_value(value).map_err(|e| vec![serde_error(&e)])?;
+    let errors = typed.validate();
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    serde_json::to_value(&typed).map_err(|e| vec![FieldError::new("(document)", e.to_string())])
+}
+
+/// serde_json names an unknown field in its message; a bad value's path is not given,
+/// so the message is passed on as it is.
+fn serde_error(e: &serde_json::Error) -> FieldError {
+    let msg = e.to_string();
+    let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+    let field = msg
+        .strip_prefix("unknown field `")
+        .and_then(|r| r.split('`').next())
+        .unwrap_or("(document)")
+        .to_string();
+    FieldError::new(field, msg)
+}
+
+/// Text that must fit on one line (header values, names).
+pub(crate) fn single_line(field: &str, value: &str, errors: &mut Vec<FieldError>) {
+    if value.chars().any(|c| c.is_control()) {
+        errors.push(FieldError::new(
+            field,
+            "must be a single line without control characters",
+        ));
+    }
+}
+
+/// Leading or trailing spaces silently break logins in the source system.
+pub(crate) fn whitespace_warning(field: &str, value: &str, out: &mut Vec<FieldError>) {
+    if value != value.trim() {
+        out.push(FieldError::new(
+            field,
+            "has leading or trailing spaces, which break authorization; trim it",
+        ));
+    }
+}

@@ -1,0 +1,40 @@
+//! Tools tab [Narzędzia] (SPEC §6).
+
+use serde::{Deserialize, Serialize};
+
+use super::{FieldError, SettingsTab, Tab};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ToolsSettings {
+    /// [Weryfikacja dwuetapowa podczas logowania]: every operator must use it.
+    pub enforce_two_step_verification: bool,
+    /// Personal data protection: archived mails older than this many days are the ones
+    /// the anonymize action touches.
+    pub anonymize_after_days: u32,
+}
+
+impl Default for ToolsSettings {
+    fn default() -> Self {
+        ToolsSettings {
+            enforce_two_step_verification: false,
+            anonymize_after_days: 365,
+        }
+    }
+}
+
+impl SettingsTab for ToolsSettings {
+    const KEY: &'static str = "tools";
+    const TAB: Tab = Tab::Tools;
+
+    fn validate(&self) -> Vec<FieldError> {
+        let mut e = Vec::new();
+        if self.anonymize_after_days == 0 {
+            e.push(FieldError::new(
+                "anonymize_after_days",
+                "must be at least 1",
+            ));
+        }
+        e
+    }
+}

@@ -1,0 +1,617 @@
+//! SQL for the mail queue: process_mails and process_mail_attachments.
+
+use std::collections::HashMap;
+
+// Every dynamic statement here is built from constant fragments and `$N` placeholder
+// lists; values are always bound.
+use sqlx::{AssertSqlSafe, QueryBuilder};
+
+use super::{DatabaseKind, Sql, Store, dispatch, placeholders};
+use crate::error::{Error, Result};
+use crate::queue::mail::{
+    Attachment, AttachmentInfo, ClaimedMail, Mail, MailId, MailStatus, MailSummary, NewMail,
+    join_address_list,
+};
+use crate::queue::{Cursor, MailAction, MailQuery, StatusFilter};
+use crate::time::Millis;
+use crate::worklog::{Level, NewLogEntry};
+
+const INSERT_MAIL: &str = "INSERT INTO process_mails (status, priority, from_address, display_name, \
+    to_addrs, cc_addrs, bcc_addrs, reply_to, subject, body_text, body_html, created_at, \
+    next_attempt_at, queued_at) VALUES ('pending', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $11) \
+    RETURNING id";
+
+const INSERT_ATTACHMENT: &str = "INSERT INTO process_mail_attachments (mail_id, file_name, \
+    content_type, data) VALUES ($1, $2, $3, $4)";
+
+const CLAIM: Sql = Sql {
+    sqlite: "UPDATE process_mails SET status = 'sending', claimed_by = $1, lease_until = $2, \
+        attempts = attempts + 1 \
+        WHERE id IN (SELECT id FROM process_mails WHERE status = 'pending' AND held = FALSE \
+        AND next_attempt_at <= $3 ORDER BY priority DESC, next_attempt_at, id LIMIT $4) \
+        RETURNING *",
+    postgres: "UPDATE process_mails m SET status = 'sending', claimed_by = $1, lease_until = $2, \
+        attempts = m.attempts + 1 \
+        FROM (SELECT id FROM process_mails WHERE status = 'pending' AND held = FALSE \
+        AND next_attempt_at <= $3 ORDER BY priority DESC, next_attempt_at, id LIMIT $4 \
+        FOR UPDATE SKIP LOCKED) due WHERE m.id = due.id RETURNING m.*",
+};
+
+const RECLAIM_EXPIRED: &str = "UPDATE process_mails SET status = 'pending', \
+    last_error = 'sender ' || claimed_by || ' stopped before recording an outcome (lease expired)', \
+    claimed_by = NULL, lease_until = NULL \
+    WHERE status = 'sending' AND lease_until < $1 RETURNING id, last_error";
+
+/// Every outcome only applies to the claim that is still current: same owner, same attempt.
+const CLAIM_GUARD: &str = "id = $1 AND status = 'sending' AND claimed_by = $2 AND attempts = $3";
+
+const INSERT_LOG: &str = "INSERT INTO work_log_entries (time, level, source, mail_id, message, detail) \
+    VALUES ($1, $2, $3, $4, $5, $6)";
+
+/// Inserts a work-log entry inside a transaction (compiled for each backend).
+macro_rules! insert_log {
+    ($tx:expr, $now:expr, $entry:expr, $mail_id:expr) => {
+        sqlx::query(INSERT_LOG)
+            .bind($now)
+            .bind($entry.level.as_str())
+            .bind($entry.source.as_str())
+            .bind($mail_id.or($entry.mail_id))
+            .bind($entry.message.as_str())
+            .bind($entry.detail.as_deref())
+            .execute(&mut *$tx)
+            .await
+    };
+}
+
+const SUMMARY_COLUMNS: &str = "m.id, m.status, m.held, m.priority, m.to_addrs, m.subject, \
+    m.attempts, m.created_at, m.next_attempt_at, m.sent_at, m.last_error, m.claimed_by, \
+    m.body_size + (SELECT CAST(coalesce(sum(a.size), 0) AS BIGINT) FROM process_mail_attachments a \
+        WHERE a.mail_id = m.id) AS size, \
+    (SELECT count(*) FROM process_mail_attachments a WHERE a.mail_id = m.id) AS attachment_count";
+
+/// What happened to one claimed mail.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MailOutcome {
+    /// Accepted by the server (2xx).
+    Sent {
+        message_id: Option<String>,
+        reply: String,
+        /// Delete the mail and its attachments instead of archiving it.
+        delete: bool,
+    },
+    /// Temporary failure: try again at `at`.
+    Retry { at: Millis, failure: StoredFailure },
+    /// Permanent failure.
+    Failed { failure: StoredFailure },
+    /// Not attempted (sending disabled, sign-in needed): back to pending, no attempt used.
+    Release { at: Millis, note: Option<String> },
+}
+
+/// What the work log and `last_error` say about a failure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredFailure {
+    pub message: String,
+    /// SMTP code and reply text, or other technical detail.
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct OutcomeRecord {
+    pub id: MailId,
+    pub attempt: i32,
+    pub outcome: MailOutcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct QueueShapeRow {
+    pub to_addrs: String,
+    pub bucket: i32,
+    pub n: i64,
+}
+
+impl Store {
+    pub async fn insert_mails(&self, mails: &[NewMail], now: Millis) -> Result<Vec<MailId>> {
+        dispatch!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let mut ids = Vec::with_capacity(mails.len());
+            for m in mails {
+                let id: MailId = sqlx::query_scalar(INSERT_MAIL)
+                    .bind(m.priority)
+                    .bind(m.from_address.as_deref())
+                    .bind(m.display_name.as_deref())
+                    .bind(join_address_list(&m.to))
+                    .bind(join_address_list(&m.cc))
+                    .bind(join_address_list(&m.bcc))
+                    .bind(m.reply_to.as_deref())
+                    .bind(&m.subject)
+                    .bind(&m.body_text)
+                    .bind(m.body_html.as_deref())
+                    .bind(now)
+                    .bind(m.not_before.unwrap_or(now))
+                    .fetch_one(&mut *tx)
+                    .await?;
+                for a in &m.attachments {
+                    sqlx::query(INSERT_ATTACHMENT)
+                        .bind(id)
+                        .bind(&a.file_name)
+                        .bind(&a.content_type)
+                        .bind(&a.data)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                ids.push(id);
+            }
+            tx.commit().await?;
+            Ok(ids)
+        })
+    }
+
+    pub async fn reclaim_expired(&self, now: Millis) -> Result<u64> {
+        dispatch!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let rows: Vec<(MailId, Option<String>)> = sqlx::query_as(RECLAIM_EXPIRED)
+                .bind(now)
+                .fetch_all(&mut *tx)
+                .await?;
+            for (id, why) in &rows {
+                sqlx::query(INSERT_LOG)
+                    .bind(now)
+                    .bind(Level::Warn.as_str())
+                    .bind("queue")
+                    .bind(id)
+                    .bind(why.as_deref().unwrap_or("lease expired"))
+                    .bind(None::<String>)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(rows.len() as u64)
+        })
+    }
+
+    pub async fn claim_due(
+        &self,
+        owner: &str,
+        limit: u32,
+        lease_until: Millis,
+        now: Millis,
+    ) -> Result<Vec<ClaimedMail>> {
+        let sql = CLAIM.get(self.kind());
+        let mut mails: Vec<Mail> = dispatch!(self, pool => {
+            sqlx::query_as(sql)
+                .bind(owner)
+                .bind(lease_until)
+                .bind(now)
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await?
+        });
+        mails.sort_by_key(|m| (-m.priority, m.next_attempt_at, m.id));
+        Ok(mails
+            .into_iter()
+            .map(|mail| ClaimedMail {
+                attempt: mail.attempts,
+                mail,
+            })
+            .collect())
+    }
+
+    pub async fn renew_leases(
+        &self,
+        owner: &str,
+        ids: &[MailId],
+        lease_until: Millis,
+    ) -> Result<u64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let sql = format!(
+            "UPDATE process_mails SET lease_until = $1 WHERE claimed_by = $2 \
+             AND status = 'sending' AND id IN ({})",
+            placeholders(3, ids.len())
+        );
+        dispatch!(self, pool => {
+            let mut q = sqlx::query(AssertSqlSafe(sql.as_str())).bind(lease_until).bind(owner);
+            for id in ids {
+                q = q.bind(id);
+            }
+            Ok(q.execute(pool).await?.rows_affected())
+        })
+    }
+
+    /// Records outcomes in one transaction (one durable commit for the batch). Returns,
+    /// per record, whether it applied; `false` means the claim was no longer current
+    /// (lease expired and the mail was reclaimed), so the new owner's state stands.
+    pub async fn record_outcomes(
+        &self,
+        owner: &str,
+        source: &str,
+        records: &[OutcomeRecord],
+        now: Millis,
+    ) -> Result<Vec<bool>> {
+        dispatch!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let mut applied = Vec::with_capacity(records.len());
+            for r in records {
+                let (sql, log) = outcome_statement(r);
+                let q = sqlx::query(AssertSqlSafe(sql.as_str())).bind(r.id).bind(owner).bind(r.attempt);
+                let q = match &r.outcome {
+                    MailOutcome::Sent { delete: true, .. } => q,
+                    MailOutcome::Sent { message_id, reply, .. } => {
+                        q.bind(now).bind(message_id.as_deref()).bind(reply)
+                    }
+                    MailOutcome::Retry { at, failure } => q.bind(*at).bind(&failure.message),
+                    MailOutcome::Failed { failure } => q.bind(&failure.message),
+                    MailOutcome::Release { at, .. } => q.bind(*at),
+                };
+                let ok = q.execute(&mut *tx).await?.rows_affected() == 1;
+                if ok && let Some(entry) = log {
+                    let entry = entry.source(source);
+                    insert_log!(tx, now, entry, Some(r.id))?;
+                }
+                applied.push(ok);
+            }
+            tx.commit().await?;
+            Ok(applied)
+        })
+    }
+
+    /// Applies a user action to every listed mail, or to none: if one mail is missing or
+    /// in a state the action does not apply to, nothing changes and the error names it.
+    pub async fn apply_action(
+        &self,
+        action: MailAction,
+        ids: &[MailId],
+        entry: &NewLogEntry,
+        now: Millis,
+    ) -> Result<u64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let (statement, binds_now) = action_statement(action);
+        let first = if binds_now { 2 } else { 1 };
+        let sql = format!("{statement} AND id IN ({})", placeholders(first, ids.len()));
+        let lookup = format!(
+            "SELECT id, status, held FROM process_mails WHERE id IN ({})",
+            placeholders(1, ids.len())
+        );
+        dispatch!(self, pool => {
+            let mut tx = pool.begin().await?;
+            // Log first: a deleted mail's entry must still say what happened to it.
+            for id in ids {
+                insert_log!(tx, now, entry, Some(*id))?;
+            }
+            let mut q = sqlx::query(AssertSqlSafe(sql.as_str()));
+            if binds_now {
+                q = q.bind(now);
+            }
+            for id in ids {
+                q = q.bind(id);
+            }
+            let changed = q.execute(&mut *tx).await?.rows_affected();
+            if changed as usize != ids.len() {
+                let mut q = sqlx::query_as::<_, (MailId, String, bool)>(AssertSqlSafe(lookup.as_str()));
+                for id in ids {
+                    q = q.bind(id);
+                }
+                let found: HashMap<MailId, (String, bool)> = q
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .into_iter()
+                    .map(|(id, st, held)| (id, (st, held)))
+                    .collect();
+                tx.rollback().await?;
+                return Err(action_refusal(action, ids, &found));
+            }
+            tx.commit().await?;
+            Ok(changed)
+        })
+    }
+
+    /// Requeues every failed mail; returns how many.
+    pub async fn retry_all_failed(&self, entry: &NewLogEntry, now: Millis) -> Result<u64> {
+        let sql = format!(
+            "{} AND status = 'failed' RETURNING id",
+            action_statement(MailAction::Retry).0
+        );
+        dispatch!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let ids: Vec<MailId> = sqlx::query_scalar(AssertSqlSafe(sql.as_str())).bind(now).fetch_all(&mut *tx).await?;
+            for id in &ids {
+                insert_log!(tx, now, entry, Some(*id))?;
+            }
+            tx.commit().await?;
+            Ok(ids.len() as u64)
+        })
+    }
+
+    pub async fn purge_sent_before(
+        &self,
+        cutoff: Millis,
+        entry: &NewLogEntry,
+        now: Millis,
+    ) -> Result<u64> {
+        dispatch!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query("DELETE FROM process_mails WHERE status = 'sent' AND sent_at < $1")
+                .bind(cutoff)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            let entry = NewLogEntry { message: format!("{} ({n} mails)", entry.message), ..entry.clone() };
+            insert_log!(tx, now, entry, None::<MailId>)?;
+            tx.commit().await?;
+            Ok(n)
+        })
+    }
+
+    pub async fn mail(&self, id: MailId) -> Result<Option<Mail>> {
+        dispatch!(self, pool => {
+            Ok(sqlx::query_as("SELECT * FROM process_mails WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?)
+        })
+    }
+
+    pub async fn attachment_infos(&self, id: MailId) -> Result<Vec<AttachmentInfo>> {
+        dispatch!(self, pool => {
+            Ok(sqlx::query_as(
+                "SELECT id, file_name, content_type, size FROM process_mail_attachments \
+                 WHERE mail_id = $1 ORDER BY id",
+            )
+            .bind(id)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    pub async fn attachments(&self, id: MailId) -> Result<Vec<Attachment>> {
+        dispatch!(self, pool => {
+            Ok(sqlx::query_as(
+                "SELECT id, file_name, content_type, data FROM process_mail_attachments \
+                 WHERE mail_id = $1 ORDER BY id",
+            )
+            .bind(id)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// One page of summaries, newest first, by keyset (never OFFSET).
+    pub async fn page_mails(&self, q: &MailQuery) -> Result<Vec<MailSummary>> {
+        let kind = self.kind();
+        let mut rows: Vec<MailSummary> = dispatch!(self, pool => {
+            let mut qb = QueryBuilder::new(format!(
+                "SELECT {SUMMARY_COLUMNS} FROM process_mails m WHERE 1 = 1"
+            ));
+            match q.status {
+                StatusFilter::All => {}
+                StatusFilter::Held => {
+                    qb.push(" AND m.held = TRUE");
+                }
+                StatusFilter::Status(MailStatus::Pending) => {
+                    qb.push(" AND m.status = 'pending' AND m.held = FALSE");
+                }
+                StatusFilter::Status(st) => {
+                    qb.push(" AND m.status = ").push_bind(st.as_str());
+                }
+            }
+            if let Some(text) = q.search.as_deref().filter(|t| !t.trim().is_empty()) {
+                let pattern = like_pattern(text.trim());
+                let like = match kind {
+                    DatabaseKind::Sqlite => "LIKE",
+                    DatabaseKind::Postgres => "ILIKE",
+                };
+                qb.push(" AND (");
+                for (i, col) in ["m.subject", "m.to_addrs", "m.cc_addrs", "m.bcc_addrs", "m.from_address", "m.last_error"]
+                    .iter()
+                    .enumerate()
+                {
+                    if i > 0 {
+                        qb.push(" OR ");
+                    }
+                    qb.push(format!("{col} {like} "))
+                        .push_bind(pattern.clone())
+                        .push(" ESCAPE '\\'");
+                }
+                if let Ok(id) = text.trim().trim_start_matches('#').parse::<i64>() {
+                    qb.push(" OR m.id = ").push_bind(id);
+                }
+                qb.push(")");
+            }
+            match q.cursor {
+                None => {
+                    qb.push(" ORDER BY m.id DESC");
+                }
+                Some(Cursor::Before(id)) => {
+                    qb.push(" AND m.id < ").push_bind(id).push(" ORDER BY m.id DESC");
+                }
+                Some(Cursor::After(id)) => {
+                    qb.push(" AND m.id > ").push_bind(id).push(" ORDER BY m.id ASC");
+                }
+            }
+            qb.push(" LIMIT ").push_bind(i64::from(q.limit));
+            qb.build_query_as().fetch_all(pool).await?
+        });
+        if matches!(q.cursor, Some(Cursor::After(_))) {
+            rows.reverse();
+        }
+        Ok(rows)
+    }
+
+    /// Rows of (status, held, count).
+    pub async fn count_by_status(&self) -> Result<Vec<(MailStatus, bool, i64)>> {
+        let rows: Vec<(String, bool, i64)> = dispatch!(self, pool => {
+            sqlx::query_as(
+                "SELECT status, held, count(*) FROM process_mails GROUP BY status, held",
+            )
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter()
+            .map(|(st, held, n)| {
+                let st = st
+                    .parse()
+                    .map_err(|e: String| Error::State(format!("process_mails.status: {e}")))?;
+                Ok((st, held, n))
+            })
+            .collect()
+    }
+
+    /// The oldest due pending mail's creation time (the "oldest pending" age).
+    pub async fn oldest_pending(&self) -> Result<Option<Millis>> {
+        dispatch!(self, pool => {
+            Ok(sqlx::query_scalar(
+                "SELECT min(created_at) FROM process_mails WHERE status = 'pending' AND held = FALSE",
+            )
+            .fetch_one(pool)
+            .await?)
+        })
+    }
+
+    /// Mails still to be delivered, grouped by recipient list and age bucket
+    /// (`bounds_ms[i]` is the upper bound of bucket `i`; the last bucket is open).
+    pub async fn queue_shape_rows(
+        &self,
+        bounds_ms: &[Millis],
+        now: Millis,
+    ) -> Result<Vec<QueueShapeRow>> {
+        let mut case = String::from("CASE");
+        for (i, b) in bounds_ms.iter().enumerate() {
+            case.push_str(&format!(" WHEN $1 - created_at < {b} THEN {i}"));
+        }
+        case.push_str(&format!(" ELSE {} END", bounds_ms.len()));
+        let sql = format!(
+            "SELECT to_addrs, CAST({case} AS INTEGER) AS bucket, count(*) AS n FROM process_mails \
+             WHERE status IN ('pending', 'sending') GROUP BY to_addrs, {case}"
+        );
+        dispatch!(self, pool => {
+            Ok(sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(now).fetch_all(pool).await?)
+        })
+    }
+}
+
+fn outcome_statement(r: &OutcomeRecord) -> (String, Option<NewLogEntry>) {
+    let release = "claimed_by = NULL, lease_until = NULL";
+    match &r.outcome {
+        MailOutcome::Sent {
+            delete: true,
+            reply,
+            ..
+        } => (
+            format!("DELETE FROM process_mails WHERE {CLAIM_GUARD}"),
+            Some(NewLogEntry::new(Level::Info, "delivered; deleted after sending").detail(reply)),
+        ),
+        MailOutcome::Sent { reply, .. } => (
+            format!(
+                "UPDATE process_mails SET status = 'sent', sent_at = $4, message_id = $5, \
+                 smtp_reply = $6, last_error = NULL, {release} WHERE {CLAIM_GUARD}"
+            ),
+            Some(NewLogEntry::new(Level::Info, "delivered").detail(reply)),
+        ),
+        MailOutcome::Retry { failure, .. } => (
+            format!(
+                "UPDATE process_mails SET status = 'pending', next_attempt_at = $4, \
+                 last_error = $5, {release} WHERE {CLAIM_GUARD}"
+            ),
+            Some(failure_entry(Level::Warn, failure)),
+        ),
+        MailOutcome::Failed { failure } => (
+            format!(
+                "UPDATE process_mails SET status = 'failed', last_error = $4, {release} \
+                 WHERE {CLAIM_GUARD}"
+            ),
+            Some(failure_entry(Level::Error, failure)),
+        ),
+        MailOutcome::Release { note, .. } => (
+            format!(
+                "UPDATE process_mails SET status = 'pending', next_attempt_at = $4, \
+                 attempts = attempts - 1, {release} WHERE {CLAIM_GUARD}"
+            ),
+            note.as_ref()
+                .map(|n| NewLogEntry::new(Level::Info, n.clone())),
+        ),
+    }
+}
+
+fn failure_entry(level: Level, f: &StoredFailure) -> NewLogEntry {
+    let entry = NewLogEntry::new(level, f.message.clone());
+    match &f.detail {
+        Some(d) => entry.detail(d),
+        None => entry,
+    }
+}
+
+/// The UPDATE/DELETE for an action and whether it binds `$1` = now; the caller appends
+/// the id condition.
+fn action_statement(action: MailAction) -> (&'static str, bool) {
+    match action {
+        MailAction::Retry => (
+            "UPDATE process_mails SET \
+             attempts = CASE WHEN status = 'pending' THEN attempts ELSE 0 END, \
+             queued_at = CASE WHEN status = 'pending' THEN queued_at ELSE $1 END, \
+             status = 'pending', held = FALSE, next_attempt_at = $1, claimed_by = NULL, \
+             lease_until = NULL, sent_at = NULL \
+             WHERE status IN ('pending', 'failed', 'cancelled', 'sent')",
+            true,
+        ),
+        MailAction::Cancel => (
+            "UPDATE process_mails SET status = 'cancelled', held = FALSE \
+             WHERE status IN ('pending', 'failed')",
+            false,
+        ),
+        MailAction::Hold => (
+            "UPDATE process_mails SET held = TRUE WHERE status = 'pending'",
+            false,
+        ),
+        MailAction::Release => (
+            "UPDATE process_mails SET held = FALSE WHERE status = 'pending'",
+            false,
+        ),
+        MailAction::Delete => ("DELETE FROM process_mails WHERE status <> 'sending'", false),
+    }
+}
+
+fn action_refusal(
+    action: MailAction,
+    ids: &[MailId],
+    found: &HashMap<MailId, (String, bool)>,
+) -> Error {
+    for id in ids {
+        match found.get(id) {
+            None => {
+                return Error::NotFound {
+                    what: "mail",
+                    id: id.to_string(),
+                };
+            }
+            Some((status, _)) if !action.applies_to(status) => {
+                return Error::State(format!(
+                    "mail {id} is {status}; {} applies only to {} mails",
+                    action.verb(),
+                    action.applicable_statuses()
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    Error::State(format!(
+        "{} did not apply to every mail (changed meanwhile by another process); nothing was changed",
+        action.verb()
+    ))
+}
+
+/// `%text%` with LIKE's wildcards in the text taken literally.
+fn like_pattern(text: &str) -> String {
+    let mut p = String::with_capacity(text.len() + 2);
+    p.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}

@@ -1,0 +1,214 @@
+//! The only code that speaks SQL. One `Store` over two backends, SQLite and PostgreSQL.
+//! Most statements are the same text for both (`$N` placeholders work in SQLite too);
+//! where the dialects differ, a `Sql` pair holds both texts. Each method body is written
+//! once and compiled once per backend by `dispatch!`.
+
+mod feed;
+mod mails;
+mod senders;
+mod settings;
+mod worklog;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+pub use feed::ChangeFeed;
+pub use mails::{MailOutcome, OutcomeRecord, QueueShapeRow, StoredFailure};
+pub use senders::SenderRow;
+pub use settings::{AuditRow, SettingsWrite, StoredSettings};
+
+use crate::error::{Error, Result};
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseKind {
+    Sqlite,
+    Postgres,
+}
+
+impl DatabaseKind {
+    pub fn of_url(url: &str) -> std::result::Result<Self, String> {
+        if url.starts_with("sqlite:") {
+            Ok(DatabaseKind::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(DatabaseKind::Postgres)
+        } else {
+            Err(format!(
+                "`{}` is not a database URL: use sqlite://PATH or postgres://USER@HOST/DB",
+                redact_url(url)
+            ))
+        }
+    }
+}
+
+/// The same statement in both dialects.
+pub(crate) struct Sql {
+    pub sqlite: &'static str,
+    pub postgres: &'static str,
+}
+
+impl Sql {
+    pub fn get(&self, kind: DatabaseKind) -> &'static str {
+        match kind {
+            DatabaseKind::Sqlite => self.sqlite,
+            DatabaseKind::Postgres => self.postgres,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Backend {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    backend: Backend,
+    /// SQLite only: where the change feed opens its own connection.
+    sqlite_options: Option<SqliteConnectOptions>,
+}
+
+/// Runs `$body` with `$pool` bound to the backend's pool; the body is compiled for each.
+macro_rules! dispatch {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.backend {
+            $crate::store::Backend::Sqlite($pool) => $body,
+            $crate::store::Backend::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use dispatch;
+
+impl Store {
+    /// Connects and applies pending migrations, creating an SQLite file if needed.
+    pub async fn open(url: &str) -> Result<Store> {
+        let store = Self::connect(url).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Connects without migrating.
+    pub async fn connect(url: &str) -> Result<Store> {
+        let kind =
+            DatabaseKind::of_url(url).map_err(|m| Error::invalid_argument("database_url", m))?;
+        match kind {
+            DatabaseKind::Sqlite => {
+                let options = SqliteConnectOptions::from_str(url)
+                    .map_err(|e| Error::invalid_argument("database_url", e.to_string()))?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Full)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true);
+                if let Some(dir) = options.get_filename().parent()
+                    && !dir.as_os_str().is_empty()
+                {
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        Error::io(
+                            format!("cannot create database folder {}", dir.display()),
+                            e,
+                        )
+                    })?;
+                }
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(4)
+                    .connect_with(options.clone())
+                    .await?;
+                Ok(Store {
+                    backend: Backend::Sqlite(pool),
+                    sqlite_options: Some(options),
+                })
+            }
+            DatabaseKind::Postgres => {
+                let options = PgConnectOptions::from_str(url)
+                    .map_err(|e| Error::invalid_argument("database_url", e.to_string()))?
+                    .application_name("dmsctl");
+                let pool = PgPoolOptions::new()
+                    .max_connections(8)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(options)
+                    .await?;
+                Ok(Store {
+                    backend: Backend::Postgres(pool),
+                    sqlite_options: None,
+                })
+            }
+        }
+    }
+
+    pub fn kind(&self) -> DatabaseKind {
+        match self.backend {
+            Backend::Sqlite(_) => DatabaseKind::Sqlite,
+            Backend::Postgres(_) => DatabaseKind::Postgres,
+        }
+    }
+
+    pub async fn migrate(&self) -> Result<()> {
+        match &self.backend {
+            Backend::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Backend::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Writes the SQLite WAL back into the main file (tests, and before copying the file).
+    pub async fn checkpoint(&self) -> Result<()> {
+        if let Backend::Sqlite(pool) = &self.backend {
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(pool)
+                .await?;
+        }
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        dispatch!(self, pool => pool.close().await)
+    }
+}
+
+/// `$start, $start+1, ...` for an `IN (...)` list of `n` values.
+pub(crate) fn placeholders(start: usize, n: usize) -> String {
+    (start..start + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A URL without its password, for messages.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_kinds() {
+        assert_eq!(
+            DatabaseKind::of_url("sqlite:///tmp/x.db"),
+            Ok(DatabaseKind::Sqlite)
+        );
+        assert_eq!(
+            DatabaseKind::of_url("postgres://u@h/db"),
+            Ok(DatabaseKind::Postgres)
+        );
+        let err = DatabaseKind::of_url("mysql://root:pw@h/db").unwrap_err();
+        assert!(err.contains("***") && !err.contains("pw"), "{err}");
+        assert_eq!(placeholders(3, 3), "$3, $4, $5");
+    }
+}

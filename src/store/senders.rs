@@ -1,0 +1,85 @@
+//! SQL for the senders registry and the global pause switch.
+
+use super::{Store, dispatch};
+use crate::error::Result;
+use crate::time::Millis;
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
+pub struct SenderRow {
+    pub id: String,
+    pub host: String,
+    pub pid: i64,
+    pub started_at: Millis,
+    pub heartbeat_at: Millis,
+    pub paused: bool,
+}
+
+impl Store {
+    pub async fn register_sender(&self, s: &SenderRow) -> Result<()> {
+        dispatch!(self, pool => {
+            sqlx::query(
+                "INSERT INTO senders (id, host, pid, started_at, heartbeat_at, paused) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET host = $2, \
+                 pid = $3, started_at = $4, heartbeat_at = $5, paused = $6",
+            )
+            .bind(&s.id)
+            .bind(&s.host)
+            .bind(s.pid)
+            .bind(s.started_at)
+            .bind(s.heartbeat_at)
+            .bind(s.paused)
+            .execute(pool)
+            .await?;
+            Ok(())
+        })
+    }
+
+    /// Records a heartbeat; returns false when the row is gone (unregistered meanwhile).
+    pub async fn sender_heartbeat(&self, id: &str, paused: bool, now: Millis) -> Result<bool> {
+        dispatch!(self, pool => {
+            Ok(sqlx::query("UPDATE senders SET heartbeat_at = $1, paused = $2 WHERE id = $3")
+                .bind(now)
+                .bind(paused)
+                .bind(id)
+                .execute(pool)
+                .await?
+                .rows_affected() == 1)
+        })
+    }
+
+    pub async fn unregister_sender(&self, id: &str) -> Result<()> {
+        dispatch!(self, pool => {
+            sqlx::query("DELETE FROM senders WHERE id = $1").bind(id).execute(pool).await?;
+            Ok(())
+        })
+    }
+
+    pub async fn senders(&self) -> Result<Vec<SenderRow>> {
+        dispatch!(self, pool => {
+            Ok(sqlx::query_as(
+                "SELECT id, host, pid, started_at, heartbeat_at, paused FROM senders ORDER BY id",
+            )
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    pub async fn set_senders_paused(&self, paused: bool) -> Result<()> {
+        dispatch!(self, pool => {
+            sqlx::query("UPDATE sender_control SET paused = $1 WHERE id = 1")
+                .bind(paused)
+                .execute(pool)
+                .await?;
+            Ok(())
+        })
+    }
+
+    pub async fn senders_paused(&self) -> Result<bool> {
+        dispatch!(self, pool => {
+            Ok(sqlx::query_scalar::<_, bool>("SELECT paused FROM sender_control WHERE id = 1")
+                .fetch_optional(pool)
+                .await?
+                .unwrap_or(false))
+        })
+    }
+}

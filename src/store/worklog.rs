@@ -1,0 +1,51 @@
+//! SQL for work_log_entries.
+
+use sqlx::QueryBuilder;
+
+use super::{Store, dispatch};
+use crate::error::Result;
+use crate::time::Millis;
+use crate::worklog::{LogEntry, LogFilter, NewLogEntry};
+
+impl Store {
+    pub async fn append_log(&self, entry: &NewLogEntry, now: Millis) -> Result<i64> {
+        dispatch!(self, pool => {
+            Ok(sqlx::query_scalar(
+                "INSERT INTO work_log_entries (time, level, source, mail_id, message, detail) \
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(now)
+            .bind(entry.level.as_str())
+            .bind(&entry.source)
+            .bind(entry.mail_id)
+            .bind(&entry.message)
+            .bind(entry.detail.as_deref())
+            .fetch_one(pool)
+            .await?)
+        })
+    }
+
+    pub async fn log_entries(&self, f: &LogFilter) -> Result<Vec<LogEntry>> {
+        dispatch!(self, pool => {
+            let mut qb = QueryBuilder::new(
+                "SELECT id, time, level, source, mail_id, message, detail FROM work_log_entries WHERE 1 = 1",
+            );
+            if let Some(id) = f.mail_id {
+                qb.push(" AND mail_id = ").push_bind(id);
+            }
+            if let Some(min) = f.min_level {
+                qb.push(" AND level IN (");
+                let mut sep = qb.separated(", ");
+                for l in min.and_above() {
+                    sep.push_bind(l.as_str());
+                }
+                qb.push(")");
+            }
+            if let Some(before) = f.before_id {
+                qb.push(" AND id < ").push_bind(before);
+            }
+            qb.push(" ORDER BY id DESC LIMIT ").push_bind(i64::from(f.limit.max(1)));
+            Ok(qb.build_query_as().fetch_all(pool).await?)
+        })
+    }
+}
