@@ -290,17 +290,18 @@ impl Store {
             }
             let changed = q.execute(&mut *tx).await?.rows_affected();
             if changed as usize != ids.len() {
+                // Look at the rows as they are without this change to name the culprit.
+                tx.rollback().await?;
                 let mut q = sqlx::query_as::<_, (MailId, String, bool)>(AssertSqlSafe(lookup.as_str()));
                 for id in ids {
                     q = q.bind(id);
                 }
                 let found: HashMap<MailId, (String, bool)> = q
-                    .fetch_all(&mut *tx)
+                    .fetch_all(pool)
                     .await?
                     .into_iter()
                     .map(|(id, st, held)| (id, (st, held)))
                     .collect();
-                tx.rollback().await?;
                 return Err(action_refusal(action, ids, &found));
             }
             tx.commit().await?;

@@ -1,0 +1,404 @@
+//! The real `dmsctl` binary: exit codes, messages that name the argument, JSON shapes.
+
+mod common;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+struct Env {
+    dir: tempfile::TempDir,
+    database: String,
+}
+
+impl Env {
+    fn sqlite() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let database = format!("sqlite://{}", dir.path().join("dms.db").display());
+        std::fs::write(dir.path().join("config.toml"), "").unwrap();
+        Env { dir, database }
+    }
+
+    fn config(&self) -> PathBuf {
+        self.dir.path().join("config.toml")
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_dmsctl"));
+        c.args(args)
+            .env("DMSCTL_CONFIG", self.config())
+            .env("DMSCTL_DATABASE_URL", &self.database)
+            .env("DMSCTL_LOG_FILE", self.dir.path().join("dmsctl.log"))
+            .env_remove("DMSCTL_SECRET_KEY");
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().unwrap()
+    }
+
+    fn run_with_stdin(&self, args: &[&str], input: &str) -> Output {
+        let mut child = self
+            .cmd(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let out = self.run(args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", stdout(&out)))
+    }
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn enqueue(env: &Env, extra: &[&str]) -> i64 {
+    let mut args = vec![
+        "enqueue",
+        "--to",
+        "jan@firma.pl",
+        "--subject",
+        "Faktura",
+        "--body",
+        "Treść",
+    ];
+    args.extend_from_slice(extra);
+    let out = env.run(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    stdout(&out).trim().parse().unwrap()
+}
+
+#[test]
+fn enqueue_ls_show_and_json_shapes() {
+    let env = Env::sqlite();
+    let file = env.dir.path().join("raport_ż.pdf");
+    std::fs::write(&file, b"%PDF-1.4 \x00\x01binary").unwrap();
+    let id = enqueue(
+        &env,
+        &["--cc", "cc@firma.pl", "--attach", file.to_str().unwrap()],
+    );
+
+    let list = env.json(&["queue", "ls", "--json"]);
+    let row = &list[0];
+    for key in [
+        "id",
+        "status",
+        "to",
+        "subject",
+        "attempts",
+        "created_at",
+        "next_attempt_at",
+        "sent_at",
+        "last_error",
+    ] {
+        assert!(row.get(key).is_some(), "queue ls --json lacks {key}: {row}");
+    }
+    assert_eq!(row["id"], id);
+    assert_eq!(row["status"], "pending");
+    assert_eq!(row["to"], serde_json::json!(["jan@firma.pl"]));
+    assert_eq!(row["attachment_count"], 1);
+    assert!(row["sent_at"].is_null());
+
+    let detail = env.json(&["queue", "show", &id.to_string(), "--json"]);
+    assert_eq!(detail["cc"], serde_json::json!(["cc@firma.pl"]));
+    assert_eq!(detail["body_text"], "Treść");
+    assert_eq!(detail["attachments"][0]["file_name"], "raport_ż.pdf");
+    assert_eq!(detail["attachments"][0]["content_type"], "application/pdf");
+
+    let stats = env.json(&["queue", "stats", "--json"]);
+    assert_eq!(stats["counts"]["pending"], 1);
+    assert_eq!(stats["counts"]["failed"], 0);
+    assert_eq!(stats["shape"]["rows"][0]["domain"], "firma.pl");
+    assert_eq!(stats["shape"]["buckets"].as_array().unwrap().len(), 10);
+
+    let text = stdout(&env.run(&["queue", "ls"]));
+    assert!(text.starts_with("ID") && text.contains("Faktura"), "{text}");
+}
+
+#[test]
+fn bad_input_exits_2_naming_the_argument_and_changes_nothing() {
+    let env = Env::sqlite();
+    let id = enqueue(&env, &[]);
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &[
+                "enqueue",
+                "--to",
+                "not-an-address",
+                "--subject",
+                "x",
+                "--body",
+                "y",
+            ],
+            "--to",
+        ),
+        (
+            &[
+                "enqueue",
+                "--to",
+                "a@b.pl",
+                "--subject",
+                "x",
+                "--body-file",
+                "/nonexistent",
+            ],
+            "--body-file",
+        ),
+        (&["queue", "ls", "--status", "lost"], "--status"),
+        (&["queue", "ls", "--limit", "0"], "--limit"),
+        (&["queue", "cancel", "424242"], "424242"),
+        (&["log", "--level", "loud"], "--level"),
+        (&["settings", "show", "mailserver"], "TAB"),
+        (
+            &["settings", "set", "mail_server", "port=99999"],
+            "mail_server.port",
+        ),
+        (&["settings", "set", "mail_server", "port"], "port"),
+        (
+            &["queue", "purge", "--archived", "--older-than", "soon"],
+            "--older-than",
+        ),
+    ];
+    for (args, named) in cases {
+        let out = env.run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(named),
+            "{args:?} should name {named}: {}",
+            stderr(&out)
+        );
+    }
+    let list = env.json(&["queue", "ls", "--json"]);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["id"], id);
+    let ms = env.json(&["settings", "show", "mail_server", "--json"]);
+    assert_eq!(ms["version"], 0, "nothing was saved");
+}
+
+#[test]
+fn bad_config_names_key_and_file() {
+    let env = Env::sqlite();
+    std::fs::write(
+        env.config(),
+        "multi_company = true\n[sender]\nlease_secnds = 30\n",
+    )
+    .unwrap();
+    let out = env.run(&["queue", "stats"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("lease_secnds"), "{err}");
+    assert!(err.contains(env.config().to_str().unwrap()), "{err}");
+
+    std::fs::write(env.config(), "[sender]\nmax_queue_lifetime = \"forever\"\n").unwrap();
+    let err = stderr(&env.run(&["queue", "stats"]));
+    assert!(
+        err.contains("max_queue_lifetime") && err.contains("forever"),
+        "{err}"
+    );
+
+    let out = env
+        .cmd(&["queue", "stats"])
+        .env("DMSCTL_CONFIG", env.dir.path().join("missing.toml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("missing.toml"), "{}", stderr(&out));
+}
+
+#[test]
+fn settings_set_secret_from_stdin_show_masked_export_import() {
+    let env = Env::sqlite();
+    let out = env.run(&[
+        "settings",
+        "set",
+        "mail_server",
+        "server_name=smtp.firma.pl",
+        "from_address=dms@firma.pl",
+        "enabled=yes",
+        "port=465",
+        "encryption=ssl",
+        "login=dms",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("Settings saved"));
+    let out = env.run_with_stdin(
+        &["settings", "set", "mail_server", "password=-"],
+        "Pass-From-Stdin-1\n",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    let shown = env.json(&["settings", "show", "mail_server", "--json"]);
+    assert_eq!(shown["data"]["password"], "********");
+    assert_eq!(shown["data"]["port"], 465);
+    assert_eq!(shown["version"], 2);
+    let text = stdout(&env.run(&["settings", "show"]));
+    assert!(!text.contains("Pass-From-Stdin-1"));
+
+    let export = stdout(&env.run(&["settings", "export", "--with-secrets"]));
+    assert!(
+        export.contains("password = \"Pass-From-Stdin-1\""),
+        "{export}"
+    );
+    let bare = stdout(&env.run(&["settings", "export"]));
+    assert!(!bare.contains("Pass-From-Stdin-1"));
+
+    // The key file was made beside the config, private.
+    use std::os::unix::fs::PermissionsExt;
+    let key = env.dir.path().join("secret.key");
+    assert_eq!(
+        std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert_no_plaintext(env.dir.path(), "Pass-From-Stdin-1");
+
+    // Import into another database with the same key.
+    let other = Env::sqlite();
+    std::fs::copy(&key, other.dir.path().join("secret.key")).unwrap();
+    let file = other.dir.path().join("export.toml");
+    std::fs::write(&file, &export).unwrap();
+    let out = other.run(&["settings", "import", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let export_again = stdout(&other.run(&["settings", "export", "--with-secrets"]));
+    assert_eq!(export_again, export);
+
+    // An import with one bad tab changes nothing and exits 2.
+    std::fs::write(
+        &file,
+        "[mail_server]\nport = 25\n[templates]\nurl_prefix = \"nope\"\n",
+    )
+    .unwrap();
+    let out = other.run(&["settings", "import", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("templates.url_prefix"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        stdout(&other.run(&["settings", "export", "--with-secrets"])),
+        export
+    );
+}
+
+fn assert_no_plaintext(dir: &Path, secret: &str) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "log")
+            || path.file_name().is_some_and(|n| n == "secret.key")
+        {
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(
+            !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "{} holds the secret in plain text",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn queue_actions_and_log() {
+    let env = Env::sqlite();
+    let a = enqueue(&env, &[]);
+    let b = enqueue(&env, &[]);
+    let (a_s, b_s) = (a.to_string(), b.to_string());
+    assert_eq!(
+        env.run(&["queue", "hold", &a_s, &b_s]).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        env.json(&["queue", "ls", "--status", "held", "--json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(env.run(&["queue", "release", &b_s]).status.code(), Some(0));
+    assert_eq!(env.run(&["queue", "cancel", &b_s]).status.code(), Some(0));
+    assert_eq!(
+        env.json(&["queue", "ls", "--status", "cancelled", "--json"])[0]["id"],
+        b
+    );
+    // Cancelling a cancelled mail: refused, exit 2.
+    let out = env.run(&["queue", "cancel", &b_s]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("is cancelled"), "{}", stderr(&out));
+    assert_eq!(env.json(&["queue", "retry", &b_s, "--json"])["changed"], 1);
+    assert_eq!(env.run(&["queue", "delete", &a_s]).status.code(), Some(0));
+
+    let log = env.json(&["log", "--mail", &a_s, "--json"]);
+    let messages: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap())
+        .collect();
+    assert!(messages[0].starts_with("deleted by"), "{messages:?}");
+    assert!(messages.iter().any(|m| m.starts_with("held by")));
+    assert_eq!(
+        env.json(&["log", "--level", "error", "--json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    let purged = env.json(&[
+        "queue",
+        "purge",
+        "--archived",
+        "--older-than",
+        "30d",
+        "--json",
+    ]);
+    assert_eq!(purged["changed"], 0);
+}
+
+#[test]
+fn postgres_through_the_binary() {
+    let Some(base) = common::pg_base_url() else {
+        return;
+    };
+    let env = Env {
+        database: base,
+        ..Env::sqlite()
+    };
+    // A shared database: look only at the mail this test makes.
+    let subject = format!("cli-pg-{}", std::process::id());
+    let out = env.run(&[
+        "enqueue",
+        "--to",
+        "a@firma.pl",
+        "--subject",
+        &subject,
+        "--body",
+        "x",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let id: i64 = stdout(&out).trim().parse().unwrap();
+    let found = env.json(&["queue", "ls", "--search", &subject, "--json"]);
+    assert_eq!(found[0]["id"], id);
+    assert_eq!(
+        env.run(&["queue", "delete", &id.to_string()]).status.code(),
+        Some(0)
+    );
+}

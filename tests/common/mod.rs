@@ -1,0 +1,138 @@
+//! Test databases: a fresh SQLite file, or a fresh PostgreSQL database per test (so
+//! LISTEN/NOTIFY and row counts never cross between tests running in parallel).
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use dmsctl::store::Store;
+use sqlx::Connection;
+
+pub const PG_ENV: &str = "DMSCTL_TEST_POSTGRES_URL";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A database for one test; dropped (PostgreSQL) or deleted (SQLite) at the end.
+pub struct TestDb {
+    pub url: String,
+    pub store: Store,
+    _dir: Option<tempfile::TempDir>,
+    pg_drop: Option<(String, String)>,
+}
+
+impl TestDb {
+    /// `None` when PostgreSQL is not configured outside CI; under `CI=true` a missing
+    /// PostgreSQL is a failure, never a silent skip.
+    pub async fn new(backend: Backend) -> Option<TestDb> {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}", dir.path().join("queue.db").display());
+                let store = Store::open(&url).await.expect("open sqlite");
+                Some(TestDb {
+                    url,
+                    store,
+                    _dir: Some(dir),
+                    pg_drop: None,
+                })
+            }
+            Backend::Postgres => {
+                let base = pg_base_url()?;
+                let name = unique_db_name();
+                let mut admin = sqlx::PgConnection::connect(&base)
+                    .await
+                    .expect("connect to the PostgreSQL test server");
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&mut admin)
+                    .await
+                    .expect("create test database");
+                admin.close().await.ok();
+                let url = with_database(&base, &name);
+                let store = Store::open(&url).await.expect("open postgres");
+                Some(TestDb {
+                    url,
+                    store,
+                    _dir: None,
+                    pg_drop: Some((base, name)),
+                })
+            }
+        }
+    }
+
+    pub async fn finish(self) {
+        self.store.close().await;
+        if let Some((base, name)) = &self.pg_drop
+            && let Ok(mut admin) = sqlx::PgConnection::connect(base).await
+        {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&mut admin)
+            .await;
+        }
+    }
+}
+
+pub fn pg_base_url() -> Option<String> {
+    match std::env::var(PG_ENV) {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("{PG_ENV} must be set under CI: the PostgreSQL tests may not be skipped")
+        }
+        _ => {
+            eprintln!("skipping PostgreSQL test: {PG_ENV} is not set");
+            None
+        }
+    }
+}
+
+fn unique_db_name() -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "dmsctl_t_{}_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0)
+    )
+}
+
+fn with_database(base: &str, name: &str) -> String {
+    let mut url = url::Url::parse(base).expect("PostgreSQL URL");
+    url.set_path(&format!("/{name}"));
+    url.to_string()
+}
+
+/// Generates `sqlite` and `postgres` test modules that run the same async test.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    if let Some(db) = $crate::common::TestDb::new($crate::common::Backend::Sqlite).await {
+                        super::$name(&db).await;
+                        db.finish().await;
+                    }
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    if let Some(db) = $crate::common::TestDb::new($crate::common::Backend::Postgres).await {
+                        super::$name(&db).await;
+                        db.finish().await;
+                    }
+                }
+            )*
+        }
+    };
+}

@@ -1,0 +1,755 @@
+//! Queue operations on both backends against real databases.
+
+mod common;
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use common::TestDb;
+use dmsctl::queue::{
+    Cursor, MailAction, MailOutcome, MailQuery, MailQueue, MailStatus, NewAttachment, NewMail,
+    OutcomeRecord, StatusFilter, StoredFailure,
+};
+use dmsctl::store::Store;
+use dmsctl::time::now_ms;
+use dmsctl::worklog::{Level, LogFilter};
+
+both_backends!(
+    enqueue_round_trips_attachments_byte_exactly,
+    invalid_mail_is_refused_and_nothing_stored,
+    claim_renew_and_outcomes,
+    concurrent_claimers_never_share_a_mail,
+    expired_lease_is_reclaimed_and_stale_owner_loses,
+    actions_apply_to_all_or_none,
+    retry_requeues_failed_and_archived,
+    purge_removes_only_old_archived,
+    keyset_pages_cover_everything_once,
+    search_matches_text_and_ids_literally,
+    counts_and_queue_shape,
+    change_feed_sees_other_processes,
+);
+
+fn mail(to: &str, subject: &str) -> NewMail {
+    NewMail {
+        to: vec![to.to_string()],
+        subject: subject.to_string(),
+        body_text: format!("body of {subject}"),
+        ..NewMail::default()
+    }
+}
+
+fn failure(msg: &str) -> StoredFailure {
+    StoredFailure {
+        message: msg.into(),
+        detail: Some(format!("451 4.3.0 {msg}")),
+    }
+}
+
+fn sent(delete: bool) -> MailOutcome {
+    MailOutcome::Sent {
+        message_id: Some("<1@test>".into()),
+        reply: "250 2.0.0 Ok: queued".into(),
+        delete,
+    }
+}
+
+async fn enqueue_round_trips_attachments_byte_exactly(db: &TestDb) {
+    let q = MailQueue::new(db.store.clone());
+    let binary: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
+    let attachments = vec![
+        NewAttachment {
+            file_name: "faktura_łódź_żółć.pdf".into(),
+            content_type: "application/pdf".into(),
+            data: binary.clone(),
+        },
+        NewAttachment {
+            file_name: "Zestawienie – wrzesień.csv".into(),
+            content_type: "text/csv".into(),
+            data: "kolumna;wartość\ną;1\n".as_bytes().to_vec(),
+        },
+        NewAttachment {
+            file_name: "empty.bin".into(),
+            content_type: "application/octet-stream".into(),
+            data: vec![0, 0, 0xff, 0],
+        },
+    ];
+    let id = q
+        .enqueue(NewMail {
+            to: vec!["\"Kowalski, Jan\" <jan@firma.pl>".into(), "ala@x.pl".into()],
+            cc: vec!["cc@x.pl".into()],
+            bcc: vec!["bcc@x.pl".into()],
+            reply_to: Some("odp@firma.pl".into()),
+            subject: "Zażółć gęślą jaźń".into(),
+            body_text: "Treść".into(),
+            body_html: Some("<p>Treść</p>".into()),
+            attachments: attachments.clone(),
+            ..NewMail::default()
+        })
+        .await
+        .unwrap();
+
+    let stored = q.attachments(id).await.unwrap();
+    assert_eq!(stored.len(), 3);
+    for (a, b) in stored.iter().zip(&attachments) {
+        assert_eq!(a.file_name, b.file_name);
+        assert_eq!(a.content_type, b.content_type);
+        assert_eq!(a.data, b.data, "bytes of {}", b.file_name);
+    }
+    let detail = q.detail(id).await.unwrap();
+    assert_eq!(detail.mail.subject, "Zażółć gęślą jaźń");
+    assert_eq!(
+        detail.mail.to_list(),
+        ["\"Kowalski, Jan\" <jan@firma.pl>", "ala@x.pl"]
+    );
+    assert_eq!(detail.mail.bcc_list(), ["bcc@x.pl"]);
+    assert_eq!(
+        detail
+            .attachments
+            .iter()
+            .map(|a| a.size)
+            .collect::<Vec<_>>(),
+        [70_000, "kolumna;wartość\ną;1\n".len() as i64, 4]
+    );
+    let page = q.page(&MailQuery::default()).await.unwrap();
+    assert_eq!(page[0].attachment_count, 3);
+    let body_bytes = ("Treść".len() + "<p>Treść</p>".len()) as i64;
+    let attachment_bytes: i64 = attachments.iter().map(|a| a.data.len() as i64).sum();
+    assert_eq!(page[0].size, attachment_bytes + body_bytes);
+}
+
+async fn invalid_mail_is_refused_and_nothing_stored(db: &TestDb) {
+    let q = MailQueue::new(db.store.clone());
+    let good = mail("a@x.pl", "ok");
+    let bad = NewMail {
+        to: vec!["a@x.pl".into(), "not-an-address".into()],
+        ..mail("a@x.pl", "bad")
+    };
+    let err = q.enqueue_batch(&[good, bad]).await.unwrap_err();
+    assert!(err.is_user_error());
+    assert!(err.to_string().contains("to: `not-an-address`"), "{err}");
+    assert_eq!(q.counts().await.unwrap().total(), 0);
+}
+
+async fn claim_renew_and_outcomes(db: &TestDb) {
+    let q = MailQueue::new(db.store.clone());
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        ids.push(q.enqueue(mail("a@x.pl", &format!("m{i}"))).await.unwrap());
+    }
+    // A mail due later is not claimed.
+    let later = q
+        .enqueue(NewMail {
+            not_before: Some(now_ms() + 3_600_000),
+            ..mail("a@x.pl", "later")
+        })
+        .await
+        .unwrap();
+    // A held mail is not claimed.
+    q.act(MailAction::Hold, &[ids[4]], "tester").await.unwrap();
+
+    let claimed = q.claim("s1", 10, Duration::from_secs(60)).await.unwrap();
+    let got: Vec<i64> = claimed.iter().map(|c| c.mail.id).collect();
+    assert_eq!(got, ids[..4].to_vec());
+    assert!(claimed.iter().all(|c| c.attempt == 1));
+    assert!(!got.contains(&later));
+    assert_eq!(q.counts().await.unwrap().sending, 4);
+    assert!(
+        q.claim("s2", 10, Duration::from_secs(60))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    assert_eq!(
+        q.renew("s1", &got, Duration::from_secs(120)).await.unwrap(),
+        4
+    );
+    assert_eq!(
+        q.renew("intruder", &got, Duration::from_secs(120))
+            .await
+            .unwrap(),
+        0
+    );
+    let lease = q.detail(got[0]).await.unwrap().mail.lease_until.unwrap();
+    assert!(lease > now_ms() + 100_000);
+
+    let retry_at = now_ms() + 300_000;
+    let records = vec![
+        OutcomeRecord {
+            id: got[0],
+            attempt: 1,
+            outcome: sent(false),
+        },
+        OutcomeRecord {
+            id: got[1],
+            attempt: 1,
+            outcome: sent(true),
+        },
+        OutcomeRecord {
+            id: got[2],
+            attempt: 1,
+            outcome: MailOutcome::Retry {
+                at: retry_at,
+                failure: failure("greylisted"),
+            },
+        },
+        OutcomeRecord {
+            id: got[3],
+            attempt: 1,
+            outcome: MailOutcome::Failed {
+                failure: StoredFailure {
+                    message: "recipient rejected".into(),
+                    detail: Some("550 5.1.1 no such user".into()),
+                },
+            },
+        },
+    ];
+    assert_eq!(q.record("s1", &records).await.unwrap(), [true; 4]);
+
+    let archived = q.detail(got[0]).await.unwrap();
+    assert_eq!(archived.mail.status, MailStatus::Sent);
+    assert_eq!(archived.mail.message_id.as_deref(), Some("<1@test>"));
+    assert_eq!(
+        archived.mail.smtp_reply.as_deref(),
+        Some("250 2.0.0 Ok: queued")
+    );
+    assert!(archived.mail.sent_at.is_some() && archived.mail.claimed_by.is_none());
+    assert_eq!(archived.log.last().unwrap().message, "delivered");
+
+    assert!(q.detail(got[1]).await.is_err(), "deleted after sending");
+    assert!(q.attachments(got[1]).await.unwrap().is_empty());
+
+    let rescheduled = q.detail(got[2]).await.unwrap();
+    assert_eq!(rescheduled.mail.status, MailStatus::Pending);
+    assert_eq!(rescheduled.mail.next_attempt_at, retry_at);
+    assert_eq!(rescheduled.mail.last_error.as_deref(), Some("greylisted"));
+    assert_eq!(rescheduled.log.last().unwrap().level, Level::Warn);
+
+    let failed = q.detail(got[3]).await.unwrap();
+    assert_eq!(failed.mail.status, MailStatus::Failed);
+    let entry = failed.log.last().unwrap();
+    assert_eq!(entry.level, Level::Error);
+    assert_eq!(entry.detail.as_deref(), Some("550 5.1.1 no such user"));
+    assert_eq!(entry.mail_id, Some(got[3]));
+
+    // Release: not attempted, the attempt is given back.
+    let again = q.claim("s1", 10, Duration::from_secs(60)).await.unwrap();
+    assert!(again.is_empty(), "the rescheduled mail is not due yet");
+    let fresh = q.enqueue(mail("b@x.pl", "released")).await.unwrap();
+    let c = q.claim("s1", 1, Duration::from_secs(60)).await.unwrap();
+    assert_eq!(c[0].mail.id, fresh);
+    let applied = q
+        .record(
+            "s1",
+            &[OutcomeRecord {
+                id: fresh,
+                attempt: c[0].attempt,
+                outcome: MailOutcome::Release {
+                    at: now_ms(),
+                    note: None,
+                },
+            }],
+        )
+        .await
+        .unwrap();
+    assert_eq!(applied, [true]);
+    let m = q.detail(fresh).await.unwrap().mail;
+    assert_eq!((m.status, m.attempts), (MailStatus::Pending, 0));
+}
+
+async fn concurrent_claimers_never_share_a_mail(db: &TestDb) {
+    let q = MailQueue::new(db.store.clone());
+    let batch: Vec<NewMail> = (0..1000)
+        .map(|i| mail("a@x.pl", &format!("m{i}")))
+        .collect();
+    let all: HashSet<i64> = q.enqueue_batch(&batch).await.unwrap().into_iter().collect();
+
+    // Each claimer has its own connection pool, as separate sender processes would.
+    let mut tasks = Vec::new();
+    for name in ["sender-a", "sender-b", "sender-c"] {
+        let store = Store::open(&db.url).await.unwrap();
+        tasks.push(tokio::spawn(async move {
+            let q = MailQueue::new(store);
+            let mut mine = Vec::new();
+            loop {
+                let claimed = q.claim(name, 16, Duration::from_secs(60)).await.unwrap();
+                if claimed.is_empty() {
+                    break;
+                }
+                let records: Vec<OutcomeRecord> = claimed
+                    .iter()
+                    .map(|c| OutcomeRecord {
+                        id: c.mail.id,
+                        attempt: c.attempt,
+                        outcome: sent(false),
+                    })
+                    .collect();
+                let applied = q.record(name, &records).await.unwrap();
+                assert!(applied.iter().all(|a| *a), "{name} lost a claim it held");
+                mine.extend(claimed.iter().map(|c| c.mail.id));
+            }
+            q.store().close().await;
+            mine
+        }));
+    }
+    let mut seen = HashSet::new();
+    let mut per_claimer = Vec::new();
+    for t in tasks {
+        let ids = t.await.unwrap();
+        per_claimer.push(ids.len());
+        for id in ids {
+            assert!(seen.insert(id), "mail {id} was claimed twice");
+        }
+    }
+    assert_eq!(seen, all);
+    let counts = q.counts().await.unwrap();
+    assert_eq!(counts.sent, 1000);
+    assert_eq!(counts.total(), 1000);
+    eprintln!("claims per sender: {per_claimer:?}");
+}
+
+async fn expired_lease_is_reclaimed_and_stale_owner_loses(db: &TestDb) {
+    let a = MailQueue::new(db.store.clone());
+    let id = a.enqueue(mail("a@x.pl", "lease")).await.unwrap();
+    let claimed = a
+        .claim("crashed", 1, Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert_eq!(claimed[0].attempt, 1);
+
+    // Before the lease ends nobody else gets it.
+    let b_now = MailQueue::new(db.store.clone());
+    assert!(
+        b_now
+            .claim("b", 1, Duration::from_secs(60))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Two minutes later the lease has expired: the mail goes back and B takes it.
+    let b = MailQueue::new(db.store.clone()).with_clock(|| now_ms() + 120_000);
+    let taken = b.claim("b", 1, Duration::from_secs(60)).await.unwrap();
+    assert_eq!(taken.len(), 1);
+    assert_eq!(taken[0].mail.id, id);
+    assert_eq!(taken[0].attempt, 2);
+
+    // The first owner wakes up and tries to record its outcome: refused.
+    let stale = a
+        .record(
+            "crashed",
+            &[OutcomeRecord {
+                id,
+                attempt: 1,
+                outcome: sent(false),
+            }],
+        )
+        .await
+        .unwrap();
+    assert_eq!(stale, [false]);
+    assert_eq!(a.detail(id).await.unwrap().mail.status, MailStatus::Sending);
+
+    // Even the same sender name with the old attempt number is refused.
+    let same_name = a
+        .record(
+            "b",
+            &[OutcomeRecord {
+                id,
+                attempt: 1,
+                outcome: sent(false),
+            }],
+        )
+        .await
+        .unwrap();
+    assert_eq!(same_name, [false]);
+
+    let ok = b
+        .record(
+            "b",
+            &[OutcomeRecord {
+                id,
+                attempt: 2,
+                outcome: MailOutcome::Retry {
+                    at: now_ms(),
+                    failure: failure("busy"),
+                },
+            }],
+        )
+        .await
+        .unwrap();
+    assert_eq!(ok, [true]);
+    let d = a.detail(id).await.unwrap();
+    assert_eq!(d.mail.status, MailStatus::Pending);
+    assert!(
+        d.log
+            .iter()
+            .any(|e| e.message.contains("crashed") && e.message.contains("lease expired")),
+        "{:?}",
+        d.log
+    );
+}
+
+async fn actions_apply_to_all_or_none(db: &TestDb) {
+    let q = MailQueue::new(db.store.clone());
+    let p1 = q.enqueue(mail("a@x.pl", "p1")).await.unwrap();
+    let p2 = q.enqueue(mail("a@x.pl", "p2")).await.unwrap();
+    let s = q.enqueue(mail("a@x.pl", "s")).await.unwrap();
+    let c = q.claim("s1", 10, Duration::from_secs(60)).await.unwrap();
+    assert_eq!(c.len(), 3);
+    q.record(
+        "s1",
+        &c.iter()
+            .map(|c| OutcomeRecord {
+                id: c.mail.id,
+                attempt: c.attempt,
+                outcome: if c.mail.id == s {
+                    sent(false)
+                } else {
+                    MailOutcome::Retry {
+                        at: now_ms(),
+                        failure: failure("x"),
+                    }
+                },
+            })
+            .collect::<Vec<_>>(),
+    )
+    .await
+    .unwrap();
+
+    // Cancelling a pending and a sent mail together: refused, nothing changes.
+    let err = q
+        .act(MailAction::Cancel, &[p1, s], "tester")
+        .await
+        .unwrap_err();
+    assert!(err.is_user_error());
+    assert!(
+        err.to_string().contains(&format!("mail {s} is sent")),
+        "{err}"
+    );
+    assert_eq!(q.detail(p1).await.unwrap().mail.status, MailStatus::Pending);
+    let err = q
+        .act(MailAction::Delete, &[p1, 987_654], "tester")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("987654"), "{err}");
+    assert!(q.detail(p1).await.is_ok());
+
+    assert_eq!(
+        q.act(MailAction::Hold, &[p1, p2], "tester").await.unwrap(),
+        2
+    );
+    let counts = q.counts().await.unwrap();
+    assert_eq!((counts.held, counts.pending), (2, 0));
+    assert!(
+        q.claim("s1", 10, Duration::from_secs(60))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    q.act(MailAction::Release, &[p2], "tester").await.unwrap();
+    assert_eq!(q.counts().await.unwrap().pending, 1);
+
+    q.act(MailAction::Cancel, &[p2], "tester").await.unwrap();
+    assert_eq!(
+        q.detail(p2).await.unwrap().mail.status,
+        MailStatus::Cancelled
+    );
+    let log = q.detail(p2).await.unwrap().log;
+    assert!(log.iter().any(|e| e.message == "cancelled by tester"));
+
+    q.act(MailAction::Delete, &[p1, s], "tester").await.unwrap();
+    assert!(q.detail(p1).await.is_err() && q.detail(s).await.is_err());
+    // The deleted mail's history remains in the work log.
+    let entries = dmsctl::worklog::WorkLog::new(db.store.clone())
+        .entries(&LogFilter {
+            mail_id: Some(p1),
+            limit: 10,
+            ..LogFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(entries[0].message, "deleted by tester");
+
+    // A mail being sent cannot be cancelled or deleted.
+    let busy = q.enqueue(mail("a@x.pl", "busy")).await.unwrap();
+    q.claim("s1", 1, Duration::from_secs(60)).await.unwrap();
+    let err = q
+        .act(MailAction::Delete, &[busy], "tester")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("sending"), "{err}");
+}
+
+async fn retry_requeues_failed_and_archived(db: &TestDb) {
+    let q = MailQueue::new(db.store.clone());
+    let f = q.enqueue(mail("a@x.pl", "f")).await.unwrap();
+    let s = q.enqueue(mail("a@x.pl", "s")).await.unwrap();
+    let claimed = q.claim("s1", 2, Duration::from_secs(60)).await.unwrap();
+    q.record(
+        "s1",
+        &[
+            OutcomeRecord {
+                id: f,
+                attempt: claimed[0].attempt,
+                outcome: MailOutcome::Failed {
+                    failure: failure("no"),
+                },
+            },
+            OutcomeRecord {
+                id: s,
+                attempt: claimed[1].attempt,
+                outcome: sent(false),
+            },
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(q.retry_all_failed("tester").await.unwrap(), 1);
+    let m = q.detail(f).await.unwrap().mail;
+    assert_eq!((m.status, m.attempts), (MailStatus::Pending, 0));
+    // Requeue an archived mail.
+    q.act(MailAction::Retry, &[s], "tester").await.unwrap();
+    let m = q.detail(s).await.unwrap().mail;
+    assert_eq!(m.status, MailStatus::Pending);
+    assert!(m.sent_at.is_none());
+    assert_eq!(
+        q.claim("s1", 10, Duration::from_secs(60))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+async fn purge_removes_only_old_archived(db: &TestDb) {
+    let q = MailQueue::new(db.store.clone());
+    let old = q.enqueue(mail("a@x.pl", "old")).await.unwrap();
+    let pending = q.enqueue(mail("a@x.pl", "pending")).await.unwrap();
+    let c = q.claim("s1", 1, Duration::from_secs(60)).await.unwrap();
+    assert_eq!(c[0].mail.id, old);
+    q.record(
+        "s1",
+        &[OutcomeRecord {
+            id: old,
+            attempt: 1,
+            outcome: sent(false),
+        }],
+    )
+    .await
+    .unwrap();
+    let recent = q.enqueue(mail("a@x.pl", "recent")).await.unwrap();
+    let c = q.claim("s1", 5, Duration::from_secs(60)).await.unwrap();
+    let records: Vec<_> = c
+        .iter()
+        .map(|c| OutcomeRecord {
+            id: c.mail.id,
+            attempt: c.attempt,
+            outcome: sent(false),
+        })
+        .collect();
+    q.record("s1", &records).await.unwrap();
+    // `pending` was sent too; make it pending again to check it survives the purge.
+    q.act(MailAction::Retry, &[pending], "tester")
+        .await
+        .unwrap();
+
+    // Thirty days on, everything archived is older than 30 days.
+    let later = MailQueue::new(db.store.clone()).with_clock(|| now_ms() + 31 * 86_400_000);
+    assert_eq!(
+        later
+            .purge_archived(Duration::from_secs(86_400 * 30), "tester")
+            .await
+            .unwrap(),
+        2
+    );
+    assert!(q.detail(old).await.is_err());
+    assert!(q.detail(recent).await.is_err());
+    assert!(q.detail(pending).await.is_ok());
+    // Nothing is old enough now.
+    assert_eq!(
+        q.purge_archived(Duration::from_secs(86_400), "tester")
+            .await
+            .unwrap(),
+        0
+    );
+}
+
+async fn keyset_pages_cover_everything_once(db: &TestDb) {
+    let q = MailQueue::new(db.store.clone());
+    let batch: Vec<NewMail> = (0..120).map(|i| mail("a@x.pl", &format!("m{i}"))).collect();
+    let ids = q.enqueue_batch(&batch).await.unwrap();
+    // Fail every third mail.
+    let claimed = q.claim("s1", 200, Duration::from_secs(60)).await.unwrap();
+    let records: Vec<_> = claimed
+        .iter()
+        .map(|c| OutcomeRecord {
+            id: c.mail.id,
+            attempt: c.attempt,
+            outcome: if c.mail.id % 3 == 0 {
+                MailOutcome::Failed {
+                    failure: failure("no"),
+                }
+            } else {
+                MailOutcome::Release {
+                    at: now_ms(),
+                    note: None,
+                }
+            },
+        })
+        .collect();
+    q.record("s1", &records).await.unwrap();
+
+    for (status, expected) in [
+        (StatusFilter::All, ids.clone()),
+        (
+            StatusFilter::Status(MailStatus::Failed),
+            ids.iter()
+                .copied()
+                .filter(|i| i % 3 == 0)
+                .collect::<Vec<_>>(),
+        ),
+        (
+            StatusFilter::Status(MailStatus::Pending),
+            ids.iter().copied().filter(|i| i % 3 != 0).collect(),
+        ),
+    ] {
+        let mut seen = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = q
+                .page(&MailQuery {
+                    status,
+                    search: None,
+                    cursor,
+                    limit: 25,
+                })
+                .await
+                .unwrap();
+            if page.is_empty() {
+                break;
+            }
+            seen.extend(page.iter().map(|m| m.id));
+            cursor = page.last().map(|m| Cursor::Before(m.id));
+        }
+        let mut want = expected.clone();
+        want.reverse();
+        assert_eq!(seen, want, "{status:?}");
+    }
+    // Paging back up returns the page above, newest first.
+    let first = q
+        .page(&MailQuery {
+            limit: 10,
+            ..MailQuery::default()
+        })
+        .await
+        .unwrap();
+    let second = q
+        .page(&MailQuery {
+            limit: 10,
+            cursor: Some(Cursor::Before(first[9].id)),
+            ..MailQuery::default()
+        })
+        .await
+        .unwrap();
+    let back = q
+        .page(&MailQuery {
+            limit: 10,
+            cursor: Some(Cursor::After(second[0].id)),
+            ..MailQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(back, first);
+}
+
+async fn search_matches_text_and_ids_literally(db: &TestDb) {
+    let q = MailQueue::new(db.store.clone());
+    let a = q
+        .enqueue(mail("jan@firma.pl", "Faktura 100% opłacona"))
+        .await
+        .unwrap();
+    let b = q
+        .enqueue(mail("ola@inna.pl", "Faktura 100 zł"))
+        .await
+        .unwrap();
+    let find = |text: &str| {
+        let q = q.clone();
+        let text = text.to_string();
+        async move {
+            q.page(&MailQuery {
+                search: Some(text),
+                ..MailQuery::default()
+            })
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| m.id)
+            .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(find("100%").await, [a], "% is literal");
+    assert_eq!(find("faktura").await, [b, a], "case-insensitive");
+    assert_eq!(find("inna.pl").await, [b]);
+    assert!(find(&b.to_string()).await.contains(&b));
+    assert!(find("nothing-like-this").await.is_empty());
+}
+
+async fn counts_and_queue_shape(db: &TestDb) {
+    let q = MailQueue::new(db.store.clone());
+    for (to, n) in [("a@firma.pl", 3), ("b@gmail.com", 2)] {
+        for i in 0..n {
+            q.enqueue(mail(to, &format!("{to}{i}"))).await.unwrap();
+        }
+    }
+    q.enqueue(NewMail {
+        to: vec!["x@firma.pl".into(), "y@gmail.com".into()],
+        ..mail("x@firma.pl", "both")
+    })
+    .await
+    .unwrap();
+    let c = q.counts().await.unwrap();
+    assert_eq!((c.pending, c.total()), (6, 6));
+
+    let shape = q.shape().await.unwrap();
+    assert_eq!(shape.total.total, 6);
+    assert_eq!(shape.total.counts[0], 6, "all younger than 5 minutes");
+    let firma = shape.rows.iter().find(|r| r.domain == "firma.pl").unwrap();
+    let gmail = shape.rows.iter().find(|r| r.domain == "gmail.com").unwrap();
+    assert_eq!((firma.total, gmail.total), (4, 3));
+    // An hour later they sit in the 40-80 minute column.
+    let later = MailQueue::new(db.store.clone()).with_clock(|| now_ms() + 61 * 60_000);
+    let shape = later.shape().await.unwrap();
+    assert_eq!(shape.total.counts[4], 6, "{:?}", shape.total);
+    assert!(later.oldest_pending().await.unwrap().is_some());
+}
+
+async fn change_feed_sees_other_processes(db: &TestDb) {
+    let mut feed = db
+        .store
+        .change_feed(Duration::from_millis(50))
+        .await
+        .unwrap();
+    let other = Store::open(&db.url).await.unwrap();
+    let writer = MailQueue::new(other.clone());
+    let started = std::time::Instant::now();
+    writer.enqueue(mail("a@x.pl", "ping")).await.unwrap();
+    tokio::time::timeout(Duration::from_secs(2), feed.changed())
+        .await
+        .expect("a change within 2 s")
+        .unwrap();
+    let latency = started.elapsed();
+    assert!(latency < Duration::from_secs(1), "took {latency:?}");
+    // A quiet database does not wake the feed.
+    let quiet = tokio::time::timeout(Duration::from_millis(300), feed.changed()).await;
+    assert!(quiet.is_err(), "woke up without a change");
+    // Work log writes count too (the console's log pane follows them).
+    dmsctl::worklog::WorkLog::new(other.clone())
+        .append(&dmsctl::worklog::NewLogEntry::new(Level::Info, "hello"))
+        .await
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(2), feed.changed())
+        .await
+        .expect("a change within 2 s")
+        .unwrap();
+    other.close().await;
+}
