@@ -753,3 +753,131 @@ async fn change_feed_sees_other_processes(db: &TestDb) {
         .unwrap();
     other.close().await;
 }
+
+mod consistency {
+    use super::*;
+
+    /// The counts the console shows (trigger-kept on SQLite) equal a full count after
+    /// every kind of change.
+    async fn counts_equal_a_full_count(db: &TestDb) {
+        let q = MailQueue::new(db.store.clone());
+        let ids = q
+            .enqueue_batch(
+                &(0..40)
+                    .map(|i| mail("a@x.pl", &format!("m{i}")))
+                    .collect::<Vec<_>>(),
+            )
+            .await
+            .unwrap();
+        q.act(MailAction::Hold, &ids[0..5], "t").await.unwrap();
+        q.act(MailAction::Release, &ids[0..2], "t").await.unwrap();
+        q.act(MailAction::Cancel, &ids[5..8], "t").await.unwrap();
+        let claimed = q.claim("s", 20, Duration::from_secs(60)).await.unwrap();
+        let records: Vec<_> = claimed
+            .iter()
+            .enumerate()
+            .map(|(i, c)| OutcomeRecord {
+                id: c.mail.id,
+                attempt: c.attempt,
+                outcome: match i % 4 {
+                    0 => sent(false),
+                    1 => sent(true),
+                    2 => MailOutcome::Failed {
+                        failure: failure("x"),
+                    },
+                    _ => MailOutcome::Retry {
+                        at: now_ms(),
+                        failure: failure("y"),
+                    },
+                },
+            })
+            .take(16)
+            .collect();
+        q.record("s", &records).await.unwrap();
+        q.act(MailAction::Delete, &ids[8..10], "t").await.unwrap();
+        q.retry_all_failed("t").await.unwrap();
+
+        let c = q.counts().await.unwrap();
+        let truth = full_count(&db.url).await;
+        assert_eq!(
+            (c.pending, c.held, c.sending, c.sent, c.failed, c.cancelled),
+            truth,
+            "{c:?}"
+        );
+        assert_eq!(c.sending, 4, "four claims still open");
+    }
+
+    async fn full_count(url: &str) -> (i64, i64, i64, i64, i64, i64) {
+        let sql = "SELECT \
+            count(CASE WHEN status = 'pending' AND held = FALSE THEN 1 END), \
+            count(CASE WHEN status = 'pending' AND held = TRUE THEN 1 END), \
+            count(CASE WHEN status = 'sending' THEN 1 END), \
+            count(CASE WHEN status = 'sent' THEN 1 END), \
+            count(CASE WHEN status = 'failed' THEN 1 END), \
+            count(CASE WHEN status = 'cancelled' THEN 1 END) FROM process_mails";
+        if url.starts_with("sqlite:") {
+            let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+            sqlx::query_as(sql).fetch_one(&pool).await.unwrap()
+        } else {
+            let pool = sqlx::PgPool::connect(url).await.unwrap();
+            sqlx::query_as(sql).fetch_one(&pool).await.unwrap()
+        }
+    }
+
+    /// Another program enqueues with plain SQL (the README's contract); the queue
+    /// treats the mail like its own.
+    async fn plain_sql_enqueue_contract(db: &TestDb) {
+        let insert_mail = "INSERT INTO process_mails (to_addrs, subject, body_text) \
+                           VALUES ('jan@firma.pl; ola@firma.pl', 'Z innego programu', 'Treść') RETURNING id";
+        let insert_attachment = "INSERT INTO process_mail_attachments (mail_id, file_name, content_type, data) \
+                                 VALUES ($1, 'umowa.pdf', 'application/pdf', $2)";
+        let data = vec![0x25u8, 0x50, 0x44, 0x46, 0, 1, 2, 255];
+        let id: i64 = if db.url.starts_with("sqlite:") {
+            let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
+            let mut tx = pool.begin().await.unwrap();
+            let id: i64 = sqlx::query_scalar(insert_mail)
+                .fetch_one(&mut *tx)
+                .await
+                .unwrap();
+            sqlx::query(insert_attachment)
+                .bind(id)
+                .bind(&data)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            id
+        } else {
+            let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+            let mut tx = pool.begin().await.unwrap();
+            let id: i64 = sqlx::query_scalar(insert_mail)
+                .fetch_one(&mut *tx)
+                .await
+                .unwrap();
+            sqlx::query(insert_attachment)
+                .bind(id)
+                .bind(&data)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            id
+        };
+        let q = MailQueue::new(db.store.clone());
+        assert_eq!(q.counts().await.unwrap().pending, 1);
+        let page = q.page(&MailQuery::default()).await.unwrap();
+        assert_eq!(page[0].attachment_count, 1);
+        assert_eq!(page[0].size, ("Treść".len() + data.len()) as i64);
+        let claimed = q.claim("s", 5, Duration::from_secs(60)).await.unwrap();
+        assert_eq!(claimed.len(), 1);
+        assert_eq!(claimed[0].mail.id, id);
+        assert_eq!(claimed[0].mail.to_list(), ["jan@firma.pl", "ola@firma.pl"]);
+        assert!(
+            claimed[0].mail.created_at > now_ms() - 60_000,
+            "default time is now, in ms"
+        );
+        assert_eq!(q.attachments(id).await.unwrap()[0].data, data);
+    }
+
+    crate::both_backends!(counts_equal_a_full_count, plain_sql_enqueue_contract);
+}

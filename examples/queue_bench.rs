@@ -1,0 +1,383 @@
+//! Queue throughput and list latency.
+//!
+//! ```text
+//! cargo run --example queue_bench -- [--mails 10000] [--postgres URL] [--million]
+//! ```
+//!
+//! Throughput: enqueue one mail per transaction (as another program would) and
+//! claim+complete one at a time and 16 at a time, archiving and deleting, for 5 KB
+//! mails. Each backend also runs a reference in the same invocation: one bare INSERT
+//! per committed transaction, the floor that durable commits set; rates are printed
+//! with their ratio to it.
+//!
+//! `--million`: fills an SQLite queue with 1,000,000 mails and times one list page at
+//! several depths and the counts by status (median and p95 of 20 runs).
+
+use std::time::{Duration, Instant};
+
+use dmsctl::queue::{
+    Cursor, MailOutcome, MailQuery, MailQueue, MailStatus, NewMail, OutcomeRecord, StatusFilter,
+};
+use dmsctl::store::Store;
+use sqlx::Connection;
+
+struct Args {
+    mails: usize,
+    postgres: Option<String>,
+    million: bool,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        mails: 10_000,
+        postgres: None,
+        million: false,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--mails" => a.mails = it.next().and_then(|v| v.parse().ok()).unwrap_or(a.mails),
+            "--postgres" => a.postgres = it.next(),
+            "--million" => a.million = true,
+            other => eprintln!("ignoring unknown argument {other}"),
+        }
+    }
+    a
+}
+
+fn mail(i: usize) -> NewMail {
+    let body: String = "Lorem ipsum dolor sit amet, consectetur adipiscing elit. "
+        .repeat(90)
+        .chars()
+        .take(5 * 1024)
+        .collect();
+    NewMail {
+        to: vec![format!("user{}@domain{}.pl", i, i % 50)],
+        subject: format!("Dokument {i} czeka na akceptację"),
+        body_text: body,
+        ..NewMail::default()
+    }
+}
+
+fn rate(n: usize, d: Duration) -> f64 {
+    n as f64 / d.as_secs_f64()
+}
+
+async fn reference_commits(url: &str, n: usize) -> f64 {
+    // The same row shape as process_mails, one INSERT per committed transaction.
+    let body = mail(0).body_text;
+    let started;
+    if url.starts_with("sqlite:") {
+        let opts: sqlx::sqlite::SqliteConnectOptions = url.parse().expect("sqlite url");
+        let mut c = sqlx::SqliteConnection::connect_with(
+            &opts
+                .create_if_missing(true)
+                .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sqlx::sqlite::SqliteSynchronous::Full),
+        )
+        .await
+        .expect("connect");
+        sqlx::query("CREATE TABLE IF NOT EXISTS reference_rows (id INTEGER PRIMARY KEY, to_addrs TEXT, subject TEXT, body TEXT)")
+            .execute(&mut c)
+            .await
+            .expect("create");
+        started = Instant::now();
+        for i in 0..n {
+            sqlx::query("INSERT INTO reference_rows (to_addrs, subject, body) VALUES ($1, $2, $3)")
+                .bind(format!("user{i}@x.pl"))
+                .bind("s")
+                .bind(&body)
+                .execute(&mut c)
+                .await
+                .expect("insert");
+        }
+    } else {
+        let mut c = sqlx::PgConnection::connect(url).await.expect("connect");
+        sqlx::query("CREATE TABLE IF NOT EXISTS reference_rows (id BIGSERIAL PRIMARY KEY, to_addrs TEXT, subject TEXT, body TEXT)")
+            .execute(&mut c)
+            .await
+            .expect("create");
+        started = Instant::now();
+        for i in 0..n {
+            sqlx::query("INSERT INTO reference_rows (to_addrs, subject, body) VALUES ($1, $2, $3)")
+                .bind(format!("user{i}@x.pl"))
+                .bind("s")
+                .bind(&body)
+                .execute(&mut c)
+                .await
+                .expect("insert");
+        }
+    }
+    rate(n, started.elapsed())
+}
+
+/// Where each scenario gets a database of its own.
+enum Target {
+    Sqlite(std::path::PathBuf),
+    Postgres(String),
+}
+
+impl Target {
+    async fn fresh(&self, label: &str) -> (String, Option<String>) {
+        match self {
+            Target::Sqlite(dir) => (
+                format!("sqlite://{}", dir.join(format!("{label}.db")).display()),
+                None,
+            ),
+            Target::Postgres(base) => {
+                let name = format!("dmsctl_bench_{}_{label}", std::process::id());
+                let mut admin = sqlx::PgConnection::connect(base).await.expect("connect");
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&mut admin)
+                    .await
+                    .expect("create database");
+                let mut url = url::Url::parse(base).expect("url");
+                url.set_path(&format!("/{name}"));
+                (url.to_string(), Some(name))
+            }
+        }
+    }
+
+    async fn drop(&self, name: Option<String>) {
+        if let (Target::Postgres(base), Some(name)) = (self, name) {
+            let mut admin = sqlx::PgConnection::connect(base).await.expect("connect");
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE {name} WITH (FORCE)"
+            )))
+            .execute(&mut admin)
+            .await
+            .ok();
+        }
+    }
+}
+
+async fn throughput(name: &str, target: &Target, n: usize) {
+    println!("\n== {name}: {n} mails of 5 KB");
+    let (url, db) = target.fresh("reference").await;
+    let reference = reference_commits(&url, n).await;
+    target.drop(db).await;
+    println!("reference: bare INSERT + commit      {reference:>8.0} /s  (1.00)");
+
+    let mails: Vec<NewMail> = (0..n).map(mail).collect();
+    let (url, db) = target.fresh("enqueue").await;
+    let store = Store::open(&url).await.expect("open");
+    let q = MailQueue::new(store.clone());
+    let started = Instant::now();
+    for m in &mails {
+        q.enqueue(m.clone()).await.expect("enqueue");
+    }
+    let r = rate(n, started.elapsed());
+    println!(
+        "enqueue, 1 per transaction           {r:>8.0} /s  ({:.2})",
+        r / reference
+    );
+    store.close().await;
+    target.drop(db).await;
+
+    for (label, batch, delete) in [
+        ("claim+archive, 1 at a time", 1u32, false),
+        ("claim+delete, 1 at a time", 1, true),
+        ("claim+archive, 16 at a time", 16, false),
+        ("claim+delete, 16 at a time", 16, true),
+    ] {
+        let key = format!("b{batch}_{}", if delete { "del" } else { "arch" });
+        let (url, db) = target.fresh(&key).await;
+        let store = Store::open(&url).await.expect("open");
+        let q = MailQueue::new(store.clone());
+        for chunk in mails.chunks(1000) {
+            q.enqueue_batch(chunk).await.expect("fill");
+        }
+        let started = Instant::now();
+        let mut done = 0;
+        loop {
+            let claimed = q
+                .claim("bench", batch, Duration::from_secs(60))
+                .await
+                .expect("claim");
+            if claimed.is_empty() {
+                break;
+            }
+            let records: Vec<OutcomeRecord> = claimed
+                .iter()
+                .map(|c| OutcomeRecord {
+                    id: c.mail.id,
+                    attempt: c.attempt,
+                    outcome: MailOutcome::Sent {
+                        message_id: Some(format!("<{}@bench>", c.mail.id)),
+                        reply: "250 2.0.0 Ok".into(),
+                        delete,
+                    },
+                })
+                .collect();
+            q.record("bench", &records).await.expect("record");
+            done += claimed.len();
+        }
+        let r = rate(done, started.elapsed());
+        assert_eq!(done, n, "every mail drained");
+        println!("{label:<36} {r:>8.0} /s  ({:.2})", r / reference);
+        store.close().await;
+        target.drop(db).await;
+    }
+}
+
+fn percentile(samples: &mut [Duration], p: f64) -> Duration {
+    samples.sort();
+    let i = ((samples.len() as f64 - 1.0) * p).round() as usize;
+    samples[i]
+}
+
+async fn timed<F, Fut>(runs: usize, mut f: F) -> (Duration, Duration)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let mut samples = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let t = Instant::now();
+        f().await;
+        samples.push(t.elapsed());
+    }
+    (
+        percentile(&mut samples, 0.5),
+        percentile(&mut samples, 0.95),
+    )
+}
+
+async fn million(dir: &std::path::Path) {
+    const ROWS: i64 = 1_000_000;
+    let url = format!("sqlite://{}", dir.join("million.db").display());
+    let store = Store::open(&url).await.expect("open");
+    let q = MailQueue::new(store.clone());
+    println!("\n== SQLite with {ROWS} mails (90% sent, 5% pending, 3% failed, 2% cancelled)");
+    let t = Instant::now();
+    // Bulk fill straight in SQL: going through claim/record for 900,000 archived mails
+    // would time the fill, not the list.
+    let opts: sqlx::sqlite::SqliteConnectOptions = url.parse().expect("url");
+    let mut c = sqlx::SqliteConnection::connect_with(&opts)
+        .await
+        .expect("connect");
+    sqlx::query(
+        "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < $1)
+         INSERT INTO process_mails (status, to_addrs, subject, body_text, created_at, next_attempt_at, queued_at, sent_at, attempts)
+         SELECT CASE WHEN x % 100 < 90 THEN 'sent' WHEN x % 100 < 95 THEN 'pending'
+                     WHEN x % 100 < 98 THEN 'failed' ELSE 'cancelled' END,
+                'user' || x || '@domain' || (x % 50) || '.pl', 'Dokument ' || x, printf('%.500c', 'x'),
+                1700000000000 + x * 1000, 1700000000000 + x * 1000, 1700000000000 + x * 1000,
+                CASE WHEN x % 100 < 90 THEN 1700000000000 + x * 1000 + 500 END, 1
+         FROM n",
+    )
+    .bind(ROWS)
+    .execute(&mut c)
+    .await
+    .expect("fill");
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(&mut c)
+        .await
+        .ok();
+    sqlx::query("ANALYZE").execute(&mut c).await.ok();
+    println!("filled in {:.1} s", t.elapsed().as_secs_f64());
+
+    // Reference: one mail by primary key.
+    let (ref50, _) = timed(20, || async {
+        store.mail(ROWS / 2).await.expect("mail");
+    })
+    .await;
+    println!(
+        "reference: one mail by id             p50 {:>7.2} ms",
+        ms(ref50)
+    );
+
+    for (label, status) in [
+        ("all", StatusFilter::All),
+        ("pending", StatusFilter::Status(MailStatus::Pending)),
+        ("sent", StatusFilter::Status(MailStatus::Sent)),
+        ("failed", StatusFilter::Status(MailStatus::Failed)),
+    ] {
+        for (depth, cursor) in [
+            ("top", None),
+            ("middle", Some(Cursor::Before(ROWS / 2))),
+            ("bottom", Some(Cursor::Before(1_000))),
+        ] {
+            let query = MailQuery {
+                status,
+                search: None,
+                cursor,
+                limit: 50,
+            };
+            let (p50, p95) = timed(20, || async {
+                q.page(&query).await.expect("page");
+            })
+            .await;
+            println!(
+                "page of 50, {label:<7} {depth:<6}        p50 {:>7.2} ms  p95 {:>7.2} ms  ({:.1}x ref)",
+                ms(p50),
+                ms(p95),
+                ms(p50) / ms(ref50)
+            );
+        }
+    }
+    let (p50, p95) = timed(20, || async {
+        q.counts().await.expect("counts");
+    })
+    .await;
+    println!(
+        "counts by status                      p50 {:>7.2} ms  p95 {:>7.2} ms  ({:.1}x ref)",
+        ms(p50),
+        ms(p95),
+        ms(p50) / ms(ref50)
+    );
+    // Claim 16 due mails out of 50,000 pending and give them back, 20 times.
+    let now = dmsctl::time::now_ms();
+    let (p50, p95) = timed(20, || async {
+        let claimed = q
+            .claim("bench", 16, Duration::from_secs(60))
+            .await
+            .expect("claim");
+        let back: Vec<OutcomeRecord> = claimed
+            .iter()
+            .map(|c| OutcomeRecord {
+                id: c.mail.id,
+                attempt: c.attempt,
+                outcome: MailOutcome::Release {
+                    at: now,
+                    note: None,
+                },
+            })
+            .collect();
+        q.record("bench", &back).await.expect("release");
+    })
+    .await;
+    println!(
+        "claim 16 + give back (2 commits)      p50 {:>7.2} ms  p95 {:>7.2} ms",
+        ms(p50),
+        ms(p95)
+    );
+    let (p50, p95) = timed(5, || async {
+        q.shape().await.expect("shape");
+    })
+    .await;
+    println!(
+        "queue shape (50,000 undelivered)      p50 {:>7.2} ms  p95 {:>7.2} ms",
+        ms(p50),
+        ms(p95)
+    );
+    store.close().await;
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+#[tokio::main]
+async fn main() {
+    let a = args();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sqlite = Target::Sqlite(dir.path().to_path_buf());
+    throughput("SQLite (WAL, synchronous=FULL)", &sqlite, a.mails).await;
+    if let Some(base) = &a.postgres {
+        throughput("PostgreSQL", &Target::Postgres(base.clone()), a.mails).await;
+    }
+    if a.million {
+        million(dir.path()).await;
+    }
+}
