@@ -206,6 +206,7 @@ async fn throughput(name: &str, target: &Target, n: usize) {
                         message_id: Some(format!("<{}@bench>", c.mail.id)),
                         reply: "250 2.0.0 Ok".into(),
                         delete,
+                        rejected: Vec::new(),
                     },
                 })
                 .collect();

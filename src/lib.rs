@@ -9,6 +9,7 @@ pub mod config;
 pub mod error;
 pub mod queue;
 pub mod secrets;
+pub mod sender;
 pub mod settings;
 pub mod store;
 pub mod time;

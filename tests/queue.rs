@@ -50,6 +50,7 @@ fn sent(delete: bool) -> MailOutcome {
         message_id: Some("<1@test>".into()),
         reply: "250 2.0.0 Ok: queued".into(),
         delete,
+        rejected: Vec::new(),
     }
 }
 
@@ -832,36 +833,29 @@ mod consistency {
         let insert_attachment = "INSERT INTO process_mail_attachments (mail_id, file_name, content_type, data) \
                                  VALUES ($1, 'umowa.pdf', 'application/pdf', $2)";
         let data = vec![0x25u8, 0x50, 0x44, 0x46, 0, 1, 2, 255];
-        let id: i64 = if db.url.starts_with("sqlite:") {
-            let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
-            let mut tx = pool.begin().await.unwrap();
-            let id: i64 = sqlx::query_scalar(insert_mail)
-                .fetch_one(&mut *tx)
-                .await
-                .unwrap();
-            sqlx::query(insert_attachment)
-                .bind(id)
-                .bind(&data)
-                .execute(&mut *tx)
-                .await
-                .unwrap();
-            tx.commit().await.unwrap();
-            id
+        // What another program does, in its own transaction on its own connection.
+        macro_rules! insert_as_another_program {
+            ($pool:ty) => {{
+                let pool = <$pool>::connect(&db.url).await.unwrap();
+                let mut tx = pool.begin().await.unwrap();
+                let id: i64 = sqlx::query_scalar(insert_mail)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .unwrap();
+                sqlx::query(insert_attachment)
+                    .bind(id)
+                    .bind(&data)
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+                tx.commit().await.unwrap();
+                id
+            }};
+        }
+        let id = if db.url.starts_with("sqlite:") {
+            insert_as_another_program!(sqlx::SqlitePool)
         } else {
-            let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
-            let mut tx = pool.begin().await.unwrap();
-            let id: i64 = sqlx::query_scalar(insert_mail)
-                .fetch_one(&mut *tx)
-                .await
-                .unwrap();
-            sqlx::query(insert_attachment)
-                .bind(id)
-                .bind(&data)
-                .execute(&mut *tx)
-                .await
-                .unwrap();
-            tx.commit().await.unwrap();
-            id
+            insert_as_another_program!(sqlx::PgPool)
         };
         let q = MailQueue::new(db.store.clone());
         assert_eq!(q.counts().await.unwrap().pending, 1);

@@ -5,6 +5,7 @@ mod enqueue;
 mod output;
 mod queue;
 mod settings;
+mod worker;
 
 use std::path::PathBuf;
 
@@ -58,6 +59,13 @@ pub enum Command {
     Log(queue::LogArgs),
     /// Show the deployment config in use.
     Config,
+    /// Run the sender: deliver due mails over SMTP or sendmail.
+    Worker(worker::WorkerArgs),
+    /// Queue a test message from the mail account (and with --wait, report the outcome).
+    SendTest(worker::SendTestArgs),
+    /// Check the connection to the mail server.
+    #[command(subcommand)]
+    Check(worker::CheckCommand),
 }
 
 /// What every command needs: the config and the database.
@@ -107,6 +115,9 @@ pub async fn run(cli: Cli) -> Result<()> {
         Some(Command::Queue(cmd)) => queue::run(&ctx, cmd).await,
         Some(Command::Log(args)) => queue::log(&ctx, args).await,
         Some(Command::Config) => Ok(()),
+        Some(Command::Worker(args)) => worker::worker(&ctx, args).await,
+        Some(Command::SendTest(args)) => worker::send_test(&ctx, args).await,
+        Some(Command::Check(worker::CheckCommand::Smtp)) => worker::check_smtp(&ctx).await,
     };
     ctx.store.close().await;
     result

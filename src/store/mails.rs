@@ -86,6 +86,8 @@ pub enum MailOutcome {
         reply: String,
         /// Delete the mail and its attachments instead of archiving it.
         delete: bool,
+        /// Recipients the server refused for good; the others got the mail.
+        rejected: Vec<StoredFailure>,
     },
     /// Temporary failure: try again at `at`.
     Retry { at: Millis, failure: StoredFailure },
@@ -256,17 +258,21 @@ impl Store {
                 let q = sqlx::query(AssertSqlSafe(sql.as_str())).bind(r.id).bind(owner).bind(r.attempt);
                 let q = match &r.outcome {
                     MailOutcome::Sent { delete: true, .. } => q,
-                    MailOutcome::Sent { message_id, reply, .. } => {
-                        q.bind(now).bind(message_id.as_deref()).bind(reply)
-                    }
+                    MailOutcome::Sent { message_id, reply, rejected, .. } => q
+                        .bind(now)
+                        .bind(message_id.as_deref())
+                        .bind(reply)
+                        .bind(partial_note(rejected)),
                     MailOutcome::Retry { at, failure } => q.bind(*at).bind(&failure.message),
                     MailOutcome::Failed { failure } => q.bind(&failure.message),
                     MailOutcome::Release { at, .. } => q.bind(*at),
                 };
                 let ok = q.execute(&mut *tx).await?.rows_affected() == 1;
-                if ok && let Some(entry) = log {
-                    let entry = entry.source(source);
-                    insert_log!(tx, now, entry, Some(r.id))?;
+                if ok {
+                    for entry in log {
+                        let entry = entry.source(source);
+                        insert_log!(tx, now, entry, Some(r.id))?;
+                    }
                 }
                 applied.push(ok);
             }
@@ -510,47 +516,70 @@ impl Store {
     }
 }
 
-fn outcome_statement(r: &OutcomeRecord) -> (String, Option<NewLogEntry>) {
+fn outcome_statement(r: &OutcomeRecord) -> (String, Vec<NewLogEntry>) {
     let release = "claimed_by = NULL, lease_until = NULL";
     match &r.outcome {
         MailOutcome::Sent {
-            delete: true,
+            delete,
             reply,
+            rejected,
             ..
-        } => (
-            format!("DELETE FROM process_mails WHERE {CLAIM_GUARD}"),
-            Some(NewLogEntry::new(Level::Info, "delivered; deleted after sending").detail(reply)),
-        ),
-        MailOutcome::Sent { reply, .. } => (
-            format!(
-                "UPDATE process_mails SET status = 'sent', sent_at = $4, message_id = $5, \
-                 smtp_reply = $6, last_error = NULL, {release} WHERE {CLAIM_GUARD}"
-            ),
-            Some(NewLogEntry::new(Level::Info, "delivered").detail(reply)),
-        ),
+        } => {
+            let sql = if *delete {
+                format!("DELETE FROM process_mails WHERE {CLAIM_GUARD}")
+            } else {
+                format!(
+                    "UPDATE process_mails SET status = 'sent', sent_at = $4, message_id = $5, \
+                     smtp_reply = $6, last_error = $7, {release} WHERE {CLAIM_GUARD}"
+                )
+            };
+            let what = if *delete {
+                "delivered; deleted after sending"
+            } else {
+                "delivered"
+            };
+            let mut log = vec![NewLogEntry::new(Level::Info, what).detail(reply)];
+            log.extend(rejected.iter().map(|f| failure_entry(Level::Error, f)));
+            (sql, log)
+        }
         MailOutcome::Retry { failure, .. } => (
             format!(
                 "UPDATE process_mails SET status = 'pending', next_attempt_at = $4, \
                  last_error = $5, {release} WHERE {CLAIM_GUARD}"
             ),
-            Some(failure_entry(Level::Warn, failure)),
+            vec![failure_entry(Level::Warn, failure)],
         ),
         MailOutcome::Failed { failure } => (
             format!(
                 "UPDATE process_mails SET status = 'failed', last_error = $4, {release} \
                  WHERE {CLAIM_GUARD}"
             ),
-            Some(failure_entry(Level::Error, failure)),
+            vec![failure_entry(Level::Error, failure)],
         ),
         MailOutcome::Release { note, .. } => (
             format!(
                 "UPDATE process_mails SET status = 'pending', next_attempt_at = $4, \
                  attempts = attempts - 1, {release} WHERE {CLAIM_GUARD}"
             ),
-            note.as_ref()
-                .map(|n| NewLogEntry::new(Level::Info, n.clone())),
+            note.iter()
+                .map(|n| NewLogEntry::new(Level::Info, n.clone()))
+                .collect(),
         ),
     }
+}
+
+/// `last_error` of a mail delivered to some recipients only.
+fn partial_note(rejected: &[StoredFailure]) -> Option<String> {
+    (!rejected.is_empty()).then(|| {
+        format!(
+            "not delivered to every recipient: {}",
+            rejected
+                .iter()
+                .map(|f| f.message.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+    })
 }
 
 fn failure_entry(level: Level, f: &StoredFailure) -> NewLogEntry {

@@ -1,0 +1,208 @@
+//! `dmsctl check smtp`: walks the connection step by step without sending anything.
+
+use serde::Serialize;
+
+use super::failure::{SmtpFailure, Stage};
+use super::sendmail;
+use super::transport::{ConnectReport, SmtpTarget};
+use crate::config::SenderConfig;
+use crate::settings::{Encryption, MailServerSettings, SendWith};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StepState {
+    Ok,
+    Failed,
+    Skipped,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Step {
+    pub name: &'static str,
+    pub state: StepState,
+    pub detail: String,
+    pub hint: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckReport {
+    pub steps: Vec<Step>,
+    /// Certificate checks are off (`tls_accept_invalid_certs`).
+    pub insecure: bool,
+}
+
+impl CheckReport {
+    pub fn passed(&self) -> bool {
+        self.steps.iter().all(|s| s.state != StepState::Failed)
+    }
+}
+
+pub async fn check(account: &MailServerSettings, config: &SenderConfig) -> CheckReport {
+    if account.send_with == SendWith::Sendmail {
+        let step = match sendmail::check_binary(&account.sendmail_path) {
+            Ok(()) => Step {
+                name: "sendmail",
+                state: StepState::Ok,
+                detail: format!("profile exists: {}", account.sendmail_path),
+                hint: None,
+            },
+            Err(e) => Step {
+                name: "sendmail",
+                state: StepState::Failed,
+                detail: e,
+                hint: Some("install an MTA (e.g. postfix) or correct sendmail_path".into()),
+            },
+        };
+        return CheckReport {
+            steps: vec![step],
+            insecure: false,
+        };
+    }
+    if account.server_name.trim().is_empty() {
+        return CheckReport {
+            steps: vec![Step {
+                name: "settings",
+                state: StepState::Failed,
+                detail: "mail_server.server_name is empty".into(),
+                hint: Some("set the server in the Mail server tab".into()),
+            }],
+            insecure: false,
+        };
+    }
+    let target = SmtpTarget::new(account, config);
+    let mut report = ConnectReport::default();
+    let result = target.open(&mut report).await;
+    let (failure, cert) = match result {
+        Ok((session, cert)) => {
+            session.quit().await;
+            (None, cert)
+        }
+        Err(f) => (Some(f), None),
+    };
+    CheckReport {
+        steps: steps(&target, account, &report, failure.as_ref(), cert.as_deref()),
+        insecure: config.tls_accept_invalid_certs,
+    }
+}
+
+fn steps(
+    target: &SmtpTarget,
+    account: &MailServerSettings,
+    report: &ConnectReport,
+    failure: Option<&SmtpFailure>,
+    cert: Option<&[u8]>,
+) -> Vec<Step> {
+    let tls_wanted = target.encryption != Encryption::None;
+    let order = [
+        Stage::Dns,
+        Stage::Connect,
+        Stage::Tls,
+        Stage::Greeting,
+        Stage::Auth,
+    ];
+    let failed_at = failure.map(|f| match f.stage {
+        // A greeting that breaks inside implicit TLS is the TLS step's failure.
+        Stage::Greeting if target.implicit_tls() && f.code.is_none() => Stage::Tls,
+        Stage::Config => Stage::Tls,
+        other => other,
+    });
+    let failed_index = failed_at.and_then(|s| order.iter().position(|o| *o == s));
+    let mut out = Vec::new();
+    for (i, stage) in order.iter().enumerate() {
+        let (name, ok_detail) = match stage {
+            Stage::Dns => (
+                "dns",
+                format!(
+                    "{} -> {}",
+                    target.host,
+                    report
+                        .addresses
+                        .iter()
+                        .map(|a| a.ip().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ),
+            Stage::Connect => (
+                "tcp",
+                format!("connected to {}:{}", target.host, target.port),
+            ),
+            Stage::Tls => (
+                if target.implicit_tls() {
+                    "tls"
+                } else {
+                    "starttls"
+                },
+                match cert {
+                    Some(der) => describe_certificate(der),
+                    None if report.encrypted => "encrypted".into(),
+                    None => "not offered by the server; the connection stays plain".into(),
+                },
+            ),
+            Stage::Greeting => ("ehlo", report.capabilities.clone()),
+            Stage::Auth => ("auth", format!("logged in as {}", account.login.trim())),
+            _ => continue,
+        };
+        let skipped_by_settings = match stage {
+            Stage::Tls => !tls_wanted,
+            Stage::Auth => account.login.trim().is_empty(),
+            _ => false,
+        };
+        let state = match failed_index {
+            Some(f) if f == i => StepState::Failed,
+            Some(f) if f < i => StepState::Skipped,
+            _ if skipped_by_settings => StepState::Skipped,
+            _ => StepState::Ok,
+        };
+        let (detail, hint) = match state {
+            StepState::Failed => {
+                let f = failure
+                    .cloned()
+                    .unwrap_or_else(|| SmtpFailure::config("failed"));
+                (f.detail_without_hint(), f.hint.clone())
+            }
+            StepState::Skipped if skipped_by_settings && failed_index.is_none_or(|f| f > i) => (
+                match stage {
+                    Stage::Tls => "encryption is none".to_string(),
+                    _ => "no login set: sending without SMTP AUTH".to_string(),
+                },
+                None,
+            ),
+            StepState::Skipped => ("not reached".into(), None),
+            StepState::Ok => (ok_detail, None),
+        };
+        out.push(Step {
+            name,
+            state,
+            detail,
+            hint,
+        });
+    }
+    out
+}
+
+/// Subject, issuer and expiry of the server's certificate.
+pub fn describe_certificate(der: &[u8]) -> String {
+    match x509_parser::parse_x509_certificate(der) {
+        Ok((_, cert)) => {
+            let not_after = cert.validity().not_after;
+            let days = (not_after.timestamp() - crate::time::now_ms() / 1000) / 86_400;
+            format!(
+                "certificate {} issued by {}, valid until {} ({days} days left)",
+                cert.subject(),
+                cert.issuer(),
+                not_after
+            )
+        }
+        Err(e) => format!("certificate could not be read: {e}"),
+    }
+}
+
+impl SmtpFailure {
+    fn detail_without_hint(&self) -> String {
+        match self.code {
+            Some(c) => format!("{c} {}", self.text),
+            None => self.text.clone(),
+        }
+    }
+}

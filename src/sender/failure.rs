@@ -1,0 +1,340 @@
+//! What went wrong while sending, how long to wait before trying again, and a hint an
+//! admin can act on.
+
+use std::error::Error as _;
+use std::fmt;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::config::SenderConfig;
+use crate::time::{Millis, duration_ms};
+
+/// Where in the conversation it failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    /// The account or the deployment config cannot work as written.
+    Config,
+    Dns,
+    Connect,
+    Tls,
+    Greeting,
+    Auth,
+    Mail,
+    Rcpt,
+    Data,
+    Sendmail,
+    /// The stored mail cannot be turned into a message.
+    Message,
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Stage::Config => "settings",
+            Stage::Dns => "DNS",
+            Stage::Connect => "connect",
+            Stage::Tls => "TLS",
+            Stage::Greeting => "greeting",
+            Stage::Auth => "AUTH",
+            Stage::Mail => "MAIL FROM",
+            Stage::Rcpt => "RCPT TO",
+            Stage::Data => "DATA",
+            Stage::Sendmail => "sendmail",
+            Stage::Message => "message",
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SmtpFailure {
+    pub stage: Stage,
+    /// The SMTP reply code, when the server answered.
+    pub code: Option<u16>,
+    pub text: String,
+    pub permanent: bool,
+    pub recipient: Option<String>,
+    pub hint: Option<String>,
+}
+
+impl SmtpFailure {
+    fn new(stage: Stage, code: Option<u16>, text: impl Into<String>, permanent: bool) -> Self {
+        let mut f = SmtpFailure {
+            stage,
+            code,
+            text: text.into(),
+            permanent,
+            recipient: None,
+            hint: None,
+        };
+        f.hint = f.find_hint();
+        f
+    }
+
+    pub fn io(stage: Stage, e: &std::io::Error) -> Self {
+        let mut text = e.to_string();
+        if let Some(inner) = e.get_ref() {
+            text = inner.to_string();
+        }
+        Self::new(stage, None, text, false)
+    }
+
+    pub fn smtp(stage: Stage, e: &lettre::transport::smtp::Error) -> Self {
+        let code = e.status().and_then(|c| c.to_string().parse::<u16>().ok());
+        let text = match (code, e.source()) {
+            (Some(_), Some(src)) => src.to_string(),
+            _ => {
+                // Keep the whole chain: "tls error: invalid peer certificate: UnknownIssuer".
+                let mut t = e.to_string();
+                let mut src = e.source();
+                while let Some(s) = src {
+                    let s_text = s.to_string();
+                    if !t.contains(&s_text) {
+                        t.push_str(": ");
+                        t.push_str(&s_text);
+                    }
+                    src = s.source();
+                }
+                t
+            }
+        };
+        Self::new(stage, code, text, e.is_permanent())
+    }
+
+    pub fn timeout(stage: Stage, after: Duration) -> Self {
+        Self::new(
+            stage,
+            None,
+            format!("no answer within {}", humantime::format_duration(after)),
+            false,
+        )
+    }
+
+    pub fn no_starttls() -> Self {
+        Self::new(
+            Stage::Tls,
+            None,
+            "the server does not offer STARTTLS",
+            false,
+        )
+    }
+
+    pub fn config(text: impl Into<String>) -> Self {
+        Self::new(Stage::Config, None, text, false)
+    }
+
+    pub fn permanent(stage: Stage, text: impl Into<String>) -> Self {
+        Self::new(stage, None, text, true)
+    }
+
+    pub fn temporary(stage: Stage, text: impl Into<String>) -> Self {
+        Self::new(stage, None, text, false)
+    }
+
+    pub fn for_recipient(mut self, r: &impl fmt::Display) -> Self {
+        self.recipient = Some(r.to_string());
+        self
+    }
+
+    /// Every recipient refused for good.
+    pub fn all_rejected(rejected: Vec<SmtpFailure>) -> Self {
+        let mut first = rejected
+            .first()
+            .cloned()
+            .unwrap_or_else(|| Self::permanent(Stage::Rcpt, "no recipient was accepted"));
+        if rejected.len() > 1 {
+            first.text = rejected
+                .iter()
+                .map(|f| format!("{}: {}", f.recipient.as_deref().unwrap_or("?"), f.reply()))
+                .collect::<Vec<_>>()
+                .join("; ");
+            first.code = rejected.iter().find_map(|f| f.code);
+            first.recipient = None;
+        }
+        first
+    }
+
+    /// The server answered (as opposed to a broken connection or a local problem).
+    pub fn is_reply(&self) -> bool {
+        self.code.is_some()
+    }
+
+    /// 421: the server is closing the connection.
+    pub fn closes_connection(&self) -> bool {
+        self.code == Some(421)
+    }
+
+    /// About the server, the account or the network rather than this mail: one attempt
+    /// is charged for the connection, the other mails wait without losing one, and the
+    /// whole destination backs off.
+    pub fn is_destination_wide(&self) -> bool {
+        match self.stage {
+            Stage::Config
+            | Stage::Dns
+            | Stage::Connect
+            | Stage::Tls
+            | Stage::Greeting
+            | Stage::Auth => true,
+            Stage::Mail | Stage::Rcpt | Stage::Data => !self.is_reply() || self.closes_connection(),
+            Stage::Sendmail | Stage::Message => false,
+        }
+    }
+
+    fn reply(&self) -> String {
+        match self.code {
+            Some(c) => format!("{c} {}", self.text),
+            None => self.text.clone(),
+        }
+    }
+
+    /// One line for `last_error` and the work log's message.
+    pub fn summary(&self) -> String {
+        let who = self
+            .recipient
+            .as_ref()
+            .map(|r| format!(" {r}"))
+            .unwrap_or_default();
+        format!("{}{who}: {}", self.stage, self.reply())
+    }
+
+    /// The SMTP code and text plus the hint: the work log's detail.
+    pub fn detail(&self) -> String {
+        match &self.hint {
+            Some(h) => format!("{} — {h}", self.reply()),
+            None => self.reply(),
+        }
+    }
+
+    fn find_hint(&self) -> Option<String> {
+        let t = self.text.to_lowercase();
+        let hint = match (self.stage, self.code) {
+            (_, Some(535)) => {
+                "authentication failed: check login and password (Gmail, Onet and others need an app password)"
+            }
+            (_, Some(534)) => {
+                "the server wants a stronger login: for Gmail use a 16-character app password"
+            }
+            (_, Some(530)) => "the server requires a login: set login and password",
+            (_, Some(421)) => {
+                "the server is closing connections (busy or rate-limited); sending resumes after a pause"
+            }
+            (_, Some(550..=553)) if self.stage == Stage::Rcpt => {
+                "the recipient's address is wrong or the mailbox does not exist"
+            }
+            (_, Some(552)) => "the message is too large for the server",
+            (_, Some(554)) if self.stage == Stage::Mail => {
+                "the server refuses this sender: check from_address"
+            }
+            (Stage::Dns, _) => "server_name does not resolve: check the host name",
+            (Stage::Connect, _) if t.contains("refused") => {
+                "nothing listens there: check server_name and port (usually 25, 465 or 587)"
+            }
+            (Stage::Connect, _) | (Stage::Greeting, None) if t.contains("no answer") => {
+                "no answer: check the firewall, server_name and port"
+            }
+            (Stage::Tls, _) if t.contains("starttls") => {
+                "the server does not offer STARTTLS: use encryption ssl on port 465, or auto"
+            }
+            (Stage::Tls, _)
+                if t.contains("unknownissuer")
+                    || t.contains("unknown issuer")
+                    || t.contains("invalid peer certificate") && !t.contains("notvalidforname") =>
+            {
+                "the server's certificate is not trusted: set [sender] tls_ca_file to the CA that signed it"
+            }
+            (Stage::Tls, _)
+                if t.contains("notvalidforname") || t.contains("not valid for name") =>
+            {
+                "the certificate is for another host name: set server_name to the name on the certificate"
+            }
+            (Stage::Tls, _) | (Stage::Greeting, None)
+                if t.contains("corrupt")
+                    || t.contains("invalidcontenttype")
+                    || t.contains("received corrupt message")
+                    || t.contains("incomplete") =>
+            {
+                "the port does not speak TLS that way: use starttls on 587 or ssl on 465"
+            }
+            (Stage::Tls, _) if t.contains("expired") => "the server's certificate has expired",
+            _ => return None,
+        };
+        Some(hint.to_string())
+    }
+}
+
+impl fmt::Display for SmtpFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.summary())?;
+        if let Some(h) = &self.hint {
+            write!(f, " ({h})")?;
+        }
+        Ok(())
+    }
+}
+
+/// The wait before attempt `attempt + 1`: doubling from `retry_initial`, capped at
+/// `retry_max`, with ±20 % jitter so many deferred mails do not retry in step.
+pub fn retry_delay(config: &SenderConfig, attempt: u32) -> Duration {
+    let base =
+        config.retry_initial.as_secs_f64() * 2f64.powi(attempt.saturating_sub(1).min(30) as i32);
+    let capped = base.min(config.retry_max.as_secs_f64());
+    let jitter = 0.8 + fastrand::f64() * 0.4;
+    Duration::from_secs_f64(capped * jitter)
+}
+
+/// When to try again, or `None` when the mail has been in the queue for longer than
+/// `max_queue_lifetime` by then (it fails).
+pub fn next_attempt(
+    config: &SenderConfig,
+    attempt: u32,
+    queued_at: Millis,
+    now: Millis,
+) -> Option<Millis> {
+    let at = now + duration_ms(retry_delay(config, attempt));
+    (at - queued_at <= duration_ms(config.max_queue_lifetime)).then_some(at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedule_doubles_caps_and_expires() {
+        let c = SenderConfig::default();
+        for (attempt, minutes) in [(1u32, 5.0), (2, 10.0), (3, 20.0), (5, 60.0), (9, 60.0)] {
+            let d = retry_delay(&c, attempt).as_secs_f64() / 60.0;
+            assert!(d >= minutes * 0.8 && d <= minutes * 1.2, "{attempt}: {d}");
+        }
+        let day = 86_400_000;
+        assert!(next_attempt(&c, 3, 0, day).is_some());
+        assert!(
+            next_attempt(&c, 3, 0, 5 * day).is_none(),
+            "past 5 days it fails"
+        );
+    }
+
+    #[test]
+    fn classification() {
+        let auth = SmtpFailure::new(Stage::Auth, Some(535), "5.7.8 bad credentials", true);
+        assert!(auth.is_destination_wide());
+        assert!(auth.hint.as_deref().unwrap().contains("app password"));
+        let rcpt = SmtpFailure::new(Stage::Rcpt, Some(550), "5.1.1 unknown", true);
+        assert!(!rcpt.is_destination_wide());
+        let busy = SmtpFailure::new(Stage::Mail, Some(421), "4.3.2 shutting down", false);
+        assert!(busy.is_destination_wide());
+        let dropped = SmtpFailure::new(Stage::Data, None, "incomplete response", false);
+        assert!(dropped.is_destination_wide());
+        let tls = SmtpFailure::new(
+            Stage::Tls,
+            None,
+            "invalid peer certificate: UnknownIssuer",
+            false,
+        );
+        assert!(tls.hint.as_deref().unwrap().contains("tls_ca_file"));
+        assert_eq!(
+            rcpt.clone().for_recipient(&"a@b.pl").summary(),
+            "RCPT TO a@b.pl: 550 5.1.1 unknown"
+        );
+    }
+}

@@ -1,0 +1,216 @@
+//! Builds the MIME message of a queued mail: From is the account's display name and
+//! address, bodies and attachments are encoded by lettre (non-ASCII headers and file
+//! names included), and the Message-ID is chosen here so it can be stored on the row.
+
+use std::str::FromStr;
+
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment as MimeAttachment, Mailbox, MultiPart, SinglePart};
+use lettre::{Address, Message};
+
+use crate::queue::{Attachment, Mail};
+use crate::settings::MailServerSettings;
+
+/// A mail ready for the wire.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub from: Address,
+    /// Every envelope recipient: To, Cc and Bcc.
+    pub recipients: Vec<Address>,
+    pub bytes: Vec<u8>,
+    pub message_id: String,
+}
+
+/// Why a stored mail cannot become a message; permanent, names the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct BuildError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+fn bad(field: &'static str, message: impl Into<String>) -> BuildError {
+    BuildError {
+        field,
+        message: message.into(),
+    }
+}
+
+/// Header text on one line: a CR or LF from a row written by another program must not
+/// start a header of its own.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c == '\r' || c == '\n' { ' ' } else { c })
+        .collect()
+}
+
+fn mailbox(field: &'static str, text: &str) -> Result<Mailbox, BuildError> {
+    Mailbox::from_str(text.trim())
+        .map_err(|e| bad(field, format!("`{text}` is not an address ({e})")))
+}
+
+pub fn build(
+    mail: &Mail,
+    attachments: &[Attachment],
+    account: &MailServerSettings,
+) -> Result<Prepared, BuildError> {
+    let from_text = mail
+        .from_address
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or(&account.from_address);
+    let from_addr = Address::from_str(from_text.trim())
+        .map_err(|_| bad("from_address", format!("`{from_text}` is not an address")))?;
+    let display = mail
+        .display_name
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or(&account.display_name);
+    let display = one_line(display.trim());
+    let from = Mailbox::new((!display.is_empty()).then_some(display), from_addr.clone());
+
+    let message_id = format!("<{}@{}>", uuid::Uuid::new_v4().simple(), from_addr.domain());
+    let mut b = Message::builder()
+        .from(from)
+        .subject(one_line(&mail.subject))
+        .message_id(Some(message_id.clone()));
+
+    let mut recipients = Vec::new();
+    for (field, list) in [
+        ("to", mail.to_list()),
+        ("cc", mail.cc_list()),
+        ("bcc", mail.bcc_list()),
+    ] {
+        for text in list {
+            let mb = mailbox(field, &text)?;
+            recipients.push(mb.email.clone());
+            b = match field {
+                "to" => b.to(mb),
+                "cc" => b.cc(mb),
+                _ => b.bcc(mb),
+            };
+        }
+    }
+    if recipients.is_empty() {
+        return Err(bad("to", "the mail has no recipients"));
+    }
+    let reply_to = mail
+        .reply_to
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .or(Some(account.reply_to.as_str()).filter(|s| !s.trim().is_empty()));
+    if let Some(r) = reply_to {
+        b = b.reply_to(mailbox("reply_to", r)?);
+    }
+
+    let text = SinglePart::plain(mail.body_text.clone());
+    let body = match &mail.body_html {
+        Some(html) => Body::Multi(MultiPart::alternative_plain_html(
+            mail.body_text.clone(),
+            html.clone(),
+        )),
+        None => Body::Single(text),
+    };
+    let message = if attachments.is_empty() {
+        match body {
+            Body::Single(p) => b.singlepart(p),
+            Body::Multi(m) => b.multipart(m),
+        }
+    } else {
+        let mut mixed = match body {
+            Body::Single(p) => MultiPart::mixed().singlepart(p),
+            Body::Multi(m) => MultiPart::mixed().multipart(m),
+        };
+        for a in attachments {
+            let ct = ContentType::parse(&a.content_type).unwrap_or(
+                ContentType::parse("application/octet-stream")
+                    .map_err(|e| bad("attachment", e.to_string()))?,
+            );
+            mixed = mixed
+                .singlepart(MimeAttachment::new(one_line(&a.file_name)).body(a.data.clone(), ct));
+        }
+        b.multipart(mixed)
+    }
+    .map_err(|e| bad("message", e.to_string()))?;
+
+    Ok(Prepared {
+        from: from_addr,
+        recipients,
+        bytes: message.formatted(),
+        message_id,
+    })
+}
+
+enum Body {
+    Single(SinglePart),
+    Multi(MultiPart),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::queue::MailStatus;
+
+    pub(crate) fn sample_mail() -> Mail {
+        Mail {
+            id: 1,
+            status: MailStatus::Sending,
+            held: false,
+            priority: 0,
+            from_address: None,
+            display_name: None,
+            to: "\"Kowalski, Jan\" <jan@firma.pl>, ola@firma.pl".into(),
+            cc: String::new(),
+            bcc: "ukryty@firma.pl".into(),
+            reply_to: None,
+            subject: "Zażółć\r\nBcc: evil@x.pl".into(),
+            body_text: "Treść".into(),
+            body_html: None,
+            created_at: 0,
+            next_attempt_at: 0,
+            queued_at: 0,
+            attempts: 1,
+            last_error: None,
+            claimed_by: None,
+            lease_until: None,
+            sent_at: None,
+            message_id: None,
+            smtp_reply: None,
+        }
+    }
+
+    fn account() -> MailServerSettings {
+        MailServerSettings {
+            from_address: "dms@firma.pl".into(),
+            display_name: "Obieg dokumentów".into(),
+            reply_to: "biuro@firma.pl".into(),
+            ..MailServerSettings::default()
+        }
+    }
+
+    #[test]
+    fn headers_envelope_and_no_injection() {
+        let p = build(&sample_mail(), &[], &account()).unwrap();
+        let text = String::from_utf8(p.bytes.clone()).unwrap();
+        assert_eq!(p.recipients.len(), 3, "bcc is in the envelope");
+        assert!(!text.contains("ukryty@firma.pl"), "but not in the headers");
+        assert!(!text.contains("\r\nBcc: evil"), "{text}");
+        assert!(text.contains(&format!("Message-ID: {}", p.message_id)));
+        assert!(p.message_id.ends_with("@firma.pl>"));
+        assert!(text.contains("Reply-To: biuro@firma.pl"));
+        assert_eq!(p.from.to_string(), "dms@firma.pl");
+    }
+
+    #[test]
+    fn bad_stored_address_is_a_named_error() {
+        let mut m = sample_mail();
+        m.to = "nobody".into();
+        assert_eq!(build(&m, &[], &account()).unwrap_err().field, "to");
+        let mut a = account();
+        a.from_address = String::new();
+        assert_eq!(
+            build(&sample_mail(), &[], &a).unwrap_err().field,
+            "from_address"
+        );
+    }
+}
