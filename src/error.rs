@@ -38,6 +38,10 @@ pub enum Error {
     #[error("{0}")]
     State(String),
 
+    /// The operation ran and its answer is no (a failed check, an undelivered mail).
+    #[error("{0}")]
+    Unsuccessful(String),
+
     #[error("secret store: {0}")]
     Secret(String),
 

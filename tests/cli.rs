@@ -5,6 +5,7 @@ mod common;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -401,4 +402,205 @@ fn postgres_through_the_binary() {
         env.run(&["queue", "delete", &id.to_string()]).status.code(),
         Some(0)
     );
+}
+
+mod sender_commands {
+    use super::*;
+    use crate::common::smtp::{Recorder, Sink, TestCa, Tls, free_port};
+
+    fn configure(env: &Env, port: u16, encryption: &str) {
+        let out = env.run(&[
+            "settings",
+            "set",
+            "mail_server",
+            "enabled=yes",
+            "from_address=dms@firma.pl",
+            "display_name=DMS",
+            "server_name=127.0.0.1",
+            &format!("port={port}"),
+            &format!("encryption={encryption}"),
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
+
+    #[test]
+    fn worker_once_pause_and_resume() {
+        let env = Env::sqlite();
+        let server = Recorder::start(Tls::Plain, None, None);
+        configure(&env, server.port, "none");
+        enqueue(&env, &[]);
+        assert_eq!(env.run(&["worker", "pause"]).status.code(), Some(0));
+        let paused = env.json(&["worker", "--once", "--json"]);
+        assert_eq!(paused["sent"], 0);
+        assert_eq!(env.run(&["worker", "resume"]).status.code(), Some(0));
+        let summary = env.json(&["worker", "--once", "--json", "--id", "cli-test"]);
+        assert_eq!(summary["sent"], 1, "{summary}");
+        assert_eq!(server.received(1)[0]["subject"], "Faktura");
+        let log = env.json(&["log", "--json"]);
+        let messages: Vec<&str> = log
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["message"].as_str().unwrap())
+            .collect();
+        assert!(
+            messages.iter().any(|m| m.starts_with("sending paused by")),
+            "{messages:?}"
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("cli-test stopped: 1 sent")),
+            "{messages:?}"
+        );
+    }
+
+    #[test]
+    fn check_smtp_reports_each_step() {
+        let env = Env::sqlite();
+        let ca = TestCa::new();
+        let server = Recorder::start(Tls::Starttls, Some(&ca), None);
+        configure(&env, server.port, "starttls");
+        std::fs::write(
+            env.config(),
+            format!("[sender]\ntls_ca_file = \"{}\"\n", ca.ca().display()),
+        )
+        .unwrap();
+        let out = env.run(&["check", "smtp"]);
+        let text = stdout(&out);
+        assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+        for step in ["dns", "tcp", "starttls", "ehlo"] {
+            assert!(
+                text.lines()
+                    .any(|l| l.starts_with("ok") && l.contains(step)),
+                "{step}: {text}"
+            );
+        }
+        assert!(
+            text.contains("CN=localhost") && text.contains("days left"),
+            "{text}"
+        );
+
+        // Without the CA: the TLS step fails with a hint; exit code 1.
+        std::fs::write(env.config(), "").unwrap();
+        let out = env.run(&["check", "smtp", "--json"]);
+        assert_eq!(out.status.code(), Some(1));
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let tls = report["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == "starttls")
+            .unwrap();
+        assert_eq!(tls["state"], "failed");
+        assert!(
+            tls["hint"].as_str().unwrap().contains("tls_ca_file"),
+            "{tls}"
+        );
+
+        // Nothing listening: the TCP step fails, later steps are not reached.
+        configure(&env, free_port(), "none");
+        let out = env.run(&["check", "smtp", "--json"]);
+        assert_eq!(out.status.code(), Some(1));
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let states: Vec<(&str, &str)> = report["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| (s["name"].as_str().unwrap(), s["state"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            states,
+            [
+                ("dns", "ok"),
+                ("tcp", "failed"),
+                ("starttls", "skipped"),
+                ("ehlo", "skipped"),
+                ("auth", "skipped")
+            ]
+        );
+    }
+
+    #[test]
+    fn send_test_waits_for_the_outcome() {
+        let env = Env::sqlite();
+        let out = env.run(&["send-test", "--to", "a@firma.pl", "--subject", "x"]);
+        assert_eq!(out.status.code(), Some(2), "no account yet");
+        assert!(
+            stderr(&out).contains("mail_server.from_address"),
+            "{}",
+            stderr(&out)
+        );
+
+        let server = Recorder::start(Tls::Plain, None, None);
+        configure(&env, server.port, "none");
+        let mut worker = env
+            .cmd(&["worker", "--id", "bg"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let file = env.dir.path().join("zał.txt");
+        std::fs::write(&file, "załącznik").unwrap();
+        let out = env.run(&[
+            "send-test",
+            "--to",
+            "jan@firma.pl",
+            "--subject",
+            "Test łączności",
+            "--body",
+            "Treść",
+            "--attach",
+            file.to_str().unwrap(),
+            "--wait",
+            "--timeout",
+            "20s",
+        ]);
+        let text = stdout(&out);
+        assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+        assert!(text.contains("delivered") && text.contains("250"), "{text}");
+        assert_eq!(
+            server.received(1)[0]["attachments"][0]["file_name"],
+            "zał.txt"
+        );
+
+        // A server that refuses the recipient: the SMTP error is printed, exit 1.
+        let sink = Sink::start(&["-f", "rcpt"]);
+        configure(&env, sink.port, "none");
+        std::thread::sleep(Duration::from_millis(300));
+        let out = env.run(&[
+            "send-test",
+            "--to",
+            "jan@firma.pl",
+            "--subject",
+            "x",
+            "--wait",
+            "--timeout",
+            "20s",
+        ]);
+        let text = stdout(&out);
+        assert_eq!(out.status.code(), Some(1), "{text}");
+        assert!(
+            text.contains("failed") && text.contains("RCPT TO"),
+            "{text}"
+        );
+
+        // SIGTERM: the worker finishes and leaves the senders table.
+        unsafe { libc_kill(worker.id() as i32, 15) };
+        let status = worker.wait().unwrap();
+        assert!(status.success(), "{status:?}");
+        let senders = env.json(&["log", "--json", "--limit", "5"]);
+        assert!(
+            senders
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["message"].as_str().unwrap().contains("bg stopped"))
+        );
+    }
+
+    unsafe extern "C" {
+        #[link_name = "kill"]
+        fn libc_kill(pid: i32, sig: i32) -> i32;
+    }
 }

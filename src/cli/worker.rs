@@ -203,7 +203,7 @@ pub async fn send_test(ctx: &Context, args: SendTestArgs) -> Result<()> {
     if outcome.state == "delivered" {
         Ok(())
     } else {
-        Err(Error::State(format!("mail {id} was not delivered")))
+        Err(Error::Unsuccessful(format!("mail {id} was not delivered")))
     }
 }
 
@@ -241,7 +241,12 @@ async fn wait_for_outcome(ctx: &Context, id: i64, timeout: Duration) -> Result<T
         match queue.detail(id).await {
             Ok(d) => {
                 let m = &d.mail;
-                let detail = d.log.iter().rev().find_map(|e| e.detail.clone());
+                // The summary names the step (RCPT TO ...); the detail adds the reply and a hint.
+                let detail = d.log.iter().rev().find_map(|e| {
+                    e.detail
+                        .as_ref()
+                        .map(|det| format!("{} ({det})", e.message))
+                });
                 match m.status {
                     MailStatus::Sent => {
                         return Ok(TestOutcome {
@@ -348,6 +353,6 @@ pub async fn check_smtp(ctx: &Context) -> Result<()> {
     if report.passed() {
         Ok(())
     } else {
-        Err(Error::State("the mail server check failed".into()))
+        Err(Error::Unsuccessful("the mail server check failed".into()))
     }
 }

@@ -272,6 +272,13 @@ impl MailQueue {
             .await
     }
 
+    /// Extends every lease `owner` holds (a sender keeps its claims alive).
+    pub async fn renew_all(&self, owner: &str, lease: Duration) -> Result<u64> {
+        self.store
+            .renew_all_leases(owner, self.now() + duration_ms(lease))
+            .await
+    }
+
     pub async fn reclaim_expired(&self) -> Result<u64> {
         self.store.reclaim_expired(self.now()).await
     }
@@ -371,6 +378,19 @@ impl MailQueue {
             attachments,
             log,
         })
+    }
+
+    /// Attachments of several mails, with their bytes, in one query.
+    pub async fn attachments_of(
+        &self,
+        ids: &[MailId],
+    ) -> Result<std::collections::HashMap<MailId, Vec<Attachment>>> {
+        let mut by_mail: std::collections::HashMap<MailId, Vec<Attachment>> =
+            std::collections::HashMap::new();
+        for (id, a) in self.store.attachments_of(ids).await? {
+            by_mail.entry(id).or_default().push(a);
+        }
+        Ok(by_mail)
     }
 
     /// Attachments with their bytes (sending, saving as .eml).

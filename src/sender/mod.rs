@@ -8,6 +8,7 @@ pub mod message;
 pub mod sendmail;
 pub mod transport;
 
+use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -20,8 +21,8 @@ use transport::{SmtpSession, SmtpTarget};
 
 use crate::config::{Config, SenderConfig};
 use crate::error::Result;
-use crate::queue::{ClaimedMail, MailOutcome, MailQueue, OutcomeRecord, StoredFailure};
-use crate::settings::{MailServerSettings, SendWith, Settings};
+use crate::queue::{Attachment, ClaimedMail, MailOutcome, MailQueue, OutcomeRecord, StoredFailure};
+use crate::settings::{MailServerSettings, SendWith, Settings, SettingsTab};
 use crate::store::{SenderRow, Store};
 use crate::time::{Millis, duration_ms, now_ms};
 use crate::worklog::{Level, NewLogEntry, WorkLog};
@@ -156,6 +157,42 @@ impl Sender {
         let mut feed = self.store().change_feed(Duration::from_millis(200)).await?;
         let mut sessions: Vec<Option<SmtpSession>> =
             (0..self.options.concurrency.max(1)).map(|_| None).collect();
+        let lease = Duration::from_secs(u64::from(self.config.lease_seconds));
+        let limit = self.config.batch_size.max(self.options.concurrency as u32);
+        let mut pipeline = Pipeline::default();
+        let renewer = self.renew_leases(lease);
+        let result = self
+            .serve_loop(
+                shutdown,
+                &mut feed,
+                &mut sessions,
+                &mut pipeline,
+                &mut summary,
+                lease,
+                limit,
+            )
+            .await;
+        renewer.abort();
+        // Whatever happened, nothing claimed stays claimed and nothing sent goes unrecorded.
+        let settled = pipeline.settle(&mut summary).await;
+        let released = pipeline
+            .release_prefetched(&self.queue, &self.options.id, now_ms(), &mut summary)
+            .await;
+        close_all(&mut sessions).await;
+        result.and(settled).and(released).map(|_| summary)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn serve_loop(
+        &self,
+        shutdown: &mut watch::Receiver<bool>,
+        feed: &mut crate::store::ChangeFeed,
+        sessions: &mut [Option<SmtpSession>],
+        pipeline: &mut Pipeline,
+        summary: &mut Summary,
+        lease: Duration,
+        limit: u32,
+    ) -> Result<()> {
         let mut account: Option<Account> = None;
         let mut backoff_until: Millis = 0;
         let mut destination_failures: u32 = 0;
@@ -172,9 +209,13 @@ impl Sender {
                 last_heartbeat = now;
             }
 
-            let stored = self.settings.load::<MailServerSettings>().await?;
-            if account.as_ref().is_none_or(|a| a.version != stored.version) {
-                close_all(&mut sessions).await;
+            let version = self
+                .store()
+                .settings_version(MailServerSettings::KEY)
+                .await?;
+            if account.as_ref().is_none_or(|a| a.version != version) {
+                let stored = self.settings.load::<MailServerSettings>().await?;
+                close_all(sessions).await;
                 account = Some(self.account(stored.value, stored.version));
                 backoff_until = 0;
                 destination_failures = 0;
@@ -197,6 +238,10 @@ impl Sender {
                     self.note(Level::Warn, reason.clone()).await;
                     announced_idle_reason = Some(reason);
                 }
+                pipeline.settle(summary).await?;
+                pipeline
+                    .release_prefetched(&self.queue, &self.options.id, now, summary)
+                    .await?;
                 if self.options.once {
                     break;
                 }
@@ -205,21 +250,26 @@ impl Sender {
                 } else {
                     IDLE_POLL
                 };
-                wait_for_change(&mut feed, shutdown, wait).await;
+                wait_for_change(feed, shutdown, wait).await;
                 continue;
             }
             announced_idle_reason = None;
 
-            let lease = Duration::from_secs(u64::from(self.config.lease_seconds));
-            let limit = self.config.batch_size.max(self.options.concurrency as u32);
-            let claimed = self.queue.claim(&self.options.id, limit, lease).await?;
+            let claimed = match pipeline.next.take() {
+                Some(prefetched) => join(prefetched).await?,
+                None => self.queue.claim(&self.options.id, limit, lease).await?,
+            };
             if claimed.is_empty() {
+                pipeline.settle(summary).await?;
                 if self.options.once {
                     break;
                 }
-                wait_for_change(&mut feed, shutdown, IDLE_POLL).await;
+                wait_for_change(feed, shutdown, IDLE_POLL).await;
                 continue;
             }
+            // While this batch is on the wire, the next one is claimed and the previous
+            // one's outcomes are committed.
+            pipeline.prefetch(&self.queue, &self.options.id, limit, lease);
 
             let release_at =
                 now_ms() + duration_ms(retry_delay(&self.config, destination_failures + 1));
@@ -227,27 +277,18 @@ impl Sender {
                 destination_down: Mutex::new(None),
                 release_at,
             };
-            let renewer = self.renew_while_sending(&claimed, lease);
-            let records = self.send_batch(acct, &mut sessions, claimed, &state).await;
-            renewer.abort();
-            let applied = self.queue.record(&self.options.id, &records).await?;
-            for (r, ok) in records.iter().zip(applied) {
-                if !ok {
-                    continue;
-                }
-                match r.outcome {
-                    MailOutcome::Sent { .. } => summary.sent += 1,
-                    MailOutcome::Retry { .. } => summary.rescheduled += 1,
-                    MailOutcome::Failed { .. } => summary.failed += 1,
-                    MailOutcome::Release { .. } => summary.released += 1,
-                }
-            }
+            let records = self.send_batch(acct, sessions, claimed, &state).await;
+            pipeline.settle(summary).await?;
+            pipeline.commit(&self.queue, &self.options.id, records);
             let down = state.destination_down.into_inner().ok().flatten();
             match down {
                 Some(f) => {
                     destination_failures += 1;
                     backoff_until = release_at;
-                    close_all(&mut sessions).await;
+                    close_all(sessions).await;
+                    pipeline
+                        .release_prefetched(&self.queue, &self.options.id, release_at, summary)
+                        .await?;
                     self.note(
                         Level::Error,
                         format!(
@@ -263,8 +304,7 @@ impl Sender {
                 None => destination_failures = 0,
             }
         }
-        close_all(&mut sessions).await;
-        Ok(summary)
+        Ok(())
     }
 
     fn account(&self, settings: MailServerSettings, version: i64) -> Account {
@@ -279,20 +319,15 @@ impl Sender {
         }
     }
 
-    /// Keeps the batch's leases alive while it is being sent.
-    fn renew_while_sending(
-        &self,
-        claimed: &[ClaimedMail],
-        lease: Duration,
-    ) -> tokio::task::JoinHandle<()> {
+    /// Keeps every lease of this sender alive (the batch on the wire and the one
+    /// claimed ahead) for as long as it runs.
+    fn renew_leases(&self, lease: Duration) -> tokio::task::JoinHandle<()> {
         let queue = self.queue.clone();
         let owner = self.options.id.clone();
-        let ids: Vec<i64> = claimed.iter().map(|c| c.mail.id).collect();
         tokio::spawn(async move {
-            let every = lease / 3;
             loop {
-                tokio::time::sleep(every).await;
-                if let Err(e) = queue.renew(&owner, &ids, lease).await {
+                tokio::time::sleep(lease / 3).await;
+                if let Err(e) = queue.renew_all(&owner, lease).await {
                     tracing::warn!(error = %e, "lease renewal failed");
                 }
             }
@@ -306,6 +341,24 @@ impl Sender {
         claimed: Vec<ClaimedMail>,
         state: &BatchState,
     ) -> Vec<OutcomeRecord> {
+        let ids: Vec<i64> = claimed.iter().map(|c| c.mail.id).collect();
+        let attachments = match self.queue.attachments_of(&ids).await {
+            Ok(a) => a,
+            Err(e) => {
+                let f = SmtpFailure::temporary(
+                    failure::Stage::Message,
+                    format!("cannot read attachments: {e}"),
+                );
+                return claimed
+                    .iter()
+                    .map(|c| OutcomeRecord {
+                        id: c.mail.id,
+                        attempt: c.attempt,
+                        outcome: self.retry_or_fail(c, f.clone()),
+                    })
+                    .collect();
+            }
+        };
         let slots = sessions.len();
         let mut shares: Vec<Vec<ClaimedMail>> = (0..slots).map(|_| Vec::new()).collect();
         for (i, c) in claimed.into_iter().enumerate() {
@@ -314,7 +367,7 @@ impl Sender {
         let work = sessions
             .iter_mut()
             .zip(shares)
-            .map(|(session, share)| self.send_share(account, session, share, state));
+            .map(|(session, share)| self.send_share(account, session, share, &attachments, state));
         join_all(work).await.into_iter().flatten().collect()
     }
 
@@ -323,6 +376,7 @@ impl Sender {
         account: &Account,
         session: &mut Option<SmtpSession>,
         share: Vec<ClaimedMail>,
+        attachments: &HashMap<i64, Vec<Attachment>>,
         state: &BatchState,
     ) -> Vec<OutcomeRecord> {
         let mut out = Vec::with_capacity(share.len());
@@ -333,7 +387,9 @@ impl Sender {
                     note: None,
                 }
             } else {
-                self.send_one(account, session, &c, state).await
+                let none = Vec::new();
+                let files = attachments.get(&c.mail.id).unwrap_or(&none);
+                self.send_one(account, session, &c, files, state).await
             };
             out.push(OutcomeRecord {
                 id: c.mail.id,
@@ -349,21 +405,10 @@ impl Sender {
         account: &Account,
         session: &mut Option<SmtpSession>,
         c: &ClaimedMail,
+        attachments: &[Attachment],
         state: &BatchState,
     ) -> MailOutcome {
-        let attachments = match self.queue.attachments(c.mail.id).await {
-            Ok(a) => a,
-            Err(e) => {
-                return self.retry_or_fail(
-                    c,
-                    SmtpFailure::temporary(
-                        failure::Stage::Message,
-                        format!("cannot read attachments: {e}"),
-                    ),
-                );
-            }
-        };
-        let prepared = match message::build(&c.mail, &attachments, &account.settings) {
+        let prepared = match message::build(&c.mail, attachments, &account.settings) {
             Ok(p) => p,
             Err(e) => {
                 return MailOutcome::Failed {
@@ -457,6 +502,83 @@ impl Sender {
             tracing::warn!(error = %e, "cannot write the work log");
         }
     }
+}
+
+type Committed = (Vec<OutcomeRecord>, Vec<bool>);
+
+/// The claim running ahead and the commit running behind the batch on the wire.
+#[derive(Default)]
+struct Pipeline {
+    next: Option<tokio::task::JoinHandle<Result<Vec<ClaimedMail>>>>,
+    committing: Option<tokio::task::JoinHandle<Result<Committed>>>,
+}
+
+impl Pipeline {
+    fn prefetch(&mut self, queue: &MailQueue, owner: &str, limit: u32, lease: Duration) {
+        let (queue, owner) = (queue.clone(), owner.to_string());
+        self.next = Some(tokio::spawn(async move {
+            queue.claim(&owner, limit, lease).await
+        }));
+    }
+
+    fn commit(&mut self, queue: &MailQueue, owner: &str, records: Vec<OutcomeRecord>) {
+        let (queue, owner) = (queue.clone(), owner.to_string());
+        self.committing = Some(tokio::spawn(async move {
+            let applied = queue.record(&owner, &records).await?;
+            Ok((records, applied))
+        }));
+    }
+
+    /// Waits for the commit in flight and counts what it applied.
+    async fn settle(&mut self, summary: &mut Summary) -> Result<()> {
+        if let Some(h) = self.committing.take() {
+            let (records, applied) = join(h).await?;
+            for (r, ok) in records.iter().zip(applied) {
+                if !ok {
+                    continue;
+                }
+                match r.outcome {
+                    MailOutcome::Sent { .. } => summary.sent += 1,
+                    MailOutcome::Retry { .. } => summary.rescheduled += 1,
+                    MailOutcome::Failed { .. } => summary.failed += 1,
+                    MailOutcome::Release { .. } => summary.released += 1,
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Hands a batch claimed ahead back untried.
+    async fn release_prefetched(
+        &mut self,
+        queue: &MailQueue,
+        owner: &str,
+        at: Millis,
+        summary: &mut Summary,
+    ) -> Result<()> {
+        self.settle(summary).await?;
+        if let Some(h) = self.next.take() {
+            let claimed = join(h).await?;
+            if !claimed.is_empty() {
+                let records = claimed
+                    .iter()
+                    .map(|c| OutcomeRecord {
+                        id: c.mail.id,
+                        attempt: c.attempt,
+                        outcome: MailOutcome::Release { at, note: None },
+                    })
+                    .collect();
+                self.commit(queue, owner, records);
+                self.settle(summary).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+async fn join<T>(h: tokio::task::JoinHandle<Result<T>>) -> Result<T> {
+    h.await
+        .map_err(|e| crate::error::Error::State(format!("sender task failed: {e}")))?
 }
 
 fn destination_down(state: &BatchState) -> bool {

@@ -240,6 +240,20 @@ impl Store {
         })
     }
 
+    /// Extends every lease `owner` holds.
+    pub async fn renew_all_leases(&self, owner: &str, lease_until: Millis) -> Result<u64> {
+        dispatch!(self, pool => {
+            Ok(sqlx::query(
+                "UPDATE process_mails SET lease_until = $1 WHERE claimed_by = $2 AND status = 'sending'",
+            )
+            .bind(lease_until)
+            .bind(owner)
+            .execute(pool)
+            .await?
+            .rows_affected())
+        })
+    }
+
     /// Records outcomes in one transaction (one durable commit for the batch). Returns,
     /// per record, whether it applied; `false` means the claim was no longer current
     /// (lease expired and the mail was reclaimed), so the new owner's state stands.
@@ -393,15 +407,45 @@ impl Store {
     }
 
     pub async fn attachments(&self, id: MailId) -> Result<Vec<Attachment>> {
-        dispatch!(self, pool => {
-            Ok(sqlx::query_as(
-                "SELECT id, file_name, content_type, data FROM process_mail_attachments \
-                 WHERE mail_id = $1 ORDER BY id",
-            )
-            .bind(id)
-            .fetch_all(pool)
-            .await?)
-        })
+        Ok(self
+            .attachments_of(&[id])
+            .await?
+            .into_iter()
+            .map(|(_, a)| a)
+            .collect())
+    }
+
+    /// Attachments of several mails in one query, as (mail id, attachment).
+    pub async fn attachments_of(&self, ids: &[MailId]) -> Result<Vec<(MailId, Attachment)>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT mail_id, id, file_name, content_type, data FROM process_mail_attachments \
+             WHERE mail_id IN ({}) ORDER BY mail_id, id",
+            placeholders(1, ids.len())
+        );
+        let rows: Vec<(MailId, i64, String, String, Vec<u8>)> = dispatch!(self, pool => {
+            let mut q = sqlx::query_as(AssertSqlSafe(sql.as_str()));
+            for id in ids {
+                q = q.bind(id);
+            }
+            q.fetch_all(pool).await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(mail_id, id, file_name, content_type, data)| {
+                (
+                    mail_id,
+                    Attachment {
+                        id,
+                        file_name,
+                        content_type,
+                        data,
+                    },
+                )
+            })
+            .collect())
     }
 
     /// One page of summaries, newest first, by keyset (never OFFSET).

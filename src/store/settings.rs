@@ -43,6 +43,17 @@ impl Store {
         })
     }
 
+    /// The stored version of a tab (0: never saved): a cheap "did it change?".
+    pub async fn settings_version(&self, tab: &str) -> Result<i64> {
+        dispatch!(self, pool => {
+            Ok(sqlx::query_scalar::<_, i64>("SELECT version FROM settings WHERE tab = $1")
+                .bind(tab)
+                .fetch_optional(pool)
+                .await?
+                .unwrap_or(0))
+        })
+    }
+
     pub async fn settings_doc(&self, tab: &str) -> Result<Option<StoredSettings>> {
         dispatch!(self, pool => {
             Ok(sqlx::query_as(
