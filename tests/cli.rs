@@ -604,3 +604,72 @@ mod sender_commands {
         fn libc_kill(pid: i32, sig: i32) -> i32;
     }
 }
+
+mod killed_sender {
+    use super::*;
+    use crate::common::smtp::{Recorder, Sink, Tls};
+
+    /// A sender killed mid-send (kill -9) leaves its mail claimed; once the lease runs
+    /// out another sender delivers it.
+    #[test]
+    fn mails_of_a_killed_sender_are_delivered_after_the_lease() {
+        let env = Env::sqlite();
+        std::fs::write(
+            env.config(),
+            "[sender]\nlease_seconds = 5\nsmtp_timeout = \"60s\"\n",
+        )
+        .unwrap();
+        let stall = Sink::start(&["-w", "60"]);
+        let set = |port: u16| {
+            let out = env.run(&[
+                "settings",
+                "set",
+                "mail_server",
+                "enabled=yes",
+                "from_address=dms@firma.pl",
+                "server_name=127.0.0.1",
+                &format!("port={port}"),
+                "encryption=none",
+            ]);
+            assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        };
+        set(stall.port);
+        let id = enqueue(&env, &[]);
+        let mut doomed = env
+            .cmd(&["worker", "--id", "doomed"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let m = env.json(&["queue", "show", &id.to_string(), "--json"]);
+            if m["status"] == "sending" {
+                assert_eq!(m["claimed_by"], "doomed");
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "never claimed: {m}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        doomed.kill().unwrap();
+        doomed.wait().unwrap();
+
+        let server = Recorder::start(Tls::Plain, None, None);
+        set(server.port);
+        // Within the lease nobody takes it.
+        let early = env.json(&["worker", "--once", "--json", "--id", "rescuer"]);
+        assert_eq!(early["sent"], 0, "{early}");
+        std::thread::sleep(Duration::from_secs(6));
+        let late = env.json(&["worker", "--once", "--json", "--id", "rescuer"]);
+        assert_eq!(late["sent"], 1, "{late}");
+        assert_eq!(server.count(), 1);
+        let log = env.json(&["log", "--mail", &id.to_string(), "--json"]);
+        assert!(
+            log.as_array().unwrap().iter().any(|e| e["message"]
+                .as_str()
+                .unwrap()
+                .contains("doomed stopped before recording")),
+            "{log}"
+        );
+    }
+}

@@ -297,6 +297,40 @@ async fn login_and_password_and_a_wrong_password() {
     db.finish().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auth_plain_and_auth_login_each_on_their_own() {
+    for mechanism in ["PLAIN", "LOGIN"] {
+        let db = sqlite().await;
+        let server = Recorder::start_with(
+            Tls::Plain,
+            None,
+            Some("dms@firma.pl:Hasło ąę 1"),
+            Some(mechanism),
+        );
+        let s = save_account(
+            &db.store,
+            &with_login(
+                account(server.port, Encryption::None),
+                "dms@firma.pl",
+                "Hasło ąę 1",
+            ),
+        )
+        .await;
+        MailQueue::new(db.store.clone())
+            .enqueue(mail(&["a@firma.pl"], mechanism))
+            .await
+            .unwrap();
+        let summary = run_once(&db.store, &s, &test_config()).await;
+        assert_eq!(summary.sent, 1, "{mechanism}: {summary:?}");
+        assert_eq!(
+            server.received(1)[0]["auth_user"],
+            "dms@firma.pl",
+            "{mechanism}"
+        );
+        db.finish().await;
+    }
+}
+
 async fn futures_attempts(q: &MailQueue, ids: &[i64]) -> Vec<i32> {
     let mut out = Vec::new();
     for id in ids {

@@ -84,6 +84,11 @@ pub async fn worker(ctx: &Context, args: WorkerArgs) -> Result<()> {
         }
         None => {}
     }
+    if ctx.config.config.sender.tls_accept_invalid_certs {
+        eprintln!(
+            "warning: [sender] tls_accept_invalid_certs is on: server certificates are not checked (insecure)"
+        );
+    }
     let options = SenderOptions {
         id: args.id.unwrap_or_else(SenderOptions::default_id),
         concurrency: args

@@ -84,6 +84,16 @@ pub struct Recorder {
 
 impl Recorder {
     pub fn start(tls: Tls, ca: Option<&TestCa>, auth: Option<&str>) -> Recorder {
+        Self::start_with(tls, ca, auth, None)
+    }
+
+    /// `auth_only`: offer only this AUTH mechanism (`PLAIN` or `LOGIN`).
+    pub fn start_with(
+        tls: Tls,
+        ca: Option<&TestCa>,
+        auth: Option<&str>,
+        auth_only: Option<&str>,
+    ) -> Recorder {
         let port = free_port();
         let out = tempfile::tempdir().unwrap();
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_server.py");
@@ -105,6 +115,9 @@ impl Recorder {
         }
         if let Some(a) = auth {
             cmd.args(["--auth", a]);
+        }
+        if let Some(m) = auth_only {
+            cmd.args(["--auth-only", m]);
         }
         let mut child = cmd
             .stdin(Stdio::piped())

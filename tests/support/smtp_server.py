@@ -8,7 +8,7 @@ OUT_DIR/<n>.eml.
 Recipients whose local part starts with `reject` get 550, with `later` get 451.
 
 usage: smtp_server.py --port P --out DIR [--tls plain|starttls|implicit]
-                      [--cert PEM --key PEM] [--auth USER:PASSWORD]
+                      [--cert PEM --key PEM] [--auth USER:PASSWORD [--auth-only PLAIN|LOGIN]]
 """
 import argparse
 import asyncio
@@ -17,6 +17,7 @@ import json
 import os
 import ssl
 import sys
+import warnings
 from email import policy
 from email.header import decode_header, make_header
 from email.parser import BytesParser
@@ -124,6 +125,8 @@ def authenticator(user, password):
 
 
 def main():
+    # AUTH without TLS is what some tests want; the warning says so on every start.
+    warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS")
     p = argparse.ArgumentParser()
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--out", required=True)
@@ -131,6 +134,7 @@ def main():
     p.add_argument("--cert")
     p.add_argument("--key")
     p.add_argument("--auth")
+    p.add_argument("--auth-only", help="offer just this AUTH mechanism (PLAIN or LOGIN)")
     a = p.parse_args()
 
     context = None
@@ -146,6 +150,9 @@ def main():
         server_kwargs["authenticator"] = authenticator(user, password)
         server_kwargs["auth_require_tls"] = False
         server_kwargs["auth_required"] = True
+        if a.auth_only:
+            others = {"PLAIN", "LOGIN"} - {a.auth_only.upper()}
+            server_kwargs["auth_exclude_mechanism"] = sorted(others)
     if a.tls == "starttls":
         server_kwargs["tls_context"] = context
         server_kwargs["require_starttls"] = True
