@@ -7,12 +7,14 @@
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod i18n;
 pub mod queue;
 pub mod secrets;
 pub mod sender;
 pub mod settings;
 pub mod store;
 pub mod time;
+pub mod tui;
 pub mod worklog;
 
 pub use error::{Error, Result};

@@ -107,7 +107,7 @@ impl NewLogEntry {
 }
 
 /// Which entries to list: newest first, from `before_id` down.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LogFilter {
     pub mail_id: Option<MailId>,
     pub min_level: Option<Level>,

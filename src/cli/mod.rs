@@ -39,12 +39,18 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub json: bool,
 
+    /// Console language: en or pl (default: config `language`, then LANG).
+    #[arg(long, global = true, value_parser = ["en", "pl"])]
+    pub lang: Option<String>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Open the console (the default when no command is given).
+    Console,
     /// Create or update the database schema.
     Migrate,
     /// Show, change, export and import the settings tabs.
@@ -85,6 +91,27 @@ impl Context {
     }
 }
 
+async fn console(ctx: &Context, lang: Option<&str>) -> Result<()> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return Err(crate::Error::invalid_argument(
+            "console",
+            "needs a terminal; in scripts use a command such as `dmsctl queue stats` (see --help)",
+        ));
+    }
+    let lang = crate::i18n::Lang::choose(lang, ctx.config.config.language.as_deref());
+    crate::tui::run(
+        ctx.store.clone(),
+        ctx.settings(),
+        &ctx.config,
+        crate::tui::ConsoleOptions {
+            lang,
+            actor: crate::settings::Actor::from_env().user,
+        },
+    )
+    .await
+}
+
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> Result<()> {
     let source = ConfigSource::from_args_and_env(cli.config.clone(), cli.database.clone());
@@ -101,8 +128,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         output,
     };
     let result = match cli.command {
-        // Until the console opens here, the bare command shows the queue at a glance.
-        None => queue::stats(&ctx).await,
+        None | Some(Command::Console) => console(&ctx, cli.lang.as_deref()).await,
         Some(Command::Migrate) => {
             // `Store::open` has applied every migration by now.
             if output == OutputMode::Text {

@@ -49,3 +49,19 @@ impl Store {
         })
     }
 }
+
+impl Store {
+    /// Deliveries per minute since `since`: (minute number since the epoch, count).
+    pub async fn delivered_per_minute(&self, since: Millis) -> Result<Vec<(i64, i64)>> {
+        dispatch!(self, pool => {
+            Ok(sqlx::query_as(
+                "SELECT time / 60000 AS minute, count(*) FROM work_log_entries \
+                 WHERE time >= $1 AND level = 'info' AND message LIKE 'delivered%' \
+                 GROUP BY time / 60000 ORDER BY minute",
+            )
+            .bind(since)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+}

@@ -1,0 +1,723 @@
+//! The console's state and its one way of changing: `update(msg) -> Vec<Command>`.
+//! Panes hold view state only; every read and write of data is a `Command`.
+
+use std::collections::BTreeSet;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::keys::{Action, Scope, action_for};
+use super::msg::{Command, Msg, Overview};
+use super::theme::Theme;
+use crate::i18n::{Lang, Txt};
+use crate::queue::{
+    Cursor, MailAction, MailDetail, MailId, MailQuery, MailStatus, MailSummary, QueueShape,
+    StatusFilter,
+};
+use crate::time::Millis;
+use crate::worklog::{Level, LogEntry, LogFilter};
+
+/// Rows fetched per page of the queue.
+pub const PAGE: u32 = 200;
+/// Work-log entries shown.
+pub const LOG_LIMIT: u32 = 500;
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    MailServer,
+    Queue,
+    WorkLog,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 3] = [Pane::MailServer, Pane::Queue, Pane::WorkLog];
+    pub fn title(self) -> Txt {
+        match self {
+            Pane::MailServer => Txt::TabMailServer,
+            Pane::Queue => Txt::TabQueue,
+            Pane::WorkLog => Txt::TabWorkLog,
+        }
+    }
+}
+
+/// The status filters in the order `f` walks them.
+pub const FILTERS: [StatusFilter; 7] = [
+    StatusFilter::All,
+    StatusFilter::Status(MailStatus::Pending),
+    StatusFilter::Held,
+    StatusFilter::Status(MailStatus::Sending),
+    StatusFilter::Status(MailStatus::Failed),
+    StatusFilter::Status(MailStatus::Sent),
+    StatusFilter::Status(MailStatus::Cancelled),
+];
+
+pub fn filter_label(f: StatusFilter) -> Txt {
+    match f {
+        StatusFilter::All => Txt::All,
+        StatusFilter::Held => Txt::Held,
+        StatusFilter::Status(MailStatus::Pending) => Txt::Pending,
+        StatusFilter::Status(MailStatus::Sending) => Txt::Sending,
+        StatusFilter::Status(MailStatus::Sent) => Txt::Sent,
+        StatusFilter::Status(MailStatus::Failed) => Txt::Failed,
+        StatusFilter::Status(MailStatus::Cancelled) => Txt::Cancelled,
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct QueueView {
+    pub filter: StatusFilter,
+    pub search: Option<String>,
+    /// Text being typed after `/`.
+    pub search_input: Option<String>,
+    /// The page shown and the pages above it (for paging back up).
+    pub cursor: Option<Cursor>,
+    pub cursor_stack: Vec<Option<Cursor>>,
+    pub rows: Vec<MailSummary>,
+    pub selected: usize,
+    pub selected_id: Option<MailId>,
+    pub marked: BTreeSet<MailId>,
+    pub detail: Option<MailDetail>,
+    pub frozen: bool,
+    /// Changes seen while frozen.
+    pub new_since_frozen: u64,
+    pub show_shape: bool,
+    pub shape: Option<QueueShape>,
+    pub loading: bool,
+    /// A change arrived while a load was running: load again when it returns.
+    pub stale: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct LogView {
+    pub entries: Vec<LogEntry>,
+    pub min_level: Option<Level>,
+    pub mail: Option<MailId>,
+    pub follow: bool,
+    pub selected: usize,
+}
+
+impl Default for LogView {
+    fn default() -> Self {
+        LogView {
+            entries: Vec::new(),
+            min_level: None,
+            mail: None,
+            follow: true,
+            selected: 0,
+        }
+    }
+}
+
+/// A destructive action waiting for yes/no.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Confirm {
+    pub action: MailAction,
+    pub ids: Vec<MailId>,
+}
+
+pub struct App {
+    pub lang: Lang,
+    pub theme: Theme,
+    pub pane: Pane,
+    pub width: u16,
+    pub height: u16,
+    pub now: Millis,
+    pub help: bool,
+    pub confirm: Option<Confirm>,
+    /// The last outcome, shown in the bottom line: (is error, text).
+    pub status: Option<(bool, String)>,
+    pub queue: QueueView,
+    pub log: LogView,
+    pub overview: Overview,
+    /// Where the embedded sender stands, if this console runs one.
+    pub embedded_sender: Option<String>,
+    pub quit: bool,
+}
+
+impl App {
+    pub fn new(lang: Lang, theme: Theme, now: Millis) -> App {
+        App {
+            lang,
+            theme,
+            pane: Pane::Queue,
+            width: MIN_WIDTH,
+            height: MIN_HEIGHT,
+            now,
+            help: false,
+            confirm: None,
+            status: None,
+            queue: QueueView::default(),
+            log: LogView::default(),
+            overview: Overview::default(),
+            embedded_sender: None,
+            quit: false,
+        }
+    }
+
+    /// What to load first.
+    pub fn start(&mut self) -> Vec<Command> {
+        self.queue.loading = true;
+        vec![
+            Command::LoadOverview,
+            Command::LoadQueue(self.queue_query()),
+            Command::LoadLog(self.log_filter()),
+        ]
+    }
+
+    pub fn queue_query(&self) -> MailQuery {
+        MailQuery {
+            status: self.queue.filter,
+            search: self.queue.search.clone(),
+            cursor: self.queue.cursor,
+            limit: PAGE,
+        }
+    }
+
+    pub fn log_filter(&self) -> LogFilter {
+        LogFilter {
+            mail_id: self.log.mail,
+            min_level: self.log.min_level,
+            before_id: None,
+            limit: LOG_LIMIT,
+        }
+    }
+
+    pub fn scope(&self) -> Scope {
+        match self.pane {
+            Pane::Queue if self.queue.detail.is_some() => Scope::Detail,
+            Pane::Queue => Scope::Queue,
+            Pane::WorkLog => Scope::WorkLog,
+            Pane::MailServer => Scope::Global,
+        }
+    }
+
+    pub fn update(&mut self, msg: Msg) -> Vec<Command> {
+        match msg {
+            Msg::Key(k) => self.key(k),
+            Msg::Paste(text) => {
+                if let Some(input) = self.queue.search_input.as_mut() {
+                    input.extend(text.chars().filter(|c| !c.is_control()));
+                }
+                Vec::new()
+            }
+            Msg::Resize(w, h) => {
+                self.width = w;
+                self.height = h;
+                Vec::new()
+            }
+            Msg::Tick(now) => {
+                self.now = now;
+                Vec::new()
+            }
+            Msg::Changed => self.changed(),
+            Msg::Terminate => {
+                self.quit = true;
+                Vec::new()
+            }
+            Msg::QueueLoaded { query, rows } => self.queue_loaded(query, rows),
+            Msg::Overview(o) => {
+                self.overview = o;
+                Vec::new()
+            }
+            Msg::DetailLoaded(d) => {
+                if self
+                    .queue
+                    .detail
+                    .as_ref()
+                    .is_some_and(|old| old.mail.id == d.mail.id)
+                    || self.queue.selected_id == Some(d.mail.id)
+                {
+                    self.queue.detail = Some(*d);
+                }
+                Vec::new()
+            }
+            Msg::LogLoaded { filter, entries } => {
+                if filter == self.log_filter() {
+                    let keep = self.log.entries.get(self.log.selected).map(|e| e.id);
+                    self.log.entries = entries;
+                    self.log.selected = if self.log.follow {
+                        0
+                    } else {
+                        keep.and_then(|id| self.log.entries.iter().position(|e| e.id == id))
+                            .unwrap_or(0)
+                    };
+                }
+                Vec::new()
+            }
+            Msg::ShapeLoaded(s) => {
+                self.queue.shape = Some(s);
+                Vec::new()
+            }
+            Msg::ActionDone(result) => {
+                self.status = Some(match result {
+                    Ok(text) => (false, text),
+                    Err(text) => (true, text),
+                });
+                self.queue.marked.clear();
+                self.reload()
+            }
+            Msg::LoadFailed(text) => {
+                self.queue.loading = false;
+                self.status = Some((true, text));
+                Vec::new()
+            }
+        }
+    }
+
+    fn changed(&mut self) -> Vec<Command> {
+        let mut cmds = vec![Command::LoadOverview, Command::LoadLog(self.log_filter())];
+        if self.queue.frozen {
+            self.queue.new_since_frozen += 1;
+        } else if self.queue.loading {
+            self.queue.stale = true;
+        } else {
+            cmds.extend(self.reload_queue());
+        }
+        if let Some(d) = &self.queue.detail {
+            cmds.push(Command::LoadDetail(d.mail.id));
+        }
+        if self.queue.show_shape {
+            cmds.push(Command::LoadShape);
+        }
+        cmds
+    }
+
+    fn reload(&mut self) -> Vec<Command> {
+        let mut cmds = vec![Command::LoadOverview, Command::LoadLog(self.log_filter())];
+        cmds.extend(self.reload_queue());
+        if let Some(d) = &self.queue.detail {
+            cmds.push(Command::LoadDetail(d.mail.id));
+        }
+        cmds
+    }
+
+    fn reload_queue(&mut self) -> Vec<Command> {
+        self.queue.loading = true;
+        self.queue.stale = false;
+        vec![Command::LoadQueue(self.queue_query())]
+    }
+
+    fn queue_loaded(&mut self, query: MailQuery, rows: Vec<MailSummary>) -> Vec<Command> {
+        if query != self.queue_query() {
+            // An answer to a query no longer shown (the filter changed meanwhile).
+            return Vec::new();
+        }
+        self.queue.loading = false;
+        self.queue.rows = rows;
+        // The selection follows its mail across refreshes.
+        self.queue.selected = self
+            .queue
+            .selected_id
+            .and_then(|id| self.queue.rows.iter().position(|r| r.id == id))
+            .unwrap_or_else(|| {
+                self.queue
+                    .selected
+                    .min(self.queue.rows.len().saturating_sub(1))
+            });
+        self.queue.selected_id = self.queue.rows.get(self.queue.selected).map(|r| r.id);
+        if self.queue.stale {
+            return self.reload_queue();
+        }
+        Vec::new()
+    }
+
+    fn key(&mut self, k: KeyEvent) -> Vec<Command> {
+        if k.kind == crossterm::event::KeyEventKind::Release {
+            return Vec::new();
+        }
+        // Popups first, then text input, then the pane, then global keys.
+        if self.help {
+            self.help = false;
+            return Vec::new();
+        }
+        if let Some(c) = self.confirm.take() {
+            return match k.code {
+                KeyCode::Char('y') | KeyCode::Char('t') | KeyCode::Enter => {
+                    vec![Command::Act(c.action, c.ids)]
+                }
+                _ => Vec::new(),
+            };
+        }
+        if self.queue.search_input.is_some() {
+            return self.search_key(k);
+        }
+        match action_for(self.scope(), &k) {
+            Some(a) => self.act(a),
+            None => Vec::new(),
+        }
+    }
+
+    fn search_key(&mut self, k: KeyEvent) -> Vec<Command> {
+        let Some(input) = self.queue.search_input.as_mut() else {
+            return Vec::new();
+        };
+        match k.code {
+            KeyCode::Esc => {
+                self.queue.search_input = None;
+                Vec::new()
+            }
+            KeyCode::Enter => {
+                let text = self.queue.search_input.take().unwrap_or_default();
+                self.queue.search = Some(text.trim().to_string()).filter(|t| !t.is_empty());
+                self.first_page()
+            }
+            KeyCode::Backspace => {
+                input.pop();
+                Vec::new()
+            }
+            KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => {
+                input.push(c);
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn first_page(&mut self) -> Vec<Command> {
+        self.queue.cursor = None;
+        self.queue.cursor_stack.clear();
+        self.queue.selected = 0;
+        self.queue.selected_id = None;
+        self.reload_queue()
+    }
+
+    /// The mails an action applies to: the marked ones, else the selected one.
+    fn targets(&self) -> Vec<MailId> {
+        if let Some(d) = &self.queue.detail {
+            return vec![d.mail.id];
+        }
+        if !self.queue.marked.is_empty() {
+            return self.queue.marked.iter().copied().collect();
+        }
+        self.queue.selected_id.into_iter().collect()
+    }
+
+    fn mail_action(&mut self, action: MailAction) -> Vec<Command> {
+        let ids = self.targets();
+        if ids.is_empty() {
+            return Vec::new();
+        }
+        match action {
+            // Destructive: ask first.
+            MailAction::Delete | MailAction::Cancel => {
+                self.confirm = Some(Confirm { action, ids });
+                Vec::new()
+            }
+            _ => vec![Command::Act(action, ids)],
+        }
+    }
+
+    fn move_selection(&mut self, delta: isize) {
+        let len = self.queue.rows.len();
+        if len == 0 {
+            return;
+        }
+        let next = (self.queue.selected as isize + delta).clamp(0, len as isize - 1) as usize;
+        self.queue.selected = next;
+        self.queue.selected_id = self.queue.rows.get(next).map(|r| r.id);
+    }
+
+    fn act(&mut self, a: Action) -> Vec<Command> {
+        let visible = usize::from(self.height.saturating_sub(9)).max(1) as isize;
+        match a {
+            Action::Quit => {
+                self.quit = true;
+                Vec::new()
+            }
+            Action::Help => {
+                self.help = true;
+                Vec::new()
+            }
+            Action::GoPane(i) => {
+                self.pane = Pane::ALL[i.min(Pane::ALL.len() - 1)];
+                Vec::new()
+            }
+            Action::NextPane | Action::PrevPane => {
+                let i = Pane::ALL.iter().position(|p| *p == self.pane).unwrap_or(0);
+                let n = Pane::ALL.len();
+                let j = if a == Action::NextPane {
+                    (i + 1) % n
+                } else {
+                    (i + n - 1) % n
+                };
+                self.pane = Pane::ALL[j];
+                Vec::new()
+            }
+            Action::Up | Action::Down if self.pane == Pane::WorkLog => {
+                let len = self.log.entries.len();
+                if len > 0 {
+                    let d: isize = if a == Action::Up { -1 } else { 1 };
+                    self.log.selected =
+                        (self.log.selected as isize + d).clamp(0, len as isize - 1) as usize;
+                    self.log.follow = self.log.selected == 0;
+                }
+                Vec::new()
+            }
+            Action::Up => {
+                self.move_selection(-1);
+                Vec::new()
+            }
+            Action::Down => {
+                self.move_selection(1);
+                Vec::new()
+            }
+            Action::PageDown => {
+                if self.queue.selected + 1 < self.queue.rows.len() {
+                    self.move_selection(visible);
+                    return Vec::new();
+                }
+                // At the end of this page: fetch the next one by keyset.
+                match self.queue.rows.last() {
+                    Some(last) if self.queue.rows.len() as u32 == PAGE => {
+                        self.queue.cursor_stack.push(self.queue.cursor);
+                        self.queue.cursor = Some(Cursor::Before(last.id));
+                        self.queue.selected = 0;
+                        self.queue.selected_id = None;
+                        self.reload_queue()
+                    }
+                    _ => Vec::new(),
+                }
+            }
+            Action::PageUp => {
+                if self.queue.selected > 0 {
+                    self.move_selection(-visible);
+                    return Vec::new();
+                }
+                match self.queue.cursor_stack.pop() {
+                    Some(previous) => {
+                        self.queue.cursor = previous;
+                        self.queue.selected = 0;
+                        self.queue.selected_id = None;
+                        self.reload_queue()
+                    }
+                    None => Vec::new(),
+                }
+            }
+            Action::Top => self.first_page(),
+            Action::Open => {
+                let id = self.queue.selected_id;
+                match id {
+                    Some(id) => vec![Command::LoadDetail(id)],
+                    None => Vec::new(),
+                }
+            }
+            Action::Back => {
+                self.queue.detail = None;
+                Vec::new()
+            }
+            Action::Search => {
+                self.queue.search_input = Some(self.queue.search.clone().unwrap_or_default());
+                Vec::new()
+            }
+            Action::NextFilter | Action::PrevFilter => {
+                let i = FILTERS
+                    .iter()
+                    .position(|f| *f == self.queue.filter)
+                    .unwrap_or(0);
+                let n = FILTERS.len();
+                let j = if a == Action::NextFilter {
+                    (i + 1) % n
+                } else {
+                    (i + n - 1) % n
+                };
+                self.queue.filter = FILTERS[j];
+                self.queue.marked.clear();
+                self.first_page()
+            }
+            Action::Mark => {
+                if let Some(id) = self.queue.selected_id
+                    && !self.queue.marked.remove(&id)
+                {
+                    self.queue.marked.insert(id);
+                }
+                self.move_selection(1);
+                Vec::new()
+            }
+            Action::Retry => self.mail_action(MailAction::Retry),
+            Action::Hold => self.mail_action(MailAction::Hold),
+            Action::Release => self.mail_action(MailAction::Release),
+            Action::Cancel => self.mail_action(MailAction::Cancel),
+            Action::Delete => self.mail_action(MailAction::Delete),
+            Action::PauseResume => vec![Command::SetPaused(!self.overview.paused)],
+            Action::Freeze => {
+                self.queue.frozen = !self.queue.frozen;
+                if !self.queue.frozen && self.queue.new_since_frozen > 0 {
+                    self.queue.new_since_frozen = 0;
+                    return self.reload_queue();
+                }
+                Vec::new()
+            }
+            Action::Shape => {
+                self.queue.show_shape = !self.queue.show_shape;
+                if self.queue.show_shape {
+                    vec![Command::LoadShape]
+                } else {
+                    Vec::new()
+                }
+            }
+            Action::Level => {
+                self.log.min_level = match self.log.min_level {
+                    None => Some(Level::Warn),
+                    Some(Level::Warn) => Some(Level::Error),
+                    _ => None,
+                };
+                vec![Command::LoadLog(self.log_filter())]
+            }
+            Action::MailOnly => {
+                self.log.mail = match self.log.mail {
+                    Some(_) => None,
+                    None => self
+                        .log
+                        .entries
+                        .get(self.log.selected)
+                        .and_then(|e| e.mail_id),
+                };
+                vec![Command::LoadLog(self.log_filter())]
+            }
+            Action::Follow => {
+                self.log.follow = !self.log.follow;
+                if self.log.follow {
+                    self.log.selected = 0;
+                }
+                Vec::new()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(id: MailId) -> MailSummary {
+        MailSummary {
+            id,
+            status: MailStatus::Pending,
+            held: false,
+            priority: 0,
+            to: "a@b.pl".into(),
+            subject: format!("m{id}"),
+            attempts: 0,
+            created_at: 0,
+            next_attempt_at: 0,
+            sent_at: None,
+            last_error: None,
+            claimed_by: None,
+            size: 10,
+            attachment_count: 0,
+        }
+    }
+
+    fn key(c: KeyCode) -> Msg {
+        Msg::Key(KeyEvent::new(c, KeyModifiers::NONE))
+    }
+
+    fn loaded(app: &mut App, ids: &[MailId]) {
+        let q = app.queue_query();
+        app.update(Msg::QueueLoaded {
+            query: q,
+            rows: ids.iter().map(|i| summary(*i)).collect(),
+        });
+    }
+
+    fn app() -> App {
+        let mut a = App::new(Lang::En, Theme::default(), 0);
+        a.start();
+        a
+    }
+
+    #[test]
+    fn selection_stays_on_its_mail_across_refreshes() {
+        let mut a = app();
+        loaded(&mut a, &[5, 4, 3]);
+        a.update(key(KeyCode::Down));
+        assert_eq!(a.queue.selected_id, Some(4));
+        // A new mail arrives on top: the selection follows mail 4.
+        let cmds = a.update(Msg::Changed);
+        assert!(cmds.iter().any(|c| matches!(c, Command::LoadQueue(_))));
+        loaded(&mut a, &[6, 5, 4, 3]);
+        assert_eq!((a.queue.selected, a.queue.selected_id), (2, Some(4)));
+    }
+
+    #[test]
+    fn freeze_counts_changes_and_reloads_when_thawed() {
+        let mut a = app();
+        loaded(&mut a, &[1]);
+        a.update(key(KeyCode::Char('z')));
+        let cmds = a.update(Msg::Changed);
+        assert!(!cmds.iter().any(|c| matches!(c, Command::LoadQueue(_))));
+        a.update(Msg::Changed);
+        assert_eq!(a.queue.new_since_frozen, 2);
+        let cmds = a.update(key(KeyCode::Char('z')));
+        assert!(matches!(cmds[..], [Command::LoadQueue(_)]));
+    }
+
+    #[test]
+    fn destructive_actions_ask_first_and_marks_are_bulk() {
+        let mut a = app();
+        loaded(&mut a, &[3, 2, 1]);
+        a.update(key(KeyCode::Char(' ')));
+        a.update(key(KeyCode::Char(' ')));
+        assert_eq!(a.queue.marked.iter().copied().collect::<Vec<_>>(), [2, 3]);
+        assert!(a.update(key(KeyCode::Char('d'))).is_empty());
+        assert_eq!(
+            a.confirm,
+            Some(Confirm {
+                action: MailAction::Delete,
+                ids: vec![2, 3]
+            })
+        );
+        // Anything but yes cancels.
+        assert!(a.update(key(KeyCode::Char('n'))).is_empty());
+        assert!(a.confirm.is_none());
+        a.update(key(KeyCode::Char('d')));
+        let cmds = a.update(key(KeyCode::Char('y')));
+        assert_eq!(cmds, vec![Command::Act(MailAction::Delete, vec![2, 3])]);
+        // Retry needs no confirmation.
+        let cmds = a.update(key(KeyCode::Char('r')));
+        assert_eq!(cmds, vec![Command::Act(MailAction::Retry, vec![2, 3])]);
+    }
+
+    #[test]
+    fn typing_q_in_search_does_not_quit() {
+        let mut a = app();
+        a.update(key(KeyCode::Char('/')));
+        a.update(key(KeyCode::Char('q')));
+        assert!(!a.quit);
+        let cmds = a.update(key(KeyCode::Enter));
+        assert_eq!(a.queue.search.as_deref(), Some("q"));
+        assert!(matches!(&cmds[..], [Command::LoadQueue(q)] if q.search.as_deref() == Some("q")));
+        a.update(key(KeyCode::Char('q')));
+        assert!(a.quit);
+    }
+
+    #[test]
+    fn filters_and_keyset_paging() {
+        let mut a = app();
+        let cmds = a.update(key(KeyCode::Char('f')));
+        assert!(
+            matches!(&cmds[..], [Command::LoadQueue(q)] if q.status == StatusFilter::Status(MailStatus::Pending))
+        );
+        let ids: Vec<MailId> = (1..=PAGE as i64).rev().map(|i| i + 1000).collect();
+        loaded(&mut a, &ids);
+        a.queue.selected = ids.len() - 1;
+        let cmds = a.update(key(KeyCode::PageDown));
+        assert!(
+            matches!(&cmds[..], [Command::LoadQueue(q)] if q.cursor == Some(Cursor::Before(1001)))
+        );
+        loaded(&mut a, &[1000, 999]);
+        let cmds = a.update(key(KeyCode::PageUp));
+        assert!(matches!(&cmds[..], [Command::LoadQueue(q)] if q.cursor.is_none()));
+        // A late answer for another query is ignored.
+        let stale = MailQuery {
+            status: StatusFilter::Held,
+            ..a.queue_query()
+        };
+        a.update(Msg::QueueLoaded {
+            query: stale,
+            rows: vec![summary(77)],
+        });
+        assert!(a.queue.rows.iter().all(|r| r.id != 77));
+    }
+}

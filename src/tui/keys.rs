@@ -1,0 +1,440 @@
+//! One table of key bindings. Key handling, the hint bar and the help popup are all
+//! built from it, so what the screen says is what the keys do.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::i18n::Txt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    Help,
+    NextPane,
+    PrevPane,
+    GoPane(usize),
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Open,
+    Back,
+    Search,
+    NextFilter,
+    PrevFilter,
+    Mark,
+    Retry,
+    Hold,
+    Release,
+    Cancel,
+    Delete,
+    PauseResume,
+    Freeze,
+    Shape,
+    Level,
+    Follow,
+    MailOnly,
+}
+
+/// Where a binding applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Global,
+    Queue,
+    Detail,
+    WorkLog,
+}
+
+pub struct Binding {
+    pub scope: Scope,
+    pub keys: &'static [(KeyCode, KeyModifiers)],
+    /// How the keys are written on screen.
+    pub shown: &'static str,
+    pub action: Action,
+    pub label: Txt,
+    /// Shown in the bottom bar (the rest only in help).
+    pub hint: bool,
+}
+
+const N: KeyModifiers = KeyModifiers::NONE;
+const S: KeyModifiers = KeyModifiers::SHIFT;
+const C: KeyModifiers = KeyModifiers::CONTROL;
+
+macro_rules! bind {
+    ($scope:ident, [$($k:expr),+], $shown:expr, $action:expr, $label:ident, $hint:expr) => {
+        Binding { scope: Scope::$scope, keys: &[$($k),+], shown: $shown, action: $action, label: Txt::$label, hint: $hint }
+    };
+}
+
+pub const BINDINGS: &[Binding] = &[
+    bind!(
+        Queue,
+        [(KeyCode::Up, N), (KeyCode::Char('k'), N)],
+        "↑↓/jk",
+        Action::Up,
+        KMove,
+        true
+    ),
+    bind!(
+        Queue,
+        [(KeyCode::Down, N), (KeyCode::Char('j'), N)],
+        "↑↓/jk",
+        Action::Down,
+        KMove,
+        false
+    ),
+    bind!(
+        Queue,
+        [(KeyCode::PageUp, N)],
+        "PgUp/PgDn",
+        Action::PageUp,
+        KPage,
+        false
+    ),
+    bind!(
+        Queue,
+        [(KeyCode::PageDown, N)],
+        "PgUp/PgDn",
+        Action::PageDown,
+        KPage,
+        false
+    ),
+    bind!(
+        Queue,
+        [(KeyCode::Home, N), (KeyCode::Char('g'), N)],
+        "Home/g",
+        Action::Top,
+        KTop,
+        false
+    ),
+    bind!(
+        Queue,
+        [(KeyCode::Enter, N)],
+        "Enter",
+        Action::Open,
+        KOpen,
+        true
+    ),
+    bind!(
+        Queue,
+        [(KeyCode::Char('/'), N)],
+        "/",
+        Action::Search,
+        KSearch,
+        true
+    ),
+    bind!(
+        Queue,
+        [(KeyCode::Char('f'), N), (KeyCode::Right, N)],
+        "f/→",
+        Action::NextFilter,
+        KFilter,
+        true
+    ),
+    bind!(
+        Queue,
+        [
+            (KeyCode::Char('F'), S),
+            (KeyCode::Char('F'), N),
+            (KeyCode::Left, N)
+        ],
+        "F/←",
+        Action::PrevFilter,
+        KFilter,
+        false
+    ),
+    bind!(
+        Queue,
+        [(KeyCode::Char(' '), N)],
+        "Space",
+        Action::Mark,
+        KMark,
+        true
+    ),
+    bind!(
+        Queue,
+        [(KeyCode::Char('r'), N)],
+        "r",
+        Action::Retry,
+        KRetry,
+        true
+    ),
+    bind!(
+        Queue,
+        [(KeyCode::Char('h'), N)],
+        "h",
+        Action::Hold,
+        KHold,
+        false
+    ),
+    bind!(
+        Queue,
+        [(KeyCode::Char('u'), N)],
+        "u",
+        Action::Release,
+        KRelease,
+        false
+    ),
+    bind!(
+        Queue,
+        [(KeyCode::Char('c'), N)],
+        "c",
+        Action::Cancel,
+        KCancel,
+        false
+    ),
+    bind!(
+        Queue,
+        [(KeyCode::Char('d'), N), (KeyCode::Delete, N)],
+        "d/Del",
+        Action::Delete,
+        KDelete,
+        true
+    ),
+    bind!(
+        Queue,
+        [(KeyCode::Char('p'), N)],
+        "p",
+        Action::PauseResume,
+        KPause,
+        false
+    ),
+    bind!(
+        Queue,
+        [(KeyCode::Char('z'), N)],
+        "z",
+        Action::Freeze,
+        KFreeze,
+        false
+    ),
+    bind!(
+        Queue,
+        [(KeyCode::Char('s'), N)],
+        "s",
+        Action::Shape,
+        KShape,
+        false
+    ),
+    bind!(
+        Detail,
+        [(KeyCode::Esc, N), (KeyCode::Backspace, N)],
+        "Esc",
+        Action::Back,
+        KBack,
+        true
+    ),
+    bind!(
+        Detail,
+        [(KeyCode::Char('r'), N)],
+        "r",
+        Action::Retry,
+        KRetry,
+        true
+    ),
+    bind!(
+        Detail,
+        [(KeyCode::Char('h'), N)],
+        "h",
+        Action::Hold,
+        KHold,
+        true
+    ),
+    bind!(
+        Detail,
+        [(KeyCode::Char('u'), N)],
+        "u",
+        Action::Release,
+        KRelease,
+        true
+    ),
+    bind!(
+        Detail,
+        [(KeyCode::Char('c'), N)],
+        "c",
+        Action::Cancel,
+        KCancel,
+        true
+    ),
+    bind!(
+        Detail,
+        [(KeyCode::Char('d'), N), (KeyCode::Delete, N)],
+        "d/Del",
+        Action::Delete,
+        KDelete,
+        true
+    ),
+    bind!(
+        WorkLog,
+        [(KeyCode::Up, N), (KeyCode::Char('k'), N)],
+        "↑↓/jk",
+        Action::Up,
+        KMove,
+        true
+    ),
+    bind!(
+        WorkLog,
+        [(KeyCode::Down, N), (KeyCode::Char('j'), N)],
+        "↑↓/jk",
+        Action::Down,
+        KMove,
+        false
+    ),
+    bind!(
+        WorkLog,
+        [(KeyCode::Char('l'), N)],
+        "l",
+        Action::Level,
+        KLevel,
+        true
+    ),
+    bind!(
+        WorkLog,
+        [(KeyCode::Char('m'), N)],
+        "m",
+        Action::MailOnly,
+        KMailOnly,
+        true
+    ),
+    bind!(
+        WorkLog,
+        [(KeyCode::Char('F'), S), (KeyCode::Char('F'), N)],
+        "F",
+        Action::Follow,
+        KFollow,
+        true
+    ),
+    bind!(
+        Global,
+        [(KeyCode::Char('1'), N)],
+        "1-3",
+        Action::GoPane(0),
+        KTabs,
+        true
+    ),
+    bind!(
+        Global,
+        [(KeyCode::Char('2'), N)],
+        "1-3",
+        Action::GoPane(1),
+        KTabs,
+        false
+    ),
+    bind!(
+        Global,
+        [(KeyCode::Char('3'), N)],
+        "1-3",
+        Action::GoPane(2),
+        KTabs,
+        false
+    ),
+    bind!(
+        Global,
+        [(KeyCode::Tab, N)],
+        "Tab",
+        Action::NextPane,
+        KTabs,
+        false
+    ),
+    bind!(
+        Global,
+        [(KeyCode::BackTab, S), (KeyCode::BackTab, N)],
+        "S-Tab",
+        Action::PrevPane,
+        KTabs,
+        false
+    ),
+    bind!(
+        Global,
+        [(KeyCode::Char('?'), N), (KeyCode::Char('?'), S)],
+        "?",
+        Action::Help,
+        KHelp,
+        true
+    ),
+    bind!(
+        Global,
+        [(KeyCode::Char('q'), N), (KeyCode::Char('c'), C)],
+        "q",
+        Action::Quit,
+        KQuit,
+        true
+    ),
+];
+
+/// The action for a key in `scope`, falling back to the global keys.
+pub fn action_for(scope: Scope, key: &KeyEvent) -> Option<Action> {
+    let matches = |b: &&Binding| {
+        b.keys.iter().any(|(code, mods)| {
+            *code == key.code
+                && (*mods == key.modifiers
+                    || (*mods == N && key.modifiers == S && matches!(code, KeyCode::Char(_))))
+        })
+    };
+    BINDINGS
+        .iter()
+        .filter(|b| b.scope == scope)
+        .find(matches)
+        .or_else(|| {
+            BINDINGS
+                .iter()
+                .filter(|b| b.scope == Scope::Global)
+                .find(matches)
+        })
+        .map(|b| b.action)
+}
+
+/// Distinct (keys, label) pairs of a scope, in table order.
+pub fn shown(scope: Scope, hints_only: bool) -> Vec<(&'static str, Txt)> {
+    let mut out: Vec<(&'static str, Txt)> = Vec::new();
+    for b in BINDINGS
+        .iter()
+        .filter(|b| b.scope == scope && (b.hint || !hints_only))
+    {
+        if !out.iter().any(|(s, l)| *s == b.shown && *l == b.label) {
+            out.push((b.shown, b.label));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(c: KeyCode) -> KeyEvent {
+        KeyEvent::new(c, N)
+    }
+
+    #[test]
+    fn scope_first_then_global() {
+        assert_eq!(
+            action_for(Scope::Queue, &key(KeyCode::Char('r'))),
+            Some(Action::Retry)
+        );
+        assert_eq!(
+            action_for(Scope::Queue, &key(KeyCode::Char('q'))),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            action_for(Scope::Detail, &key(KeyCode::Esc)),
+            Some(Action::Back)
+        );
+        assert_eq!(action_for(Scope::WorkLog, &key(KeyCode::Char('r'))), None);
+        assert_eq!(
+            action_for(Scope::Queue, &KeyEvent::new(KeyCode::Char('?'), S)),
+            Some(Action::Help)
+        );
+    }
+
+    #[test]
+    fn every_hint_names_keys_that_work() {
+        for scope in [Scope::Global, Scope::Queue, Scope::Detail, Scope::WorkLog] {
+            for b in BINDINGS.iter().filter(|b| b.scope == scope) {
+                for (code, mods) in b.keys {
+                    let k = KeyEvent::new(*code, *mods);
+                    assert_eq!(action_for(scope, &k), Some(b.action), "{:?} {:?}", scope, k);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,201 @@
+//! The console: one `App`, messages in, commands out, a pure `draw`.
+
+pub mod app;
+pub mod executor;
+pub mod keys;
+pub mod msg;
+pub mod term;
+pub mod theme;
+pub mod view;
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::sync::watch;
+
+use app::App;
+use executor::Executor;
+use msg::Msg;
+use theme::Theme;
+
+use crate::config::LoadedConfig;
+use crate::error::{Error, Result};
+use crate::i18n::Lang;
+use crate::sender::{Sender, SenderOptions};
+use crate::settings::Settings;
+use crate::store::Store;
+use crate::time::now_ms;
+
+pub struct ConsoleOptions {
+    pub lang: Lang,
+    pub actor: String,
+}
+
+/// Opens the console on the real terminal and runs it until the user quits, or
+/// SIGTERM / SIGHUP arrives.
+pub async fn run(
+    store: Store,
+    settings: Settings,
+    config: &LoadedConfig,
+    options: ConsoleOptions,
+) -> Result<()> {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme_dir = config.dir.join("themes");
+    let (theme, warnings) = Theme::load(&config.config.theme, Some(&theme_dir), no_color);
+    for w in warnings {
+        tracing::warn!("{w}");
+    }
+
+    let (tx, rx) = unbounded_channel();
+    spawn_inputs(&store, tx.clone()).await?;
+
+    // A single-host set-up sends from the console when no other sender is alive.
+    let (stop_sender, stopped) = watch::channel(false);
+    let mut embedded = None;
+    if config.embedded_sender() {
+        let alive = store
+            .senders()
+            .await?
+            .iter()
+            .any(|s| now_ms() - s.heartbeat_at < 30_000);
+        if !alive {
+            let sender = Sender::new(
+                store.clone(),
+                settings.clone(),
+                &config.config,
+                SenderOptions {
+                    id: format!("console:{}", SenderOptions::default_id()),
+                    concurrency: config.config.sender.concurrency as usize,
+                    once: false,
+                },
+            );
+            embedded = Some(tokio::spawn(async move { sender.run(stopped).await }));
+        }
+    }
+
+    let mut app = App::new(options.lang, theme, now_ms());
+    if embedded.is_some() {
+        app.embedded_sender = Some(match options.lang {
+            Lang::En => "sending from this console".into(),
+            Lang::Pl => "wysyłanie z tej konsoli".into(),
+        });
+    }
+    let executor = Executor::new(store, options.actor, tx);
+    let mut terminal = term::enter(no_color)?;
+    let result = run_app(&mut terminal, &mut app, rx, &executor).await;
+    term::leave();
+    let _ = stop_sender.send(true);
+    if let Some(task) = embedded {
+        let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
+    }
+    result
+}
+
+/// The loop, generic over the backend so tests can drive the real app headless.
+pub async fn run_app<B: Backend>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    mut rx: UnboundedReceiver<Msg>,
+    executor: &Executor,
+) -> Result<()>
+where
+    B::Error: std::fmt::Display,
+{
+    if let Ok(size) = terminal.size() {
+        app.update(Msg::Resize(size.width, size.height));
+    }
+    executor.run(app.start());
+    loop {
+        terminal
+            .draw(|f| view::draw(f, app))
+            .map_err(|e| Error::State(format!("cannot draw: {e}")))?;
+        let Some(first) = rx.recv().await else { break };
+        // Apply everything that is waiting, then draw once: only the latest frame.
+        let mut commands = app.update(first);
+        while let Ok(msg) = rx.try_recv() {
+            commands.extend(app.update(msg));
+        }
+        executor.run(dedup(commands));
+        if app.quit {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// A burst of changes asks for the same loads many times; once is enough.
+fn dedup(commands: Vec<msg::Command>) -> Vec<msg::Command> {
+    let mut out: Vec<msg::Command> = Vec::new();
+    for c in commands {
+        if !out.contains(&c) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+async fn spawn_inputs(store: &Store, tx: UnboundedSender<Msg>) -> Result<()> {
+    // Keys, paste and resizes.
+    let keys = tx.clone();
+    tokio::spawn(async move {
+        let mut events = crossterm::event::EventStream::new();
+        while let Some(Ok(ev)) = events.next().await {
+            let msg = match ev {
+                crossterm::event::Event::Key(k) => Msg::Key(k),
+                crossterm::event::Event::Paste(p) => Msg::Paste(p),
+                crossterm::event::Event::Resize(w, h) => Msg::Resize(w, h),
+                _ => continue,
+            };
+            if keys.send(msg).is_err() {
+                break;
+            }
+        }
+    });
+    // Changes by any process.
+    let mut feed = store.change_feed(Duration::from_millis(200)).await?;
+    let changes = tx.clone();
+    tokio::spawn(async move {
+        loop {
+            match feed.changed().await {
+                Ok(()) => {
+                    if changes.send(Msg::Changed).is_err() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "change feed");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    });
+    // The clock.
+    let ticks = tx.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            every.tick().await;
+            if ticks.send(Msg::Tick(now_ms())).is_err() {
+                break;
+            }
+        }
+    });
+    // SSH dropped (SIGHUP) or a service stop (SIGTERM): leave cleanly.
+    tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let (Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = hup.recv() => {}
+            }
+            let _ = tx.send(Msg::Terminate);
+        }
+    });
+    Ok(())
+}

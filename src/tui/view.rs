@@ -1,0 +1,678 @@
+//! Drawing: a pure function of the `App`. Nothing here reads the database or the clock.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Sparkline, Table, Wrap};
+
+use super::app::{App, FILTERS, MIN_HEIGHT, MIN_WIDTH, Pane, filter_label};
+use super::keys::{Scope, shown};
+use crate::i18n::Txt;
+use crate::queue::{MailAction, MailStatus, QueueShape};
+use crate::time::{format_age, format_rfc3339};
+use crate::worklog::Level;
+
+pub fn draw(f: &mut Frame, app: &App) {
+    let area = f.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let msg = Paragraph::new(format!(
+            "{}\n{}x{}",
+            Txt::TooSmall.t(app.lang),
+            area.width,
+            area.height
+        ))
+        .style(app.theme.warn())
+        .wrap(Wrap { trim: true });
+        f.render_widget(msg, area);
+        return;
+    }
+    let [top, header, body, bottom] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(2),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    tabs(f, app, top);
+    overview(f, app, header);
+    match app.pane {
+        Pane::Queue if app.queue.detail.is_some() => detail(f, app, body),
+        Pane::Queue if app.queue.show_shape => shape(f, app, body),
+        Pane::Queue => queue(f, app, body),
+        Pane::WorkLog => worklog(f, app, body),
+        Pane::MailServer => {
+            let p = Paragraph::new(Txt::MailServerSoon.t(app.lang))
+                .style(app.theme.muted())
+                .wrap(Wrap { trim: true })
+                .block(
+                    Block::default()
+                        .borders(Borders::TOP)
+                        .title(Txt::TabMailServer.t(app.lang)),
+                );
+            f.render_widget(p, body);
+        }
+    }
+    bottom_line(f, app, bottom);
+    if let Some(c) = &app.confirm {
+        confirm(f, app, area, c.action, c.ids.len());
+    }
+    if app.help {
+        help(f, app, area);
+    }
+}
+
+fn tabs(f: &mut Frame, app: &App, area: Rect) {
+    let mut spans = vec![
+        Span::styled(
+            format!(" {} ", Txt::AppTitle.t(app.lang)),
+            app.theme.title(),
+        ),
+        Span::raw("│"),
+    ];
+    for (i, p) in Pane::ALL.iter().enumerate() {
+        let label = format!(" {} {} ", i + 1, p.title().t(app.lang));
+        let style = if *p == app.pane {
+            app.theme.selection()
+        } else {
+            app.theme.base()
+        };
+        spans.push(Span::styled(label, style));
+    }
+    let right = format!("? {} ", Txt::Help.t(app.lang));
+    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    let pad = (area.width as usize).saturating_sub(used + right.chars().count());
+    spans.push(Span::raw(" ".repeat(pad)));
+    spans.push(Span::styled(right, app.theme.muted()));
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn overview(f: &mut Frame, app: &App, area: Rect) {
+    let lang = app.lang;
+    let o = &app.overview;
+    let [line1, line2] =
+        Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
+
+    let mut s = vec![Span::styled(
+        format!("{}: ", Txt::Senders.t(lang)),
+        app.theme.muted(),
+    )];
+    let alive: Vec<_> = o
+        .senders
+        .iter()
+        .filter(|r| app.now - r.heartbeat_at < 30_000)
+        .collect();
+    if o.paused {
+        s.push(Span::styled(
+            format!("{} ", Txt::SenderPaused.t(lang)),
+            app.theme.warn(),
+        ));
+    }
+    if let Some(e) = &app.embedded_sender {
+        s.push(Span::styled(format!("{e} "), app.theme.ok()));
+    }
+    if alive.is_empty() {
+        s.push(Span::styled(Txt::NoSender.t(lang), app.theme.warn()));
+    } else {
+        for r in alive.iter().take(3) {
+            s.push(Span::styled(format!("{} ", r.id), app.theme.ok()));
+            s.push(Span::styled(
+                format!(
+                    "({} {}) ",
+                    Txt::Heartbeat.t(lang),
+                    format_age(app.now - r.heartbeat_at)
+                ),
+                app.theme.muted(),
+            ));
+        }
+        if alive.len() > 3 {
+            s.push(Span::raw(format!("+{}", alive.len() - 3)));
+        }
+    }
+    f.render_widget(Paragraph::new(Line::from(s)), line1);
+
+    let [left, right] =
+        Layout::horizontal([Constraint::Min(30), Constraint::Length(36)]).areas(line2);
+    let mut l = Vec::new();
+    if let Some(t) = o.oldest_pending {
+        l.push(Span::styled(
+            format!("{} ", Txt::OldestPending.t(lang)),
+            app.theme.muted(),
+        ));
+        l.push(Span::styled(format_age(app.now - t), app.theme.accent()));
+    }
+    f.render_widget(Paragraph::new(Line::from(l)), left);
+    let [label, spark] =
+        Layout::horizontal([Constraint::Length(14), Constraint::Min(10)]).areas(right);
+    let per_min = o.sent_per_minute.last().copied().unwrap_or(0);
+    f.render_widget(
+        Paragraph::new(format!("{} {per_min}", Txt::PerMinute.t(lang))).style(app.theme.muted()),
+        label,
+    );
+    f.render_widget(
+        Sparkline::default()
+            .data(&o.sent_per_minute)
+            .style(app.theme.accent()),
+        spark,
+    );
+}
+
+fn status_text(app: &App, status: MailStatus, held: bool) -> (String, Style) {
+    let (txt, style) = match (status, held) {
+        (MailStatus::Pending, true) => (Txt::Held, app.theme.warn()),
+        (MailStatus::Pending, false) => (Txt::Pending, app.theme.accent()),
+        (MailStatus::Sending, _) => (Txt::Sending, app.theme.accent()),
+        (MailStatus::Sent, _) => (Txt::Sent, app.theme.ok()),
+        (MailStatus::Failed, _) => (Txt::Failed, app.theme.error()),
+        (MailStatus::Cancelled, _) => (Txt::Cancelled, app.theme.muted()),
+    };
+    (txt.t(app.lang).to_string(), style)
+}
+
+fn size_text(bytes: i64) -> String {
+    match bytes {
+        b if b < 1024 => format!("{b} B"),
+        b if b < 1024 * 1024 => format!("{} KB", b / 1024),
+        b => format!("{:.1} MB", b as f64 / 1_048_576.0),
+    }
+}
+
+fn queue(f: &mut Frame, app: &App, area: Rect) {
+    let lang = app.lang;
+    let [filters, table_area] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+    // Every filter with its count; where that does not fit, counts only on the chosen one.
+    let strip = |all_counts: bool| -> Vec<Span<'static>> {
+        FILTERS
+            .iter()
+            .map(|flt| {
+                let chosen = *flt == app.queue.filter;
+                let label = if all_counts || chosen {
+                    format!(
+                        " {} {} ",
+                        filter_label(*flt).t(lang),
+                        app.overview.counts.get(*flt)
+                    )
+                } else {
+                    format!(" {} ", filter_label(*flt).t(lang))
+                };
+                Span::styled(
+                    label,
+                    if chosen {
+                        app.theme.selection()
+                    } else {
+                        app.theme.muted()
+                    },
+                )
+            })
+            .collect()
+    };
+    let mut spans = strip(true);
+    if spans
+        .iter()
+        .map(|s| s.content.chars().count())
+        .sum::<usize>()
+        > filters.width as usize
+    {
+        spans = strip(false);
+    }
+    if let Some(s) = &app.queue.search {
+        spans.push(Span::styled(format!(" /{s}"), app.theme.accent()));
+    }
+    if app.queue.frozen {
+        spans.push(Span::styled(
+            format!(
+                " {} ({} {})",
+                Txt::Frozen.t(lang),
+                app.queue.new_since_frozen,
+                Txt::NewSinceFrozen.t(lang)
+            ),
+            app.theme.warn(),
+        ));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), filters);
+
+    if app.queue.rows.is_empty() {
+        let text = if app.queue.loading {
+            Txt::Loading
+        } else {
+            Txt::NoMails
+        };
+        f.render_widget(
+            Paragraph::new(text.t(lang)).style(app.theme.muted()),
+            table_area,
+        );
+        return;
+    }
+    let header = Row::new(
+        [
+            Txt::ColId,
+            Txt::ColStatus,
+            Txt::ColTries,
+            Txt::ColAge,
+            Txt::ColNext,
+            Txt::ColTo,
+            Txt::ColSubject,
+            Txt::ColSize,
+        ]
+        .map(|t| Cell::from(t.t(lang))),
+    )
+    .style(app.theme.title());
+    // Only the rows that fit are built: the page may hold more.
+    let height = table_area.height.saturating_sub(1) as usize;
+    let first = app.queue.selected.saturating_sub(height.saturating_sub(1));
+    let rows = app
+        .queue
+        .rows
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(height)
+        .map(|(i, r)| {
+            let (status, status_style) = status_text(app, r.status, r.held);
+            let next = if r.status == MailStatus::Pending && !r.held {
+                if r.next_attempt_at <= app.now {
+                    Txt::Now.t(lang).to_string()
+                } else {
+                    format_age(r.next_attempt_at - app.now)
+                }
+            } else {
+                "-".into()
+            };
+            let mark = if app.queue.marked.contains(&r.id) {
+                "●"
+            } else {
+                " "
+            };
+            let row = Row::new(vec![
+                Cell::from(format!("{mark}{}", r.id)),
+                Cell::from(status).style(status_style),
+                Cell::from(r.attempts.to_string()),
+                Cell::from(format_age(app.now - r.created_at)),
+                Cell::from(next),
+                Cell::from(r.to.clone()),
+                Cell::from(r.subject.clone()),
+                Cell::from(format!(
+                    "{}{}",
+                    size_text(r.size),
+                    if r.attachment_count > 0 {
+                        format!(" +{}", r.attachment_count)
+                    } else {
+                        String::new()
+                    }
+                )),
+            ]);
+            if i == app.queue.selected {
+                row.style(app.theme.selection())
+            } else {
+                row
+            }
+        });
+    let widths = [
+        Constraint::Length(8),
+        Constraint::Length(10),
+        Constraint::Length(5),
+        Constraint::Length(4),
+        Constraint::Length(8),
+        Constraint::Fill(2),
+        Constraint::Fill(3),
+        Constraint::Length(8),
+    ];
+    f.render_widget(
+        Table::new(rows, widths).header(header).column_spacing(1),
+        table_area,
+    );
+}
+
+fn detail(f: &mut Frame, app: &App, area: Rect) {
+    let Some(d) = &app.queue.detail else { return };
+    let lang = app.lang;
+    let m = &d.mail;
+    let (status, style) = status_text(app, m.status, m.held);
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled(format!("#{}  ", m.id), app.theme.title()),
+            Span::styled(status, style),
+            Span::raw(format!("  {} {}", Txt::ColTries.t(lang), m.attempts)),
+        ]),
+        Line::from(format!(
+            "From:     {}",
+            m.from_address.as_deref().unwrap_or("(mail account)")
+        )),
+        Line::from(format!("To:       {}", m.to)),
+    ];
+    if !m.cc.is_empty() {
+        lines.push(Line::from(format!("Cc:       {}", m.cc)));
+    }
+    if !m.bcc.is_empty() {
+        lines.push(Line::from(format!("Bcc:      {}", m.bcc)));
+    }
+    lines.push(Line::from(format!("Subject:  {}", m.subject)));
+    lines.push(Line::from(format!(
+        "Created:  {}",
+        format_rfc3339(m.created_at)
+    )));
+    if let Some(id) = &m.message_id {
+        lines.push(Line::from(format!("Message-ID: {id}")));
+    }
+    if let Some(e) = &m.last_error {
+        lines.push(Line::styled(
+            format!("{}: {e}", Txt::Error.t(lang)),
+            app.theme.error(),
+        ));
+    }
+    if !d.attachments.is_empty() {
+        lines.push(Line::styled(Txt::Attachments.t(lang), app.theme.title()));
+        for a in &d.attachments {
+            lines.push(Line::from(format!(
+                "  {}  {}  {}",
+                a.file_name,
+                a.content_type,
+                size_text(a.size)
+            )));
+        }
+    }
+    if !d.log.is_empty() {
+        lines.push(Line::styled(Txt::History.t(lang), app.theme.title()));
+        for e in &d.log {
+            let style = match e.level {
+                Level::Error => app.theme.error(),
+                Level::Warn => app.theme.warn(),
+                Level::Info => app.theme.base(),
+            };
+            let detail = e
+                .detail
+                .as_deref()
+                .map(|d| format!(" — {d}"))
+                .unwrap_or_default();
+            lines.push(Line::styled(
+                format!("  {}  {}{detail}", format_rfc3339(e.time), e.message),
+                style,
+            ));
+        }
+    }
+    lines.push(Line::styled(Txt::Body.t(lang), app.theme.title()));
+    lines.extend(m.body_text.lines().map(|l| Line::from(format!("  {l}"))));
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(Block::default().borders(Borders::TOP)),
+        area,
+    );
+}
+
+fn shape(f: &mut Frame, app: &App, area: Rect) {
+    let lang = app.lang;
+    let Some(s) = &app.queue.shape else {
+        f.render_widget(
+            Paragraph::new(Txt::Loading.t(lang)).style(app.theme.muted()),
+            area,
+        );
+        return;
+    };
+    let table = shape_table(app, s);
+    f.render_widget(
+        table.block(
+            Block::default()
+                .borders(Borders::TOP)
+                .title(Txt::QueueShape.t(lang)),
+        ),
+        area,
+    );
+}
+
+fn shape_table<'a>(app: &App, s: &'a QueueShape) -> Table<'a> {
+    let mut header = vec![Cell::from(Txt::Domain.t(app.lang)), Cell::from("T")];
+    header.extend(s.buckets.iter().map(|b| Cell::from(b.as_str())));
+    let rows = std::iter::once(&s.total).chain(s.rows.iter()).map(|r| {
+        let mut cells = vec![
+            Cell::from(if r.domain == "TOTAL" {
+                Txt::Total.t(app.lang).to_string()
+            } else {
+                r.domain.clone()
+            }),
+            Cell::from(r.total.to_string()),
+        ];
+        cells.extend(r.counts.iter().map(|n| Cell::from(n.to_string())));
+        Row::new(cells)
+    });
+    let mut widths = vec![Constraint::Min(16), Constraint::Length(6)];
+    widths.extend(s.buckets.iter().map(|_| Constraint::Length(5)));
+    Table::new(rows, widths).header(Row::new(header).style(app.theme.title()))
+}
+
+fn worklog(f: &mut Frame, app: &App, area: Rect) {
+    let lang = app.lang;
+    let [filters, table_area] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+    let level = app
+        .log
+        .min_level
+        .map(|l| format!("{l}+"))
+        .unwrap_or_else(|| Txt::All.t(lang).to_string());
+    let mut spans = vec![
+        Span::styled(
+            format!(" {}: ", Txt::LevelFilter.t(lang)),
+            app.theme.muted(),
+        ),
+        Span::styled(level, app.theme.accent()),
+    ];
+    if let Some(m) = app.log.mail {
+        spans.push(Span::styled(
+            format!("  {}: #{m}", Txt::MailFilter.t(lang)),
+            app.theme.accent(),
+        ));
+    }
+    if app.log.follow {
+        spans.push(Span::styled(
+            format!("  {}", Txt::Follow.t(lang)),
+            app.theme.ok(),
+        ));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), filters);
+    if app.log.entries.is_empty() {
+        f.render_widget(
+            Paragraph::new(Txt::NoEntries.t(lang)).style(app.theme.muted()),
+            table_area,
+        );
+        return;
+    }
+    let header = Row::new(
+        [
+            Txt::ColTime,
+            Txt::ColLevel,
+            Txt::ColSource,
+            Txt::ColMail,
+            Txt::ColMessage,
+        ]
+        .map(|t| Cell::from(t.t(lang))),
+    )
+    .style(app.theme.title());
+    let height = table_area.height.saturating_sub(1) as usize;
+    let first = app.log.selected.saturating_sub(height.saturating_sub(1));
+    let rows = app
+        .log
+        .entries
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(height)
+        .map(|(i, e)| {
+            let style = match e.level {
+                Level::Error => app.theme.error(),
+                Level::Warn => app.theme.warn(),
+                Level::Info => app.theme.base(),
+            };
+            let msg = match &e.detail {
+                Some(d) => format!("{} — {d}", e.message),
+                None => e.message.clone(),
+            };
+            let row = Row::new(vec![
+                Cell::from(format_age(app.now - e.time)),
+                Cell::from(e.level.to_string()).style(style),
+                Cell::from(e.source.clone()),
+                Cell::from(e.mail_id.map(|m| m.to_string()).unwrap_or_default()),
+                Cell::from(msg),
+            ]);
+            if i == app.log.selected {
+                row.style(app.theme.selection())
+            } else {
+                row
+            }
+        });
+    let widths = [
+        Constraint::Length(5),
+        Constraint::Length(6),
+        Constraint::Length(7),
+        Constraint::Length(7),
+        Constraint::Min(20),
+    ];
+    f.render_widget(
+        Table::new(rows, widths).header(header).column_spacing(1),
+        table_area,
+    );
+}
+
+fn bottom_line(f: &mut Frame, app: &App, area: Rect) {
+    let lang = app.lang;
+    if let Some(input) = &app.queue.search_input {
+        let line = Line::from(vec![
+            Span::styled(format!("{}: /", Txt::Search.t(lang)), app.theme.accent()),
+            Span::raw(input.clone()),
+            Span::styled("▏", app.theme.accent()),
+        ]);
+        f.render_widget(Paragraph::new(line), area);
+        return;
+    }
+    if let Some((is_error, text)) = &app.status {
+        let style = if *is_error {
+            app.theme.error()
+        } else {
+            app.theme.ok()
+        };
+        let [msg, hints_area] =
+            Layout::horizontal([Constraint::Percentage(45), Constraint::Min(10)]).areas(area);
+        f.render_widget(Paragraph::new(text.as_str()).style(style), msg);
+        hints(f, app, hints_area);
+        return;
+    }
+    hints(f, app, area);
+}
+
+/// The pane's keys on the left, `? help` and `q quit` always on the right.
+fn hints(f: &mut Frame, app: &App, area: Rect) {
+    let pinned: Vec<(&str, Txt)> = vec![("?", Txt::KHelp), ("q", Txt::KQuit)];
+    let render = |list: &[(&'static str, Txt)]| -> Vec<Span<'static>> {
+        list.iter()
+            .flat_map(|(keys, label)| {
+                [
+                    Span::styled(*keys, app.theme.accent()),
+                    Span::styled(format!(" {}  ", label.t(app.lang)), app.theme.muted()),
+                ]
+            })
+            .collect()
+    };
+    let right = render(&pinned);
+    let right_width: usize = right.iter().map(|s| s.content.chars().count()).sum();
+    let mut left_list: Vec<(&'static str, Txt)> = Vec::new();
+    for scope in [app.scope(), Scope::Global] {
+        for item in shown(scope, true) {
+            if !pinned.iter().any(|p| p.1 == item.1) && !left_list.contains(&item) {
+                left_list.push(item);
+            }
+        }
+    }
+    let budget = (area.width as usize).saturating_sub(right_width);
+    let mut left = Vec::new();
+    let mut used = 0;
+    for item in left_list {
+        let spans = render(&[item]);
+        let w: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+        if used + w > budget {
+            break;
+        }
+        used += w;
+        left.extend(spans);
+    }
+    left.push(Span::raw(" ".repeat(budget - used)));
+    left.extend(right);
+    f.render_widget(Paragraph::new(Line::from(left)), area);
+}
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+fn confirm(f: &mut Frame, app: &App, area: Rect, action: MailAction, n: usize) {
+    let lang = app.lang;
+    let verb = match action {
+        MailAction::Delete => Txt::KDelete,
+        MailAction::Cancel => Txt::KCancel,
+        MailAction::Retry => Txt::KRetry,
+        MailAction::Hold => Txt::KHold,
+        MailAction::Release => Txt::KRelease,
+    };
+    let text = vec![
+        Line::from(
+            Txt::ConfirmQuestion
+                .t(lang)
+                .replace("{action}", verb.t(lang))
+                .replace("{n}", &n.to_string()),
+        ),
+        Line::from(""),
+        Line::from(vec![
+            Span::styled("y", app.theme.accent()),
+            Span::raw(format!(" {}   ", Txt::Yes.t(lang))),
+            Span::styled("n/Esc", app.theme.accent()),
+            Span::raw(format!(" {}", Txt::No.t(lang))),
+        ]),
+    ];
+    let r = centered(area, 56, 5);
+    f.render_widget(Clear, r);
+    f.render_widget(
+        Paragraph::new(text).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(Txt::ConfirmTitle.t(lang))
+                .border_style(app.theme.warn()),
+        ),
+        r,
+    );
+}
+
+fn help(f: &mut Frame, app: &App, area: Rect) {
+    let lang = app.lang;
+    let mut lines = Vec::new();
+    for (title, scope) in [
+        (Txt::KeysPane, app.scope()),
+        (Txt::KeysGlobal, Scope::Global),
+    ] {
+        lines.push(Line::styled(title.t(lang), app.theme.title()));
+        for (keys, label) in shown(scope, false) {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {keys:<10}"), app.theme.accent()),
+                Span::raw(label.t(lang)),
+            ]));
+        }
+        if scope == Scope::Global {
+            break;
+        }
+    }
+    let r = centered(area, 60, (lines.len() as u16 + 2).min(area.height));
+    f.render_widget(Clear, r);
+    f.render_widget(
+        Paragraph::new(lines).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(Txt::HelpTitle.t(lang)),
+        ),
+        r,
+    );
+}

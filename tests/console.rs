@@ -1,0 +1,255 @@
+//! The console's screens, drawn by the real `draw` into a TestBackend and compared
+//! with reviewed snapshots, at 80x24 and 120x40, in English and Polish.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use dmsctl::i18n::Lang;
+use dmsctl::queue::{
+    AttachmentInfo, Mail, MailDetail, MailStatus, MailSummary, QueueCounts, QueueShape, ShapeRow,
+};
+use dmsctl::store::SenderRow;
+use dmsctl::tui::app::App;
+use dmsctl::tui::msg::{Msg, Overview};
+use dmsctl::tui::theme::Theme;
+use dmsctl::tui::view::draw;
+use dmsctl::worklog::{Level, LogEntry};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const NOW: i64 = 1_790_000_000_000;
+
+fn summary(
+    id: i64,
+    status: MailStatus,
+    held: bool,
+    to: &str,
+    subject: &str,
+    age_s: i64,
+) -> MailSummary {
+    MailSummary {
+        id,
+        status,
+        held,
+        priority: 0,
+        to: to.into(),
+        subject: subject.into(),
+        attempts: if status == MailStatus::Failed { 3 } else { 0 },
+        created_at: NOW - age_s * 1000,
+        next_attempt_at: NOW
+            + if status == MailStatus::Pending {
+                0
+            } else {
+                300_000
+            },
+        sent_at: None,
+        last_error: None,
+        claimed_by: None,
+        size: 5_300,
+        attachment_count: i64::from(id % 2 == 0),
+    }
+}
+
+fn entry(
+    id: i64,
+    level: Level,
+    mail: Option<i64>,
+    message: &str,
+    detail: Option<&str>,
+    age_s: i64,
+) -> LogEntry {
+    LogEntry {
+        id,
+        time: NOW - age_s * 1000,
+        level,
+        source: "sender".into(),
+        mail_id: mail,
+        message: message.into(),
+        detail: detail.map(str::to_string),
+    }
+}
+
+/// A console with a realistic queue, as the executor would have filled it.
+fn app(lang: Lang) -> App {
+    let mut a = App::new(lang, Theme::default(), NOW);
+    a.start();
+    let q = a.queue_query();
+    a.update(Msg::QueueLoaded {
+        query: q,
+        rows: vec![
+            summary(
+                1042,
+                MailStatus::Pending,
+                false,
+                "jan.kowalski@firma.pl",
+                "Dokument FV/17/2026 czeka na akceptację",
+                40,
+            ),
+            summary(
+                1041,
+                MailStatus::Pending,
+                true,
+                "anna@firma.pl",
+                "Przypomnienie: zaległe dokumenty",
+                300,
+            ),
+            summary(
+                1040,
+                MailStatus::Failed,
+                false,
+                "nobody@nieistnieje.pl",
+                "Zażółć gęślą jaźń",
+                7200,
+            ),
+            summary(
+                1039,
+                MailStatus::Sent,
+                false,
+                "biuro@firma.pl",
+                "Raport dzienny",
+                86_400,
+            ),
+        ],
+    });
+    a.update(Msg::Overview(Overview {
+        counts: QueueCounts {
+            pending: 1,
+            held: 1,
+            sending: 0,
+            sent: 1,
+            failed: 1,
+            cancelled: 0,
+        },
+        senders: vec![SenderRow {
+            id: "dms-app01:4121".into(),
+            host: "dms-app01".into(),
+            pid: 4121,
+            started_at: NOW - 3_600_000,
+            heartbeat_at: NOW - 2_000,
+            paused: false,
+        }],
+        paused: false,
+        oldest_pending: Some(NOW - 300_000),
+        sent_per_minute: vec![0, 1, 3, 2, 5, 8, 4, 0, 0, 2],
+    }));
+    a.update(Msg::LogLoaded {
+        filter: a.log_filter(),
+        entries: vec![
+            entry(9, Level::Info, Some(1039), "delivered", Some("250 2.0.0 Ok: queued as 4F2"), 60),
+            entry(8, Level::Error, Some(1040), "RCPT TO nobody@nieistnieje.pl: 550 5.1.1 User unknown", Some("550 5.1.1 User unknown — the recipient's address is wrong or the mailbox does not exist"), 7100),
+            entry(7, Level::Warn, None, "sending is disabled in the Mail server tab; mails stay pending", None, 7300),
+        ],
+    });
+    a
+}
+
+fn render(app: &mut App, width: u16, height: u16) -> String {
+    app.update(Msg::Resize(width, height));
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| draw(f, app)).unwrap();
+    let buffer = terminal.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..height {
+        let line: String = (0..width)
+            .map(|x| buffer[(x, y)].symbol().to_string())
+            .collect();
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn key(a: &mut App, c: KeyCode) {
+    a.update(Msg::Key(KeyEvent::new(c, KeyModifiers::NONE)));
+}
+
+fn detail(a: &mut App) {
+    a.update(Msg::DetailLoaded(Box::new(MailDetail {
+        mail: Mail {
+            id: 1040,
+            status: MailStatus::Failed,
+            held: false,
+            priority: 0,
+            from_address: None,
+            display_name: None,
+            to: "nobody@nieistnieje.pl".into(),
+            cc: String::new(),
+            bcc: String::new(),
+            reply_to: None,
+            subject: "Zażółć gęślą jaźń".into(),
+            body_text: "Dzień dobry,\nw załączniku faktura.".into(),
+            body_html: None,
+            created_at: NOW - 7_200_000,
+            next_attempt_at: NOW,
+            queued_at: NOW - 7_200_000,
+            attempts: 3,
+            last_error: Some("RCPT TO nobody@nieistnieje.pl: 550 5.1.1 User unknown".into()),
+            claimed_by: None,
+            lease_until: None,
+            sent_at: None,
+            message_id: None,
+            smtp_reply: None,
+        },
+        attachments: vec![AttachmentInfo {
+            id: 1,
+            file_name: "faktura_żółć.pdf".into(),
+            content_type: "application/pdf".into(),
+            size: 48_213,
+        }],
+        log: vec![entry(
+            8,
+            Level::Error,
+            Some(1040),
+            "RCPT TO nobody@nieistnieje.pl: 550 5.1.1 User unknown",
+            None,
+            7100,
+        )],
+    })));
+}
+
+macro_rules! screens {
+    ($($name:ident: $lang:expr, $setup:expr;)*) => {
+        $(
+            #[test]
+            fn $name() {
+                for (w, h) in [(80u16, 24u16), (120, 40)] {
+                    let mut a = app($lang);
+                    let setup: fn(&mut App) = $setup;
+                    setup(&mut a);
+                    insta::assert_snapshot!(format!("{}_{}x{}", stringify!($name), w, h), render(&mut a, w, h));
+                }
+            }
+        )*
+    };
+}
+
+screens! {
+    queue_en: Lang::En, |_| {};
+    queue_pl: Lang::Pl, |_| {};
+    queue_marked_and_confirm_en: Lang::En, |a| { key(a, KeyCode::Char(' ')); key(a, KeyCode::Char(' ')); key(a, KeyCode::Char('d')); };
+    queue_search_pl: Lang::Pl, |a| { key(a, KeyCode::Char('/')); for c in "faktura".chars() { key(a, KeyCode::Char(c)); } };
+    detail_en: Lang::En, |a| { key(a, KeyCode::Down); key(a, KeyCode::Down); detail(a); };
+    detail_pl: Lang::Pl, |a| { key(a, KeyCode::Down); key(a, KeyCode::Down); detail(a); };
+    worklog_en: Lang::En, |a| key(a, KeyCode::Char('3'));
+    worklog_pl: Lang::Pl, |a| key(a, KeyCode::Char('3'));
+    help_en: Lang::En, |a| key(a, KeyCode::Char('?'));
+    help_pl: Lang::Pl, |a| key(a, KeyCode::Char('?'));
+    shape_en: Lang::En, |a| {
+        key(a, KeyCode::Char('s'));
+        a.update(Msg::ShapeLoaded(QueueShape {
+            buckets: ["5", "10", "20", "40", "80", "160", "320", "640", "1280", "1280+"].map(String::from).to_vec(),
+            rows: vec![ShapeRow { domain: "firma.pl".into(), total: 2, counts: vec![1, 1, 0, 0, 0, 0, 0, 0, 0, 0] }],
+            total: ShapeRow { domain: "TOTAL".into(), total: 2, counts: vec![1, 1, 0, 0, 0, 0, 0, 0, 0, 0] },
+        }));
+    };
+}
+
+#[test]
+fn too_small_says_so() {
+    let mut a = app(Lang::En);
+    let text = render(&mut a, 60, 20);
+    assert!(
+        text.contains("too small") && text.contains("80x24"),
+        "{text}"
+    );
+    let mut a = app(Lang::Pl);
+    assert!(render(&mut a, 79, 30).contains("za mały"));
+}

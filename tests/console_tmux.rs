@@ -1,0 +1,234 @@
+//! The real binary in a real terminal (tmux): the console opens on a fresh SQLite
+//! database, shows a mail enqueued by another process within a second, sends it with
+//! its embedded sender to a local aiosmtpd, and leaves cleanly on q and on SIGTERM.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::smtp::{Recorder, Tls};
+
+struct Session {
+    name: String,
+}
+
+impl Session {
+    fn start(name: &str, dir: &Path, database: &str, width: u16, height: u16) -> Session {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", name])
+            .status();
+        let cmd = format!(
+            "env DMSCTL_CONFIG={} DMSCTL_DATABASE_URL={} DMSCTL_LOG_FILE={} LANG=en_US.UTF-8 {} ; sleep 30",
+            dir.join("config.toml").display(),
+            database,
+            dir.join("dmsctl.log").display(),
+            env!("CARGO_BIN_EXE_dmsctl"),
+        );
+        let status = Command::new("tmux")
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                name,
+                "-x",
+                &width.to_string(),
+                "-y",
+                &height.to_string(),
+                &cmd,
+            ])
+            .status()
+            .expect("tmux (apt-get install tmux)");
+        assert!(status.success());
+        Session { name: name.into() }
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.name])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            Command::new("tmux")
+                .args(["send-keys", "-t", &self.name, k])
+                .status()
+                .unwrap();
+            // Keys typed by a person arrive apart; ESC followed at once by a letter
+            // would read as Alt+letter.
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+
+    /// Waits until the screen shows `text`; returns how long that took.
+    fn wait_for(&self, text: &str, limit: Duration) -> Duration {
+        let started = Instant::now();
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return started.elapsed();
+            }
+            assert!(
+                started.elapsed() < limit,
+                "`{text}` did not appear within {limit:?}:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    fn pane_pid(&self) -> i32 {
+        let out = Command::new("tmux")
+            .args(["list-panes", "-t", &self.name, "-F", "#{pane_pid}"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.name])
+            .status();
+    }
+}
+
+fn dmsctl(dir: &Path, database: &str, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_dmsctl"))
+        .args(args)
+        .env("DMSCTL_CONFIG", dir.join("config.toml"))
+        .env("DMSCTL_DATABASE_URL", database)
+        .env("DMSCTL_LOG_FILE", dir.join("cli.log"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn fresh() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("config.toml"), "").unwrap();
+    let db = format!("sqlite://{}", dir.path().join("dms.db").display());
+    (dir, db)
+}
+
+/// The console's children: the binary is the shell's child in the pane.
+fn console_pid(pane: i32) -> Option<i32> {
+    let children = std::fs::read_to_string(format!("/proc/{pane}/task/{pane}/children")).ok()?;
+    children
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .find(|p: &i32| {
+            std::fs::read_link(format!("/proc/{p}/exe"))
+                .is_ok_and(|e: PathBuf| e.ends_with("dmsctl"))
+        })
+}
+
+#[test]
+fn live_queue_embedded_sender_and_clean_exit() {
+    let (dir, db) = fresh();
+    let server = Recorder::start(Tls::Plain, None, None);
+    dmsctl(dir.path(), &db, &["migrate"]);
+    let s = Session::start("dmsctl-e2e-live", dir.path(), &db, 100, 30);
+    s.wait_for("Mail queue", Duration::from_secs(10));
+    s.wait_for("sending from this console", Duration::from_secs(5));
+
+    // Sending is off by default: a mail from another process appears, pending.
+    dmsctl(
+        dir.path(),
+        &db,
+        &[
+            "enqueue",
+            "--to",
+            "jan@firma.pl",
+            "--subject",
+            "Live arrival",
+            "--body",
+            "x",
+        ],
+    );
+    let took = s.wait_for("Live arrival", Duration::from_secs(3));
+    assert!(took < Duration::from_secs(1), "shown after {took:?}");
+
+    // Turn sending on (another process saves the settings): the embedded sender picks
+    // the change up and delivers; the row turns to sent.
+    dmsctl(
+        dir.path(),
+        &db,
+        &[
+            "settings",
+            "set",
+            "mail_server",
+            "enabled=yes",
+            "from_address=dms@firma.pl",
+            "server_name=127.0.0.1",
+            &format!("port={}", server.port),
+            "encryption=none",
+        ],
+    );
+    s.wait_for(" sent ", Duration::from_secs(10));
+    assert_eq!(server.received(1)[0]["subject"], "Live arrival");
+
+    // Work log pane shows the delivery.
+    s.keys(&["3"]);
+    s.wait_for("delivered", Duration::from_secs(3));
+
+    // q leaves and gives the terminal back.
+    s.keys(&["q"]);
+    let pane = s.pane_pid();
+    let started = Instant::now();
+    while console_pid(pane).is_some() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the console did not quit"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        !s.screen().contains("Mail queue"),
+        "the alternate screen is gone"
+    );
+    drop(dir);
+}
+
+#[test]
+fn sigterm_restores_the_terminal_and_small_terminals_get_a_message() {
+    let (dir, db) = fresh();
+    dmsctl(dir.path(), &db, &["migrate"]);
+    let s = Session::start("dmsctl-e2e-small", dir.path(), &db, 70, 20);
+    s.wait_for("too small", Duration::from_secs(10));
+    Command::new("tmux")
+        .args(["resize-window", "-t", &s.name, "-x", "100", "-y", "30"])
+        .status()
+        .unwrap();
+    s.wait_for("Mail queue", Duration::from_secs(5));
+    let pane = s.pane_pid();
+    let mut pid = None;
+    let started = Instant::now();
+    while pid.is_none() && started.elapsed() < Duration::from_secs(5) {
+        pid = console_pid(pane);
+    }
+    let pid = pid.expect("the console process");
+    Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    let started = Instant::now();
+    while console_pid(pane).is_some() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "SIGTERM did not end the console"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(!s.screen().contains("Mail queue"));
+    drop(dir);
+}
