@@ -221,7 +221,48 @@ macro_rules! screens {
     };
 }
 
+fn mail_server(a: &mut App) {
+    let mut doc = serde_json::to_value(dmsctl::settings::MailServerSettings {
+        enabled: true,
+        account_name: "DMS".into(),
+        from_address: "dms@firma.pl".into(),
+        display_name: "Obieg dokumentów".into(),
+        server_name: "smtp.firma.pl".into(),
+        port: 587,
+        encryption: dmsctl::settings::Encryption::Starttls,
+        login: "dms@firma.pl".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    doc["password"] = serde_json::Value::from(dmsctl::settings::MASK);
+    a.update(Msg::SettingsLoaded {
+        tab: dmsctl::settings::Tab::MailServer,
+        doc,
+        version: 2,
+    });
+    key(a, KeyCode::Char('1'));
+}
+
 screens! {
+    mail_server_en: Lang::En, mail_server;
+    mail_server_pl: Lang::Pl, mail_server;
+    mail_server_errors_en: Lang::En, |a| {
+        mail_server(a);
+        key(a, KeyCode::Enter);
+        key(a, KeyCode::Down);
+        key(a, KeyCode::Down);
+        key(a, KeyCode::Down);
+        key(a, KeyCode::Char('x'));
+        a.update(Msg::SettingsInvalid(vec![dmsctl::settings::FieldError::new("mail_server.from_address", "`dms@firma.plx` is not an e-mail address")]));
+    };
+    mail_server_presets_pl: Lang::Pl, |a| { mail_server(a); key(a, KeyCode::Char('p')); };
+    mail_server_test_en: Lang::En, |a| {
+        mail_server(a);
+        key(a, KeyCode::Char('t'));
+        for c in "jan@firma.pl".chars() { key(a, KeyCode::Char(c)); }
+        a.update(Msg::TestQueued(17));
+        a.update(Msg::TestState(17, dmsctl::tui::mail_server::TestOutcome::Delivered("250 2.0.0 Ok: queued as 4F2".into())));
+    };
     queue_en: Lang::En, |_| {};
     queue_pl: Lang::Pl, |_| {};
     queue_marked_and_confirm_en: Lang::En, |a| { key(a, KeyCode::Char(' ')); key(a, KeyCode::Char(' ')); key(a, KeyCode::Char('d')); };

@@ -200,6 +200,65 @@ fn live_queue_embedded_sender_and_clean_exit() {
 }
 
 #[test]
+fn mail_server_pane_by_keys_then_a_test_message() {
+    let (dir, db) = fresh();
+    let server = Recorder::start(Tls::Plain, None, None);
+    dmsctl(dir.path(), &db, &["migrate"]);
+    let s = Session::start("dmsctl-e2e-form", dir.path(), &db, 120, 34);
+    s.wait_for("Mail queue", Duration::from_secs(10));
+    s.keys(&["1"]);
+    s.wait_for("Mail account settings", Duration::from_secs(3));
+    // send_with, enabled (toggle), account name, outgoing e-mail, display name.
+    s.keys(&["Enter", "Down", "Space", "Down", "-l", "DMS"]);
+    s.keys(&["Down", "dms@firma.pl", "Down", "Obieg dokumentów"]);
+    // reply-to, description, server name, port.
+    s.keys(&[
+        "Down",
+        "Down",
+        "Down",
+        "127.0.0.1",
+        "Down",
+        "BSpace",
+        "BSpace",
+        "BSpace",
+        &server.port.to_string(),
+    ]);
+    s.wait_for("unsaved changes", Duration::from_secs(3));
+    s.keys(&["C-s"]);
+    s.wait_for("Settings saved", Duration::from_secs(5));
+    let shown: serde_json::Value = serde_json::from_str(&dmsctl(
+        dir.path(),
+        &db,
+        &["settings", "show", "mail_server", "--json"],
+    ))
+    .unwrap();
+    let data = &shown["data"];
+    assert_eq!(data["enabled"], true, "{data}");
+    assert_eq!(data["account_name"], "DMS");
+    assert_eq!(data["from_address"], "dms@firma.pl");
+    assert_eq!(data["display_name"], "Obieg dokumentów");
+    assert_eq!(data["server_name"], "127.0.0.1");
+    assert_eq!(data["port"], server.port);
+    assert!(!s.screen().contains("unsaved changes"));
+
+    // The test message: queued like any mail, delivered by the embedded sender,
+    // the outcome shown without leaving the pane.
+    s.keys(&[
+        "Escape",
+        "t",
+        "jan@firma.pl",
+        "Tab",
+        "Test z konsoli",
+        "Enter",
+    ]);
+    s.wait_for("delivered (250", Duration::from_secs(10));
+    let got = server.received(1);
+    assert_eq!(got[0]["subject"], "Test z konsoli");
+    assert_eq!(got[0]["from_display_name"], "Obieg dokumentów");
+    drop(dir);
+}
+
+#[test]
 fn sigterm_restores_the_terminal_and_small_terminals_get_a_message() {
     let (dir, db) = fresh();
     dmsctl(dir.path(), &db, &["migrate"]);

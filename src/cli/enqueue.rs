@@ -95,23 +95,9 @@ fn read_text(path: &Path, arg: &str) -> Result<String> {
 }
 
 pub fn read_attachment(path: &Path) -> Result<NewAttachment> {
-    let data = std::fs::read(path).map_err(|e| {
-        Error::invalid_argument("--attach", format!("cannot read {}: {e}", path.display()))
-    })?;
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .ok_or_else(|| {
-            Error::invalid_argument("--attach", format!("{} has no file name", path.display()))
-        })?;
-    let content_type = mime_guess::from_path(path)
-        .first_or_octet_stream()
-        .essence_str()
-        .to_string();
-    Ok(NewAttachment {
-        file_name,
-        content_type,
-        data,
+    crate::queue::attachment_from_file(path).map_err(|e| match e {
+        Error::InvalidArgument { message, .. } => Error::invalid_argument("--attach", message),
+        other => other,
     })
 }
 

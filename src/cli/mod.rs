@@ -106,7 +106,7 @@ async fn console(ctx: &Context, lang: Option<&str>) -> Result<()> {
         &ctx.config,
         crate::tui::ConsoleOptions {
             lang,
-            actor: crate::settings::Actor::from_env().user,
+            actor: crate::settings::Actor::from_env(),
         },
     )
     .await

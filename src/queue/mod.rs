@@ -399,6 +399,28 @@ impl MailQueue {
     }
 }
 
+/// An attachment read from a file on this server; the type is guessed from the name.
+pub fn attachment_from_file(path: &std::path::Path) -> Result<NewAttachment> {
+    let data = std::fs::read(path).map_err(|e| {
+        Error::invalid_argument("attachment", format!("cannot read {}: {e}", path.display()))
+    })?;
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| {
+            Error::invalid_argument("attachment", format!("{} has no file name", path.display()))
+        })?;
+    let content_type = mime_guess::from_path(path)
+        .first_or_octet_stream()
+        .essence_str()
+        .to_string();
+    Ok(NewAttachment {
+        file_name,
+        content_type,
+        data,
+    })
+}
+
 fn build_shape(rows: &[crate::store::QueueShapeRow], width: usize) -> QueueShape {
     let mut by_domain: BTreeMap<String, Vec<i64>> = BTreeMap::new();
     let mut total = vec![0i64; width];

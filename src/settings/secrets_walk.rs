@@ -153,6 +153,48 @@ fn fill_missing(incoming: &mut Value, stored: &Value, pattern: &str) {
     }
 }
 
+/// Replaces secrets that come back masked (`********`, as shown) with the stored
+/// values: showing a secret and saving the form must not make the mask the password.
+pub(crate) fn restore_masked_secrets(tab: Tab, incoming: &mut Value, stored: &Value) {
+    for pattern in tab.secret_fields() {
+        restore_masked(incoming, stored, pattern);
+    }
+}
+
+fn restore_masked(incoming: &mut Value, stored: &Value, pattern: &str) {
+    match pattern.split_once('/') {
+        None => {
+            if let Some(v) = incoming.get_mut(pattern)
+                && v.as_str() == Some(MASK)
+            {
+                *v = stored
+                    .get(pattern)
+                    .cloned()
+                    .unwrap_or(Value::String(String::new()));
+            }
+        }
+        Some(("*", rest)) => {
+            let (Value::Array(new_items), Value::Array(old_items)) = (incoming, stored) else {
+                return;
+            };
+            for item in new_items {
+                let twin = item
+                    .get("id")
+                    .and_then(|id| old_items.iter().find(|o| o.get("id") == Some(id)))
+                    .cloned()
+                    .unwrap_or(Value::Null);
+                restore_masked(item, &twin, rest);
+            }
+        }
+        Some((head, rest)) => {
+            let old = stored.get(head).cloned().unwrap_or(Value::Null);
+            if let Some(n) = incoming.get_mut(head) {
+                restore_masked(n, &old, rest);
+            }
+        }
+    }
+}
+
 /// Whether a flattened path (`companies/0/password`) is a secret of the tab.
 pub(crate) fn is_secret_path(tab: Tab, path: &str) -> bool {
     tab.secret_fields().iter().any(|pattern| {
@@ -187,6 +229,20 @@ mod tests {
         remove_secrets(Tab::Erp, &mut v);
         assert!(v["companies"][0].get("password").is_none());
         assert!(v["companies"][0]["connection"].get("password").is_none());
+    }
+
+    #[test]
+    fn masked_secrets_keep_the_stored_value() {
+        let stored = json!({"password": "real", "companies": [{"id": "a", "password": "pa"}]});
+        let mut incoming = json!({"password": MASK, "companies": [{"id": "a", "password": MASK}, {"id": "b", "password": MASK}]});
+        restore_masked_secrets(Tab::Erp, &mut incoming, &stored);
+        assert_eq!(incoming["companies"][0]["password"], "pa");
+        assert_eq!(
+            incoming["companies"][1]["password"], "",
+            "no stored value: empty, never the mask"
+        );
+        restore_masked_secrets(Tab::MailServer, &mut incoming, &stored);
+        assert_eq!(incoming["password"], "real");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use super::secrets_walk::{
     MASK, has_sealed_values, has_secret_values, is_secret_path, keep_missing_secrets, mask_secrets,
-    open_secrets, remove_secrets, seal_secrets,
+    open_secrets, remove_secrets, restore_masked_secrets, seal_secrets,
 };
 use super::{FieldError, SettingsTab, Tab};
 use crate::error::{Error, Result};
@@ -161,7 +161,11 @@ impl Settings {
     pub async fn save_json(&self, docs: Vec<(Tab, Value, i64)>, actor: &Actor) -> Result<Vec<i64>> {
         let mut errors = Vec::new();
         let mut checked = Vec::new();
-        for (tab, value, version) in docs {
+        for (tab, mut value, version) in docs {
+            if value.to_string().contains(MASK) {
+                let stored = self.load_json(tab).await?.value;
+                restore_masked_secrets(tab, &mut value, &stored);
+            }
             match tab.check_json(value) {
                 Ok(v) => checked.push((tab, v, version)),
                 Err(es) => errors.extend(es.into_iter().map(|e| e.within(tab.key()))),

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::keys::{Action, Scope, action_for};
+use super::mail_server::{MailServerView, TestOutcome};
 use super::msg::{Command, Msg, Overview};
 use super::theme::Theme;
 use crate::i18n::{Lang, Txt};
@@ -13,6 +14,7 @@ use crate::queue::{
     Cursor, MailAction, MailDetail, MailId, MailQuery, MailStatus, MailSummary, QueueShape,
     StatusFilter,
 };
+use crate::settings::Tab;
 use crate::time::Millis;
 use crate::worklog::{Level, LogEntry, LogFilter};
 
@@ -109,6 +111,13 @@ impl Default for LogView {
     }
 }
 
+/// Where to go once the user agreed to leave unsaved changes behind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Leave {
+    To(Pane),
+    Quit,
+}
+
 /// A destructive action waiting for yes/no.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Confirm {
@@ -129,6 +138,9 @@ pub struct App {
     pub status: Option<(bool, String)>,
     pub queue: QueueView,
     pub log: LogView,
+    pub mail: MailServerView,
+    /// The Mail server form has unsaved changes and the user tried to leave.
+    pub leave: Option<Leave>,
     pub overview: Overview,
     /// Where the embedded sender stands, if this console runs one.
     pub embedded_sender: Option<String>,
@@ -149,6 +161,8 @@ impl App {
             status: None,
             queue: QueueView::default(),
             log: LogView::default(),
+            mail: MailServerView::new(),
+            leave: None,
             overview: Overview::default(),
             embedded_sender: None,
             quit: false,
@@ -162,6 +176,7 @@ impl App {
             Command::LoadOverview,
             Command::LoadQueue(self.queue_query()),
             Command::LoadLog(self.log_filter()),
+            Command::LoadSettings(Tab::MailServer),
         ]
     }
 
@@ -188,7 +203,8 @@ impl App {
             Pane::Queue if self.queue.detail.is_some() => Scope::Detail,
             Pane::Queue => Scope::Queue,
             Pane::WorkLog => Scope::WorkLog,
-            Pane::MailServer => Scope::Global,
+            Pane::MailServer if self.mail.editing() => Scope::Form,
+            Pane::MailServer => Scope::MailServer,
         }
     }
 
@@ -198,6 +214,68 @@ impl App {
             Msg::Paste(text) => {
                 if let Some(input) = self.queue.search_input.as_mut() {
                     input.extend(text.chars().filter(|c| !c.is_control()));
+                } else if self.pane == Pane::MailServer && self.mail.editing() {
+                    if self.mail.in_test {
+                        self.mail.test.paste(&text)
+                    } else {
+                        self.mail.account.paste(&text)
+                    }
+                }
+                Vec::new()
+            }
+            Msg::SettingsLoaded {
+                tab: Tab::MailServer,
+                doc,
+                version,
+            } => {
+                // Someone else's save must not wipe what is being typed here.
+                if !self.mail.dirty() || !self.mail.loaded {
+                    self.mail.loaded(doc, version);
+                }
+                Vec::new()
+            }
+            Msg::SettingsLoaded { .. } => Vec::new(),
+            Msg::SettingsSaved { tab, version } => {
+                if tab == Tab::MailServer {
+                    // What was saved is what is stored now; the reload brings it back.
+                    self.mail.account.dirty = false;
+                    self.mail.version = version;
+                }
+                self.status = Some((
+                    false,
+                    format!("{}: {tab} (version {version})", Txt::Saved.t(self.lang)),
+                ));
+                vec![Command::LoadSettings(tab)]
+            }
+            Msg::SettingsInvalid(errors) => {
+                self.status = Some((
+                    true,
+                    errors
+                        .iter()
+                        .map(|e| e.to_string())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ));
+                self.mail.invalid(&errors);
+                Vec::new()
+            }
+            Msg::SettingsConflict { theirs, version } => {
+                self.mail.conflicted(theirs, version);
+                Vec::new()
+            }
+            Msg::CheckDone(report) => {
+                self.mail.checking = false;
+                self.mail.check = Some(report);
+                Vec::new()
+            }
+            Msg::TestQueued(id) => {
+                self.mail.test_mail = Some((id, TestOutcome::Waiting));
+                self.status = Some((false, format!("{} {id}", Txt::TestQueued.t(self.lang))));
+                vec![Command::WatchMail(id)]
+            }
+            Msg::TestState(id, outcome) => {
+                if self.mail.test_mail.as_ref().is_some_and(|(t, _)| *t == id) {
+                    self.mail.test_mail = Some((id, outcome));
                 }
                 Vec::new()
             }
@@ -280,6 +358,12 @@ impl App {
         if self.queue.show_shape {
             cmds.push(Command::LoadShape);
         }
+        if let Some((id, TestOutcome::Waiting)) = &self.mail.test_mail {
+            cmds.push(Command::WatchMail(*id));
+        }
+        if !self.mail.dirty() {
+            cmds.push(Command::LoadSettings(Tab::MailServer));
+        }
         cmds
     }
 
@@ -331,6 +415,48 @@ impl App {
             self.help = false;
             return Vec::new();
         }
+        if let Some(target) = self.leave.take() {
+            if matches!(
+                k.code,
+                KeyCode::Char('y') | KeyCode::Char('t') | KeyCode::Enter
+            ) {
+                // Leaving drops the unsaved changes: the stored values come back.
+                let (doc, version) = (self.mail.stored.clone(), self.mail.version);
+                self.mail.loaded(doc, version);
+                match target {
+                    Leave::To(p) => self.pane = p,
+                    Leave::Quit => self.quit = true,
+                }
+            }
+            return Vec::new();
+        }
+        if let Some(c) = self.mail.conflict.take() {
+            return match k.code {
+                KeyCode::Char('r') => {
+                    self.mail.account.dirty = false;
+                    self.mail.loaded(c.theirs, c.version);
+                    Vec::new()
+                }
+                KeyCode::Char('o') => {
+                    self.mail.version = c.version;
+                    self.mail.save()
+                }
+                _ => Vec::new(),
+            };
+        }
+        if let Some(i) = self.mail.presets_open {
+            let n = super::mail_server::PRESETS.len();
+            match k.code {
+                KeyCode::Up | KeyCode::Char('k') => self.mail.presets_open = Some((i + n - 1) % n),
+                KeyCode::Down | KeyCode::Char('j') => self.mail.presets_open = Some((i + 1) % n),
+                KeyCode::Enter => {
+                    self.mail.presets_open = None;
+                    self.mail.apply_preset(i);
+                }
+                _ => self.mail.presets_open = None,
+            }
+            return Vec::new();
+        }
         if let Some(c) = self.confirm.take() {
             return match k.code {
                 KeyCode::Char('y') | KeyCode::Char('t') | KeyCode::Enter => {
@@ -341,6 +467,12 @@ impl App {
         }
         if self.queue.search_input.is_some() {
             return self.search_key(k);
+        }
+        if self.scope() == Scope::Form {
+            return match action_for(Scope::Form, &k) {
+                Some(a) => self.act(a),
+                None => self.mail.edit_key(k),
+            };
         }
         match action_for(self.scope(), &k) {
             Some(a) => self.act(a),
@@ -382,6 +514,15 @@ impl App {
         self.reload_queue()
     }
 
+    /// Switches panes, asking first when the Mail server form has unsaved changes.
+    fn go(&mut self, to: Pane) {
+        if self.pane == Pane::MailServer && to != Pane::MailServer && self.mail.dirty() {
+            self.leave = Some(Leave::To(to));
+        } else {
+            self.pane = to;
+        }
+    }
+
     /// The mails an action applies to: the marked ones, else the selected one.
     fn targets(&self) -> Vec<MailId> {
         if let Some(d) = &self.queue.detail {
@@ -421,6 +562,10 @@ impl App {
     fn act(&mut self, a: Action) -> Vec<Command> {
         let visible = usize::from(self.height.saturating_sub(9)).max(1) as isize;
         match a {
+            Action::Quit if self.mail.dirty() => {
+                self.leave = Some(Leave::Quit);
+                Vec::new()
+            }
             Action::Quit => {
                 self.quit = true;
                 Vec::new()
@@ -430,7 +575,7 @@ impl App {
                 Vec::new()
             }
             Action::GoPane(i) => {
-                self.pane = Pane::ALL[i.min(Pane::ALL.len() - 1)];
+                self.go(Pane::ALL[i.min(Pane::ALL.len() - 1)]);
                 Vec::new()
             }
             Action::NextPane | Action::PrevPane => {
@@ -441,7 +586,62 @@ impl App {
                 } else {
                     (i + n - 1) % n
                 };
-                self.pane = Pane::ALL[j];
+                self.go(Pane::ALL[j]);
+                Vec::new()
+            }
+            Action::EditAccount => {
+                self.mail.in_test = false;
+                self.mail.account.editing = true;
+                self.mail.account.settle_focus();
+                Vec::new()
+            }
+            Action::EditTest => {
+                self.mail.in_test = true;
+                self.mail.test.editing = true;
+                self.mail.test.settle_focus();
+                Vec::new()
+            }
+            Action::Save => self.mail.save(),
+            Action::Presets => {
+                self.mail.presets_open = Some(0);
+                Vec::new()
+            }
+            Action::Check => match self.mail.account.document(&self.mail.stored) {
+                Some(doc) => {
+                    self.mail.checking = true;
+                    self.mail.check = None;
+                    vec![Command::CheckSmtp(doc)]
+                }
+                None => Vec::new(),
+            },
+            Action::LeaveForm => {
+                self.mail.account.editing = false;
+                self.mail.test.editing = false;
+                Vec::new()
+            }
+            Action::NextField | Action::PrevField => {
+                let completing = a == Action::NextField
+                    && self.mail.in_test
+                    && self
+                        .mail
+                        .test
+                        .focused()
+                        .is_some_and(|f| f.key == "attachment")
+                    && self.mail.complete_path();
+                if !completing {
+                    let form = if self.mail.in_test {
+                        &mut self.mail.test
+                    } else {
+                        &mut self.mail.account
+                    };
+                    form.move_focus(a == Action::NextField);
+                }
+                Vec::new()
+            }
+            Action::ShowPassword => {
+                if let Some(f) = self.mail.account.get_mut("password") {
+                    f.toggle_shown();
+                }
                 Vec::new()
             }
             Action::Up | Action::Down if self.pane == Pane::WorkLog => {
@@ -719,5 +919,156 @@ mod tests {
             rows: vec![summary(77)],
         });
         assert!(a.queue.rows.iter().all(|r| r.id != 77));
+    }
+}
+
+#[cfg(test)]
+mod mail_server_tests {
+    use super::*;
+    use serde_json::json;
+
+    fn key(a: &mut App, c: KeyCode) -> Vec<Command> {
+        a.update(Msg::Key(KeyEvent::new(c, KeyModifiers::NONE)))
+    }
+
+    fn typed(a: &mut App, text: &str) {
+        for c in text.chars() {
+            key(a, KeyCode::Char(c));
+        }
+    }
+
+    fn ready() -> App {
+        let mut a = App::new(Lang::En, Theme::default(), 0);
+        a.start();
+        let doc = serde_json::to_value(crate::settings::MailServerSettings::default()).unwrap();
+        a.update(Msg::SettingsLoaded {
+            tab: Tab::MailServer,
+            doc,
+            version: 3,
+        });
+        key(&mut a, KeyCode::Char('1'));
+        a
+    }
+
+    #[test]
+    fn typing_saving_and_leaving() {
+        let mut a = ready();
+        key(&mut a, KeyCode::Enter);
+        assert_eq!(a.scope(), Scope::Form);
+        // Focus starts on send_with; go to account_name and type, q and 2 included.
+        key(&mut a, KeyCode::Down);
+        key(&mut a, KeyCode::Down);
+        typed(&mut a, "q2 DMS");
+        assert!(!a.quit && a.pane == Pane::MailServer, "typing is text");
+        assert_eq!(a.mail.account.value("account_name"), "q2 DMS");
+        assert!(a.mail.dirty());
+        let cmds = a.update(Msg::Key(KeyEvent::new(
+            KeyCode::Char('s'),
+            KeyModifiers::CONTROL,
+        )));
+        match &cmds[..] {
+            [
+                Command::SaveSettings {
+                    tab: Tab::MailServer,
+                    doc,
+                    version: 3,
+                },
+            ] => assert_eq!(doc["account_name"], "q2 DMS"),
+            other => panic!("{other:?}"),
+        }
+        // Validation errors land beside their fields; nothing typed is lost.
+        a.update(Msg::SettingsInvalid(vec![
+            crate::settings::FieldError::new("mail_server.from_address", "is required"),
+        ]));
+        assert_eq!(
+            a.mail.account.get("from_address").unwrap().error.as_deref(),
+            Some("is required")
+        );
+        assert_eq!(a.mail.account.value("account_name"), "q2 DMS");
+        // Leaving with unsaved changes asks; "no" stays.
+        key(&mut a, KeyCode::Esc);
+        key(&mut a, KeyCode::Char('2'));
+        assert_eq!(a.leave, Some(Leave::To(Pane::Queue)));
+        key(&mut a, KeyCode::Char('n'));
+        assert_eq!(a.pane, Pane::MailServer);
+        key(&mut a, KeyCode::Char('2'));
+        key(&mut a, KeyCode::Char('y'));
+        assert_eq!(a.pane, Pane::Queue);
+        assert!(
+            !a.mail.dirty(),
+            "left without saving: the stored values are back"
+        );
+    }
+
+    #[test]
+    fn a_conflict_offers_reload_or_overwrite() {
+        let mut a = ready();
+        key(&mut a, KeyCode::Enter);
+        key(&mut a, KeyCode::Down);
+        key(&mut a, KeyCode::Down);
+        typed(&mut a, "mine");
+        let theirs = json!({"account_name": "theirs", "port": 465});
+        let mut full =
+            serde_json::to_value(crate::settings::MailServerSettings::default()).unwrap();
+        full["account_name"] = theirs["account_name"].clone();
+        a.update(Msg::SettingsConflict {
+            theirs: full.clone(),
+            version: 4,
+        });
+        let c = a.mail.conflict.clone().unwrap();
+        assert!(
+            c.differences
+                .iter()
+                .any(|(f, m, t)| f == "account_name" && m == "mine" && t == "theirs")
+        );
+        // Overwrite: save mine over version 4.
+        let cmds = key(&mut a, KeyCode::Char('o'));
+        assert!(
+            matches!(&cmds[..], [Command::SaveSettings { version: 4, doc, .. }] if doc["account_name"] == "mine")
+        );
+        // Reload: theirs replaces the form.
+        a.update(Msg::SettingsConflict {
+            theirs: full,
+            version: 5,
+        });
+        key(&mut a, KeyCode::Char('r'));
+        assert_eq!(a.mail.account.value("account_name"), "theirs");
+        assert_eq!(a.mail.version, 5);
+        assert!(!a.mail.dirty());
+    }
+
+    #[test]
+    fn presets_and_test_message() {
+        let mut a = ready();
+        key(&mut a, KeyCode::Char('p'));
+        key(&mut a, KeyCode::Down);
+        key(&mut a, KeyCode::Enter);
+        assert_eq!(a.mail.account.value("server_name"), "smtp.poczta.onet.pl");
+        assert_eq!(a.mail.account.value("port"), "465");
+        key(&mut a, KeyCode::Char('t'));
+        let cmds = key(&mut a, KeyCode::Enter);
+        assert!(cmds.is_empty(), "recipient and subject are required");
+        assert!(a.mail.test.get("to").unwrap().error.is_some());
+        typed(&mut a, "jan@firma.pl");
+        key(&mut a, KeyCode::Tab);
+        typed(&mut a, "Test");
+        let cmds = key(&mut a, KeyCode::Enter);
+        assert_eq!(
+            cmds,
+            vec![Command::SendTest {
+                to: "jan@firma.pl".into(),
+                subject: "Test".into(),
+                body: String::new(),
+                attachment: None
+            }]
+        );
+        let cmds = a.update(Msg::TestQueued(7));
+        assert_eq!(cmds, vec![Command::WatchMail(7)]);
+        assert!(a.update(Msg::Changed).contains(&Command::WatchMail(7)));
+        a.update(Msg::TestState(7, TestOutcome::Delivered("250 OK".into())));
+        assert_eq!(
+            a.mail.test_mail,
+            Some((7, TestOutcome::Delivered("250 OK".into())))
+        );
     }
 }

@@ -2,9 +2,12 @@
 
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::mail_server::TestOutcome;
 use super::msg::{Command, Msg, Overview};
-use crate::error::Result;
-use crate::queue::MailQueue;
+use crate::config::SenderConfig;
+use crate::error::{Error, Result};
+use crate::queue::{MailQueue, MailStatus, NewMail};
+use crate::settings::{Actor, MASK, MailServerSettings, Settings, Tab};
 use crate::store::Store;
 use crate::time::now_ms;
 use crate::worklog::WorkLog;
@@ -17,16 +20,26 @@ pub struct Executor {
     queue: MailQueue,
     log: WorkLog,
     store: Store,
-    actor: String,
+    settings: Settings,
+    sender: SenderConfig,
+    actor: Actor,
     tx: UnboundedSender<Msg>,
 }
 
 impl Executor {
-    pub fn new(store: Store, actor: String, tx: UnboundedSender<Msg>) -> Self {
+    pub fn new(
+        store: Store,
+        settings: Settings,
+        sender: SenderConfig,
+        actor: Actor,
+        tx: UnboundedSender<Msg>,
+    ) -> Self {
         Executor {
             queue: MailQueue::new(store.clone()),
             log: WorkLog::new(store.clone()),
             store,
+            settings,
+            sender,
             actor,
             tx,
         }
@@ -67,13 +80,13 @@ impl Executor {
             },
             Command::Act(action, ids) => Msg::ActionDone(
                 self.queue
-                    .act(action, &ids, &self.actor)
+                    .act(action, &ids, &self.actor.user)
                     .await
                     .map(|n| format!("{action}: {n}"))
                     .map_err(|e| e.to_string()),
             ),
             Command::SetPaused(paused) => Msg::ActionDone(
-                crate::sender::set_paused(&self.store, paused, &self.actor)
+                crate::sender::set_paused(&self.store, paused, &self.actor.user)
                     .await
                     .map(|_| {
                         if paused {
@@ -84,6 +97,127 @@ impl Executor {
                     })
                     .map_err(|e| e.to_string()),
             ),
+            Command::LoadSettings(tab) => match self.settings.show_json(tab).await {
+                Ok(v) => Msg::SettingsLoaded {
+                    tab,
+                    doc: v.value,
+                    version: v.version,
+                },
+                Err(e) => failed(e),
+            },
+            Command::SaveSettings { tab, doc, version } => {
+                match self
+                    .settings
+                    .save_json(vec![(tab, doc, version)], &self.actor)
+                    .await
+                {
+                    Ok(v) => Msg::SettingsSaved { tab, version: v[0] },
+                    Err(Error::Invalid(errors)) => Msg::SettingsInvalid(errors),
+                    Err(Error::Conflict { .. }) => match self.settings.show_json(tab).await {
+                        Ok(theirs) => Msg::SettingsConflict {
+                            theirs: theirs.value,
+                            version: theirs.version,
+                        },
+                        Err(e) => failed(e),
+                    },
+                    Err(e) => failed(e),
+                }
+            }
+            Command::CheckSmtp(doc) => match self.account_from(doc).await {
+                Ok(account) => {
+                    Msg::CheckDone(crate::sender::check::check(&account, &self.sender).await)
+                }
+                Err(e) => failed(e),
+            },
+            Command::SendTest {
+                to,
+                subject,
+                body,
+                attachment,
+            } => match self.send_test(to, subject, body, attachment).await {
+                Ok(id) => Msg::TestQueued(id),
+                Err(e) => Msg::ActionDone(Err(e.to_string())),
+            },
+            Command::WatchMail(id) => match self.test_state(id).await {
+                Ok(outcome) => Msg::TestState(id, outcome),
+                Err(e) => failed(e),
+            },
+        }
+    }
+
+    /// The account in the form, with the stored password where the form shows a mask.
+    async fn account_from(&self, mut doc: serde_json::Value) -> Result<MailServerSettings> {
+        if doc.get("password").and_then(|p| p.as_str()) == Some(MASK) {
+            let stored = self.settings.load_json(Tab::MailServer).await?.value;
+            doc["password"] = stored.get("password").cloned().unwrap_or_default();
+        }
+        serde_json::from_value(doc)
+            .map_err(|e| Error::invalid_argument("mail_server", e.to_string()))
+    }
+
+    async fn send_test(
+        &self,
+        to: String,
+        subject: String,
+        body: String,
+        attachment: Option<String>,
+    ) -> Result<i64> {
+        let account = self.settings.load::<MailServerSettings>().await?.value;
+        if account.from_address.trim().is_empty() {
+            return Err(Error::invalid_argument(
+                "mail_server.from_address",
+                "is not set: save the mail account first",
+            ));
+        }
+        let attachments = match attachment {
+            Some(path) => vec![crate::queue::attachment_from_file(std::path::Path::new(
+                path.trim(),
+            ))?],
+            None => Vec::new(),
+        };
+        self.queue
+            .enqueue(NewMail {
+                to: vec![to.trim().to_string()],
+                subject,
+                body_text: body,
+                attachments,
+                ..NewMail::default()
+            })
+            .await
+    }
+
+    async fn test_state(&self, id: i64) -> Result<TestOutcome> {
+        match self.queue.detail(id).await {
+            Ok(d) => Ok(match d.mail.status {
+                MailStatus::Sent => TestOutcome::Delivered(d.mail.smtp_reply.unwrap_or_default()),
+                MailStatus::Failed | MailStatus::Cancelled => {
+                    TestOutcome::NotDelivered(d.mail.last_error.unwrap_or_default())
+                }
+                MailStatus::Pending if d.mail.attempts > 0 => {
+                    TestOutcome::NotDelivered(d.mail.last_error.unwrap_or_default())
+                }
+                _ => TestOutcome::Waiting,
+            }),
+            // Deleted after sending: the work log keeps the delivery.
+            Err(Error::NotFound { .. }) => {
+                let log = self
+                    .log
+                    .entries(&crate::worklog::LogFilter {
+                        mail_id: Some(id),
+                        limit: 10,
+                        ..Default::default()
+                    })
+                    .await?;
+                Ok(
+                    match log.iter().find(|e| e.message.starts_with("delivered")) {
+                        Some(e) => TestOutcome::Delivered(e.detail.clone().unwrap_or_default()),
+                        None => TestOutcome::NotDelivered(
+                            log.first().map(|e| e.message.clone()).unwrap_or_default(),
+                        ),
+                    },
+                )
+            }
+            Err(e) => Err(e),
         }
     }
 

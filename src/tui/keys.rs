@@ -34,6 +34,15 @@ pub enum Action {
     Level,
     Follow,
     MailOnly,
+    EditAccount,
+    EditTest,
+    Save,
+    Presets,
+    Check,
+    LeaveForm,
+    NextField,
+    PrevField,
+    ShowPassword,
 }
 
 /// Where a binding applies.
@@ -43,6 +52,9 @@ pub enum Scope {
     Queue,
     Detail,
     WorkLog,
+    MailServer,
+    /// Typing into a form: only these keys are not text.
+    Form,
 }
 
 pub struct Binding {
@@ -304,6 +316,90 @@ pub const BINDINGS: &[Binding] = &[
         true
     ),
     bind!(
+        MailServer,
+        [(KeyCode::Enter, N), (KeyCode::Char('e'), N)],
+        "Enter/e",
+        Action::EditAccount,
+        KEdit,
+        true
+    ),
+    bind!(
+        MailServer,
+        [(KeyCode::Char('s'), C)],
+        "C-s",
+        Action::Save,
+        KSave,
+        true
+    ),
+    bind!(
+        MailServer,
+        [(KeyCode::Char('p'), N)],
+        "p",
+        Action::Presets,
+        KPresets,
+        true
+    ),
+    bind!(
+        MailServer,
+        [(KeyCode::Char('c'), N)],
+        "c",
+        Action::Check,
+        KCheck,
+        true
+    ),
+    bind!(
+        MailServer,
+        [(KeyCode::Char('t'), N)],
+        "t",
+        Action::EditTest,
+        KSendTest,
+        true
+    ),
+    bind!(
+        Form,
+        [(KeyCode::Esc, N)],
+        "Esc",
+        Action::LeaveForm,
+        KLeaveForm,
+        true
+    ),
+    bind!(
+        Form,
+        [(KeyCode::Char('s'), C)],
+        "C-s",
+        Action::Save,
+        KSave,
+        true
+    ),
+    bind!(
+        Form,
+        [(KeyCode::Tab, N), (KeyCode::Down, N)],
+        "Tab/↑↓",
+        Action::NextField,
+        KNextField,
+        true
+    ),
+    bind!(
+        Form,
+        [
+            (KeyCode::BackTab, S),
+            (KeyCode::BackTab, N),
+            (KeyCode::Up, N)
+        ],
+        "Tab/↑↓",
+        Action::PrevField,
+        KNextField,
+        false
+    ),
+    bind!(
+        Form,
+        [(KeyCode::Char('h'), C)],
+        "C-h",
+        Action::ShowPassword,
+        KShowPassword,
+        true
+    ),
+    bind!(
         Global,
         [(KeyCode::Char('1'), N)],
         "1-3",
@@ -361,7 +457,8 @@ pub const BINDINGS: &[Binding] = &[
     ),
 ];
 
-/// The action for a key in `scope`, falling back to the global keys.
+/// The action for a key in `scope`, falling back to the global keys (except while
+/// typing into a form, where an unbound key is text).
 pub fn action_for(scope: Scope, key: &KeyEvent) -> Option<Action> {
     let matches = |b: &&Binding| {
         b.keys.iter().any(|(code, mods)| {
@@ -375,10 +472,15 @@ pub fn action_for(scope: Scope, key: &KeyEvent) -> Option<Action> {
         .filter(|b| b.scope == scope)
         .find(matches)
         .or_else(|| {
-            BINDINGS
-                .iter()
-                .filter(|b| b.scope == Scope::Global)
-                .find(matches)
+            // While typing into a form an unbound key is text, never a global command.
+            (scope != Scope::Form)
+                .then(|| {
+                    BINDINGS
+                        .iter()
+                        .filter(|b| b.scope == Scope::Global)
+                        .find(matches)
+                })
+                .flatten()
         })
         .map(|b| b.action)
 }
@@ -421,6 +523,11 @@ mod tests {
         );
         assert_eq!(action_for(Scope::WorkLog, &key(KeyCode::Char('r'))), None);
         assert_eq!(
+            action_for(Scope::Form, &key(KeyCode::Char('q'))),
+            None,
+            "q is text in a form"
+        );
+        assert_eq!(
             action_for(Scope::Queue, &KeyEvent::new(KeyCode::Char('?'), S)),
             Some(Action::Help)
         );
@@ -428,7 +535,14 @@ mod tests {
 
     #[test]
     fn every_hint_names_keys_that_work() {
-        for scope in [Scope::Global, Scope::Queue, Scope::Detail, Scope::WorkLog] {
+        for scope in [
+            Scope::Global,
+            Scope::Queue,
+            Scope::Detail,
+            Scope::WorkLog,
+            Scope::MailServer,
+            Scope::Form,
+        ] {
             for b in BINDINGS.iter().filter(|b| b.scope == scope) {
                 for (code, mods) in b.keys {
                     let k = KeyEvent::new(*code, *mods);

@@ -2,7 +2,9 @@
 
 pub mod app;
 pub mod executor;
+pub mod form;
 pub mod keys;
+pub mod mail_server;
 pub mod msg;
 pub mod term;
 pub mod theme;
@@ -31,7 +33,7 @@ use crate::time::now_ms;
 
 pub struct ConsoleOptions {
     pub lang: Lang,
-    pub actor: String,
+    pub actor: crate::settings::Actor,
 }
 
 /// Opens the console on the real terminal and runs it until the user quits, or
@@ -83,7 +85,13 @@ pub async fn run(
             Lang::Pl => "wysyłanie z tej konsoli".into(),
         });
     }
-    let executor = Executor::new(store, options.actor, tx);
+    let executor = Executor::new(
+        store,
+        settings,
+        config.config.sender.clone(),
+        options.actor,
+        tx,
+    );
     let mut terminal = term::enter(no_color)?;
     let result = run_app(&mut terminal, &mut app, rx, &executor).await;
     term::leave();

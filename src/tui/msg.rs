@@ -2,10 +2,14 @@
 //! input -> Msg -> `App::update` -> state + Commands -> executor -> Msg.
 
 use crossterm::event::KeyEvent;
+use serde_json::Value;
 
+use super::mail_server::TestOutcome;
 use crate::queue::{
     MailAction, MailDetail, MailId, MailQuery, MailSummary, QueueCounts, QueueShape,
 };
+use crate::sender::check::CheckReport;
+use crate::settings::{FieldError, Tab};
 use crate::store::SenderRow;
 use crate::time::Millis;
 use crate::worklog::{LogEntry, LogFilter};
@@ -32,6 +36,25 @@ pub enum Msg {
         entries: Vec<LogEntry>,
     },
     ShapeLoaded(QueueShape),
+    /// A settings tab as stored (secrets masked) and its version.
+    SettingsLoaded {
+        tab: Tab,
+        doc: Value,
+        version: i64,
+    },
+    SettingsSaved {
+        tab: Tab,
+        version: i64,
+    },
+    SettingsInvalid(Vec<FieldError>),
+    /// Someone else saved first: their document and version.
+    SettingsConflict {
+        theirs: Value,
+        version: i64,
+    },
+    CheckDone(CheckReport),
+    TestQueued(MailId),
+    TestState(MailId, TestOutcome),
     /// An action finished: how many mails it changed, or why it failed.
     ActionDone(Result<String, String>),
     LoadFailed(String),
@@ -57,4 +80,19 @@ pub enum Command {
     LoadShape,
     Act(MailAction, Vec<MailId>),
     SetPaused(bool),
+    LoadSettings(Tab),
+    SaveSettings {
+        tab: Tab,
+        doc: Value,
+        version: i64,
+    },
+    /// Check the connection with this (unsaved) account document.
+    CheckSmtp(Value),
+    SendTest {
+        to: String,
+        subject: String,
+        body: String,
+        attachment: Option<String>,
+    },
+    WatchMail(MailId),
 }

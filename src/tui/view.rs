@@ -41,25 +41,251 @@ pub fn draw(f: &mut Frame, app: &App) {
         Pane::Queue if app.queue.show_shape => shape(f, app, body),
         Pane::Queue => queue(f, app, body),
         Pane::WorkLog => worklog(f, app, body),
-        Pane::MailServer => {
-            let p = Paragraph::new(Txt::MailServerSoon.t(app.lang))
-                .style(app.theme.muted())
-                .wrap(Wrap { trim: true })
-                .block(
-                    Block::default()
-                        .borders(Borders::TOP)
-                        .title(Txt::TabMailServer.t(app.lang)),
-                );
-            f.render_widget(p, body);
-        }
+        Pane::MailServer => mail_server(f, app, body),
     }
     bottom_line(f, app, bottom);
     if let Some(c) = &app.confirm {
         confirm(f, app, area, c.action, c.ids.len());
     }
+    if let Some(i) = app.mail.presets_open {
+        presets(f, app, area, i);
+    }
+    if let Some(c) = &app.mail.conflict {
+        conflict(f, app, area, c);
+    }
+    if app.leave.is_some() {
+        let r = centered(area, 64, 5);
+        f.render_widget(Clear, r);
+        let text = vec![
+            Line::from(Txt::LeaveUnsaved.t(app.lang)),
+            Line::from(""),
+            Line::from(vec![
+                Span::styled("y", app.theme.accent()),
+                Span::raw(format!(" {}   ", Txt::Yes.t(app.lang))),
+                Span::styled("n/Esc", app.theme.accent()),
+                Span::raw(format!(" {}", Txt::No.t(app.lang))),
+            ]),
+        ];
+        f.render_widget(
+            Paragraph::new(text).wrap(Wrap { trim: true }).block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(Txt::ConfirmTitle.t(app.lang))
+                    .border_style(app.theme.warn()),
+            ),
+            r,
+        );
+    }
     if app.help {
         help(f, app, area);
     }
+}
+
+fn mail_server(f: &mut Frame, app: &App, area: Rect) {
+    let lang = app.lang;
+    let m = &app.mail;
+    let wide = area.width >= 120;
+    let [title, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+    let mut spans = vec![Span::styled(
+        if m.in_test && !wide {
+            Txt::SecTest.t(lang)
+        } else {
+            Txt::SecAccount.t(lang)
+        },
+        app.theme.title(),
+    )];
+    if m.dirty() {
+        spans.push(Span::styled(
+            format!("  ● {}", Txt::Unsaved.t(lang)),
+            app.theme.warn(),
+        ));
+    }
+    if m.version > 0 {
+        spans.push(Span::styled(format!("  v{}", m.version), app.theme.muted()));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), title);
+
+    let (form_area, side) = if wide {
+        let [a, b] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
+            .areas(rest);
+        (a, Some(b))
+    } else {
+        (rest, None)
+    };
+    let notes_height = 3;
+    let [form_rows, notes] =
+        Layout::vertical([Constraint::Min(4), Constraint::Length(notes_height)]).areas(form_area);
+    if m.in_test && !wide {
+        let w = m.test.label_width(lang, form_rows.width / 2);
+        test_section(f, app, form_rows, w);
+    } else {
+        let w = m.account.label_width(lang, form_rows.width * 9 / 20);
+        m.account.draw(f, form_rows, &app.theme, lang, w);
+    }
+    account_notes(f, app, notes);
+    if let Some(side) = side {
+        let [t, s] = Layout::vertical([Constraint::Length(7), Constraint::Min(3)]).areas(side);
+        let block = Block::default()
+            .borders(Borders::LEFT | Borders::TOP)
+            .title(Txt::SecTest.t(lang));
+        let inner = block.inner(t);
+        f.render_widget(block, t);
+        let w = m.test.label_width(lang, inner.width / 2);
+        test_section(f, app, inner, w);
+        let block = Block::default()
+            .borders(Borders::LEFT | Borders::TOP)
+            .title(Txt::SecCheck.t(lang));
+        let inner = block.inner(s);
+        f.render_widget(block, s);
+        check_lines(f, app, inner);
+    } else if m.checking || m.check.is_some() {
+        // Narrow: the check replaces the notes under the form.
+        check_lines(f, app, notes);
+    }
+}
+
+fn test_section(f: &mut Frame, app: &App, area: Rect, label_width: u16) {
+    let m = &app.mail;
+    let [rows, outcome] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
+    m.test.draw(f, rows, &app.theme, app.lang, label_width);
+    if let Some((id, o)) = &m.test_mail {
+        let (style, text) = match o {
+            super::mail_server::TestOutcome::Waiting => (
+                app.theme.muted(),
+                format!("#{id}: {}", Txt::Waiting.t(app.lang)),
+            ),
+            super::mail_server::TestOutcome::Delivered(r) => (
+                app.theme.ok(),
+                format!("#{id}: {} ({r})", Txt::Delivered.t(app.lang)),
+            ),
+            super::mail_server::TestOutcome::NotDelivered(e) => (
+                app.theme.error(),
+                format!("#{id}: {}: {e}", Txt::NotDelivered.t(app.lang)),
+            ),
+        };
+        f.render_widget(Paragraph::new(text).style(style), outcome);
+    }
+}
+
+fn account_notes(f: &mut Frame, app: &App, area: Rect) {
+    let lang = app.lang;
+    let m = &app.mail;
+    let mut lines = Vec::new();
+    if let Some(i) = m.preset_hint
+        && let Some(p) = super::mail_server::PRESETS.get(i)
+    {
+        lines.push(Line::styled(
+            format!(
+                "{}: {}",
+                p.name,
+                if lang == crate::i18n::Lang::Pl {
+                    p.hint_pl
+                } else {
+                    p.hint_en
+                }
+            ),
+            app.theme.accent(),
+        ));
+    }
+    let sendmail = m.account.value("send_with") == "sendmail";
+    let oauth = m.account.value("auth_method") == "oauth2";
+    if sendmail && oauth {
+        lines.push(Line::styled(
+            Txt::HintSendmailOauth.t(lang),
+            app.theme.warn(),
+        ));
+    } else if oauth {
+        if m.account.value("server_name").contains("gmail") {
+            lines.push(Line::styled(Txt::HintGoogle.t(lang), app.theme.warn()));
+        }
+        lines.push(Line::styled(
+            Txt::HintOauthSignIn.t(lang),
+            app.theme.muted(),
+        ));
+    } else if !sendmail {
+        lines.push(Line::styled(
+            format!("{} {}", Txt::HintEncryption.t(lang), Txt::HintPorts.t(lang)),
+            app.theme.muted(),
+        ));
+    }
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), area);
+}
+
+fn check_lines(f: &mut Frame, app: &App, area: Rect) {
+    let m = &app.mail;
+    let mut lines = Vec::new();
+    if m.checking {
+        lines.push(Line::styled(Txt::Checking.t(app.lang), app.theme.muted()));
+    }
+    if let Some(report) = &m.check {
+        for step in &report.steps {
+            let (mark, style) = match step.state {
+                crate::sender::check::StepState::Ok => ("ok", app.theme.ok()),
+                crate::sender::check::StepState::Failed => ("✗", app.theme.error()),
+                crate::sender::check::StepState::Skipped => ("-", app.theme.muted()),
+            };
+            lines.push(Line::from(vec![
+                Span::styled(format!("{mark:<3}"), style),
+                Span::styled(format!("{:<9}", step.name), app.theme.accent()),
+                Span::raw(step.detail.replace('\n', " ")),
+            ]));
+            if let Some(h) = &step.hint {
+                lines.push(Line::styled(format!("   {h}"), app.theme.warn()));
+            }
+        }
+    }
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), area);
+}
+
+fn presets(f: &mut Frame, app: &App, area: Rect, selected: usize) {
+    let lines: Vec<Line> = super::mail_server::PRESETS
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let text = format!(" {:<14} {}:{}  {}", p.name, p.server, p.port, p.encryption);
+            if i == selected {
+                Line::styled(text, app.theme.selection())
+            } else {
+                Line::from(text)
+            }
+        })
+        .collect();
+    let r = centered(area, 60, lines.len() as u16 + 2);
+    f.render_widget(Clear, r);
+    f.render_widget(
+        Paragraph::new(lines).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(Txt::Presets.t(app.lang)),
+        ),
+        r,
+    );
+}
+
+fn conflict(f: &mut Frame, app: &App, area: Rect, c: &super::mail_server::Conflict) {
+    let mut lines = Vec::new();
+    for (field, mine, theirs) in c.differences.iter().take(8) {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{field:<14}"), app.theme.accent()),
+            Span::raw(format!("{mine}  ≠  {theirs}")),
+        ]));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::styled(
+        Txt::ConflictChoice.t(app.lang),
+        app.theme.muted(),
+    ));
+    let r = centered(area, 72, lines.len() as u16 + 2);
+    f.render_widget(Clear, r);
+    f.render_widget(
+        Paragraph::new(lines).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(Txt::ConflictTitle.t(app.lang))
+                .border_style(app.theme.warn()),
+        ),
+        r,
+    );
 }
 
 fn tabs(f: &mut Frame, app: &App, area: Rect) {

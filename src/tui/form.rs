@@ -1,0 +1,531 @@
+//! A settings form: labelled fields of a few kinds, one of them focused. Text is edited
+//! with ratatui-textarea; a value typed is never lost (errors are shown beside it).
+
+use std::collections::HashSet;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui_textarea::TextArea;
+use serde_json::Value;
+
+use super::theme::Theme;
+use crate::i18n::{Lang, Txt};
+use crate::settings::MASK;
+
+pub enum Input {
+    Text(TextArea<'static>),
+    Secret {
+        area: TextArea<'static>,
+        shown: bool,
+    },
+    Number(TextArea<'static>),
+    YesNo(bool),
+    /// (stored value, label)
+    Select {
+        options: Vec<(&'static str, Txt)>,
+        index: usize,
+    },
+    ReadOnly(String),
+}
+
+pub struct Field {
+    pub key: &'static str,
+    pub label: Txt,
+    pub input: Input,
+    pub error: Option<String>,
+}
+
+fn text_area(text: &str) -> TextArea<'static> {
+    let mut t = TextArea::new(vec![text.to_string()]);
+    t.move_cursor(ratatui_textarea::CursorMove::End);
+    t
+}
+
+impl Field {
+    pub fn text(key: &'static str, label: Txt) -> Field {
+        Field {
+            key,
+            label,
+            input: Input::Text(text_area("")),
+            error: None,
+        }
+    }
+    pub fn secret(key: &'static str, label: Txt) -> Field {
+        let mut area = text_area("");
+        area.set_mask_char('•');
+        Field {
+            key,
+            label,
+            input: Input::Secret { area, shown: false },
+            error: None,
+        }
+    }
+    pub fn number(key: &'static str, label: Txt) -> Field {
+        Field {
+            key,
+            label,
+            input: Input::Number(text_area("")),
+            error: None,
+        }
+    }
+    pub fn yes_no(key: &'static str, label: Txt) -> Field {
+        Field {
+            key,
+            label,
+            input: Input::YesNo(false),
+            error: None,
+        }
+    }
+    pub fn select(key: &'static str, label: Txt, options: Vec<(&'static str, Txt)>) -> Field {
+        Field {
+            key,
+            label,
+            input: Input::Select { options, index: 0 },
+            error: None,
+        }
+    }
+    pub fn read_only(key: &'static str, label: Txt, text: &str) -> Field {
+        Field {
+            key,
+            label,
+            input: Input::ReadOnly(text.into()),
+            error: None,
+        }
+    }
+
+    pub fn is_editable(&self) -> bool {
+        !matches!(self.input, Input::ReadOnly(_))
+    }
+
+    /// The value as text (what a text area holds, or the option's stored value).
+    pub fn text_value(&self) -> String {
+        match &self.input {
+            Input::Text(a) | Input::Number(a) | Input::Secret { area: a, .. } => {
+                a.lines().join("\n")
+            }
+            Input::YesNo(b) => b.to_string(),
+            Input::Select { options, index } => options
+                .get(*index)
+                .map(|o| o.0.to_string())
+                .unwrap_or_default(),
+            Input::ReadOnly(t) => t.clone(),
+        }
+    }
+
+    pub fn set(&mut self, value: &Value) {
+        match &mut self.input {
+            Input::Text(a) | Input::Secret { area: a, .. } => {
+                let masked = a.mask_char();
+                *a = text_area(value.as_str().unwrap_or_default());
+                if let Some(m) = masked {
+                    a.set_mask_char(m);
+                }
+            }
+            Input::Number(a) => {
+                *a = text_area(&value.as_i64().map(|n| n.to_string()).unwrap_or_default())
+            }
+            Input::YesNo(b) => *b = value.as_bool().unwrap_or(false),
+            Input::Select { options, index } => {
+                if let Some(i) = options.iter().position(|o| Some(o.0) == value.as_str()) {
+                    *index = i;
+                }
+            }
+            Input::ReadOnly(_) => {}
+        }
+    }
+
+    /// The value for the settings document; a number that is not one is an error here
+    /// (the field keeps what was typed).
+    pub fn json(&self) -> Result<Value, String> {
+        Ok(match &self.input {
+            Input::Number(a) => {
+                let text = a.lines().join("");
+                let text = text.trim();
+                if text.is_empty() {
+                    Value::from(0)
+                } else {
+                    Value::from(
+                        text.parse::<i64>()
+                            .map_err(|_| format!("`{text}` is not a number"))?,
+                    )
+                }
+            }
+            Input::YesNo(b) => Value::Bool(*b),
+            _ => Value::String(self.text_value()),
+        })
+    }
+
+    /// Handles a key meant for this field; true when the value changed.
+    pub fn key(&mut self, k: KeyEvent) -> bool {
+        match &mut self.input {
+            Input::Text(a) | Input::Number(a) | Input::Secret { area: a, .. } => {
+                if matches!(
+                    k.code,
+                    KeyCode::Enter | KeyCode::Tab | KeyCode::BackTab | KeyCode::Up | KeyCode::Down
+                ) {
+                    return false;
+                }
+                a.input(k)
+            }
+            Input::YesNo(b) => match k.code {
+                KeyCode::Char(' ') | KeyCode::Left | KeyCode::Right | KeyCode::Enter => {
+                    *b = !*b;
+                    true
+                }
+                KeyCode::Char('y') | KeyCode::Char('t') => !std::mem::replace(b, true),
+                KeyCode::Char('n') => std::mem::replace(b, false),
+                _ => false,
+            },
+            Input::Select { options, index } => {
+                let n = options.len().max(1);
+                let next = match k.code {
+                    KeyCode::Char(' ') | KeyCode::Right | KeyCode::Enter => (*index + 1) % n,
+                    KeyCode::Left => (*index + n - 1) % n,
+                    _ => return false,
+                };
+                *index = next;
+                true
+            }
+            Input::ReadOnly(_) => false,
+        }
+    }
+
+    pub fn paste(&mut self, text: &str) -> bool {
+        match &mut self.input {
+            Input::Text(a) | Input::Number(a) | Input::Secret { area: a, .. } => {
+                let one_line: String = text.chars().filter(|c| *c != '\n' && *c != '\r').collect();
+                a.insert_str(one_line)
+            }
+            _ => false,
+        }
+    }
+
+    pub fn toggle_shown(&mut self) {
+        if let Input::Secret { area, shown } = &mut self.input {
+            *shown = !*shown;
+            if *shown {
+                area.clear_mask_char()
+            } else {
+                area.set_mask_char('•')
+            }
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct Form {
+    pub fields: Vec<Field>,
+    pub focus: usize,
+    /// Keys go to the fields (global keys are off while typing).
+    pub editing: bool,
+    pub hidden: HashSet<&'static str>,
+    pub dirty: bool,
+}
+
+impl Form {
+    pub fn new(fields: Vec<Field>) -> Form {
+        Form {
+            fields,
+            ..Form::default()
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.key == key)
+    }
+
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Field> {
+        self.fields.iter_mut().find(|f| f.key == key)
+    }
+
+    pub fn value(&self, key: &str) -> String {
+        self.get(key).map(Field::text_value).unwrap_or_default()
+    }
+
+    fn visible(&self) -> Vec<usize> {
+        (0..self.fields.len())
+            .filter(|i| !self.hidden.contains(self.fields[*i].key) && self.fields[*i].is_editable())
+            .collect()
+    }
+
+    pub fn focused(&self) -> Option<&Field> {
+        self.fields.get(self.focus)
+    }
+
+    pub fn move_focus(&mut self, forward: bool) {
+        let visible = self.visible();
+        if visible.is_empty() {
+            return;
+        }
+        let pos = visible.iter().position(|i| *i == self.focus);
+        let next = match (pos, forward) {
+            (Some(p), true) => visible[(p + 1) % visible.len()],
+            (Some(p), false) => visible[(p + visible.len() - 1) % visible.len()],
+            (None, _) => visible[0],
+        };
+        self.focus = next;
+    }
+
+    /// Makes sure the focus is on a visible, editable field.
+    pub fn settle_focus(&mut self) {
+        if !self.visible().contains(&self.focus) {
+            self.move_focus(true);
+        }
+    }
+
+    /// A key while editing. Tab / Shift-Tab / ↑↓ move between fields.
+    pub fn key(&mut self, k: KeyEvent) -> bool {
+        match k.code {
+            KeyCode::Tab | KeyCode::Down => {
+                self.move_focus(true);
+                false
+            }
+            KeyCode::BackTab | KeyCode::Up => {
+                self.move_focus(false);
+                false
+            }
+            KeyCode::Char('h') if k.modifiers.contains(KeyModifiers::CONTROL) => {
+                if let Some(f) = self.fields.get_mut(self.focus) {
+                    f.toggle_shown();
+                }
+                false
+            }
+            _ => {
+                let changed = self.fields.get_mut(self.focus).is_some_and(|f| f.key(k));
+                if changed {
+                    self.dirty = true;
+                    if let Some(f) = self.fields.get_mut(self.focus) {
+                        f.error = None;
+                    }
+                }
+                changed
+            }
+        }
+    }
+
+    pub fn paste(&mut self, text: &str) {
+        if self
+            .fields
+            .get_mut(self.focus)
+            .is_some_and(|f| f.paste(text))
+        {
+            self.dirty = true;
+        }
+    }
+
+    /// Fills the fields from a stored document (secrets arrive masked and stay so).
+    pub fn load(&mut self, doc: &Value) {
+        for f in &mut self.fields {
+            if let Some(v) = doc.get(f.key) {
+                f.set(v);
+            }
+            f.error = None;
+        }
+        self.dirty = false;
+    }
+
+    /// The document to save: the stored one with the fields' values over it. A masked
+    /// secret left as it was keeps the stored value.
+    pub fn document(&mut self, stored: &Value) -> Option<Value> {
+        let mut doc = stored.clone();
+        let mut ok = true;
+        for f in &mut self.fields {
+            if matches!(f.input, Input::ReadOnly(_))
+                || self.hidden.contains(f.key) && f.key == "password"
+            {
+                continue;
+            }
+            match f.json() {
+                Ok(v) => {
+                    if matches!(f.input, Input::Secret { .. }) && v == Value::String(MASK.into()) {
+                        continue;
+                    }
+                    doc[f.key] = v;
+                }
+                Err(e) => {
+                    f.error = Some(e);
+                    ok = false;
+                }
+            }
+        }
+        ok.then_some(doc)
+    }
+
+    /// Puts errors from validation beside their fields (`mail_server.port` -> `port`).
+    pub fn show_errors(&mut self, errors: &[crate::settings::FieldError]) {
+        for e in errors {
+            let key = e.field.rsplit('.').next().unwrap_or(&e.field);
+            if let Some(f) = self.fields.iter_mut().find(|f| f.key == key) {
+                f.error = Some(e.message.clone());
+            }
+        }
+        if let Some(i) = self.fields.iter().position(|f| f.error.is_some()) {
+            self.focus = i;
+        }
+    }
+
+    /// Room for the longest visible label and its focus marker.
+    pub fn label_width(&self, lang: Lang, at_most: u16) -> u16 {
+        let longest = self
+            .fields
+            .iter()
+            .filter(|f| !self.hidden.contains(f.key))
+            .map(|f| f.label.t(lang).chars().count())
+            .max()
+            .unwrap_or(10);
+        (longest as u16 + 3).min(at_most)
+    }
+
+    /// One line per visible field: label, value, error.
+    pub fn draw(&self, f: &mut Frame, area: Rect, theme: &Theme, lang: Lang, label_width: u16) {
+        let rows: Vec<&Field> = self
+            .fields
+            .iter()
+            .filter(|fl| !self.hidden.contains(fl.key))
+            .collect();
+        let focus_row = rows
+            .iter()
+            .position(|fl| {
+                std::ptr::eq(
+                    *fl,
+                    &self.fields[self.focus.min(self.fields.len().saturating_sub(1))],
+                )
+            })
+            .unwrap_or(0);
+        let height = area.height as usize;
+        let first = focus_row.saturating_sub(height.saturating_sub(1));
+        for (i, field) in rows.iter().enumerate().skip(first).take(height) {
+            let y = area.y + (i - first) as u16;
+            let row = Rect::new(area.x, y, area.width, 1);
+            let [label_area, value_area] =
+                Layout::horizontal([Constraint::Length(label_width), Constraint::Min(10)])
+                    .areas(row);
+            let focused = i == focus_row;
+            let label_style = if focused {
+                theme.accent()
+            } else {
+                theme.muted()
+            };
+            let marker = if focused { "› " } else { "  " };
+            f.render_widget(
+                Paragraph::new(format!("{marker}{}", field.label.t(lang))).style(label_style),
+                label_area,
+            );
+            let [value, error] =
+                Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).areas(value_area);
+            let value_rect = if field.error.is_some() {
+                value
+            } else {
+                value_area
+            };
+            match &field.input {
+                Input::Text(a) | Input::Number(a) | Input::Secret { area: a, .. } => {
+                    let mut a = a.clone();
+                    a.set_cursor_line_style(ratatui::style::Style::default());
+                    if focused && self.editing {
+                        a.set_style(theme.base());
+                        a.set_cursor_style(theme.selection());
+                    } else {
+                        a.set_cursor_style(ratatui::style::Style::default());
+                        a.set_style(if focused {
+                            theme.selection()
+                        } else {
+                            theme.base()
+                        });
+                    }
+                    f.render_widget(&a, value_rect);
+                }
+                Input::YesNo(b) => {
+                    let text = if *b {
+                        Txt::Yes.t(lang)
+                    } else {
+                        Txt::No.t(lang)
+                    };
+                    let style = if focused {
+                        theme.selection()
+                    } else {
+                        theme.base()
+                    };
+                    f.render_widget(Paragraph::new(format!("[{text}]")).style(style), value_rect);
+                }
+                Input::Select { options, index } => {
+                    let spans: Vec<Span> = options
+                        .iter()
+                        .enumerate()
+                        .map(|(j, (_, label))| {
+                            let style = if j == *index {
+                                if focused {
+                                    theme.selection()
+                                } else {
+                                    theme.accent()
+                                }
+                            } else {
+                                theme.muted()
+                            };
+                            Span::styled(format!(" {} ", label.t(lang)), style)
+                        })
+                        .collect();
+                    f.render_widget(Paragraph::new(Line::from(spans)), value_rect);
+                }
+                Input::ReadOnly(t) => {
+                    f.render_widget(Paragraph::new(t.as_str()).style(theme.muted()), value_rect);
+                }
+            }
+            if let Some(e) = &field.error {
+                f.render_widget(Paragraph::new(format!("✗ {e}")).style(theme.error()), error);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn typing(form: &mut Form, text: &str) {
+        for c in text.chars() {
+            form.key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+        }
+    }
+
+    #[test]
+    fn values_round_trip_and_bad_numbers_keep_the_text() {
+        let mut form = Form::new(vec![
+            Field::text("server_name", Txt::FServerName),
+            Field::number("port", Txt::FPort),
+            Field::yes_no("enabled", Txt::FEnabled),
+            Field::secret("password", Txt::FPassword),
+        ]);
+        let stored = json!({"server_name": "a", "port": 25, "enabled": false, "password": MASK});
+        form.load(&stored);
+        form.editing = true;
+        typing(&mut form, ".pl");
+        form.key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE));
+        form.key(KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE));
+        typing(&mut form, "x");
+        assert!(form.dirty);
+        assert!(form.document(&stored).is_none(), "2x is not a port");
+        assert_eq!(form.value("port"), "2x", "what was typed stays");
+        assert!(form.get("port").unwrap().error.is_some());
+        form.key(KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE));
+        typing(&mut form, "465");
+        form.key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE));
+        form.key(KeyEvent::new(KeyCode::Char(' '), KeyModifiers::NONE));
+        let doc = form.document(&stored).unwrap();
+        assert_eq!(
+            doc,
+            json!({"server_name": "a.pl", "port": 2465, "enabled": true, "password": MASK})
+        );
+        // A secret left masked keeps the stored value; a new one replaces it.
+        form.key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE));
+        for _ in 0..8 {
+            form.key(KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE));
+        }
+        form.paste("nowe\nhasło");
+        assert_eq!(form.document(&stored).unwrap()["password"], "nowehasło");
+    }
+}
