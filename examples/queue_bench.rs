@@ -21,6 +21,9 @@ use dmsctl::queue::{
 use dmsctl::store::Store;
 use sqlx::Connection;
 
+#[path = "support/fill.rs"]
+mod fill;
+
 struct Args {
     mails: usize,
     postgres: Option<String>,
@@ -251,31 +254,7 @@ async fn million(dir: &std::path::Path) {
     let q = MailQueue::new(store.clone());
     println!("\n== SQLite with {ROWS} mails (90% sent, 5% pending, 3% failed, 2% cancelled)");
     let t = Instant::now();
-    // Bulk fill straight in SQL: going through claim/record for 900,000 archived mails
-    // would time the fill, not the list.
-    let opts: sqlx::sqlite::SqliteConnectOptions = url.parse().expect("url");
-    let mut c = sqlx::SqliteConnection::connect_with(&opts)
-        .await
-        .expect("connect");
-    sqlx::query(
-        "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < $1)
-         INSERT INTO process_mails (status, to_addrs, subject, body_text, created_at, next_attempt_at, queued_at, sent_at, attempts)
-         SELECT CASE WHEN x % 100 < 90 THEN 'sent' WHEN x % 100 < 95 THEN 'pending'
-                     WHEN x % 100 < 98 THEN 'failed' ELSE 'cancelled' END,
-                'user' || x || '@domain' || (x % 50) || '.pl', 'Dokument ' || x, printf('%.500c', 'x'),
-                1700000000000 + x * 1000, 1700000000000 + x * 1000, 1700000000000 + x * 1000,
-                CASE WHEN x % 100 < 90 THEN 1700000000000 + x * 1000 + 500 END, 1
-         FROM n",
-    )
-    .bind(ROWS)
-    .execute(&mut c)
-    .await
-    .expect("fill");
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-        .execute(&mut c)
-        .await
-        .ok();
-    sqlx::query("ANALYZE").execute(&mut c).await.ok();
+    fill::million(&url, ROWS).await;
     println!("filled in {:.1} s", t.elapsed().as_secs_f64());
 
     // Reference: one mail by primary key.
