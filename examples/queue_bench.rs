@@ -283,6 +283,7 @@ async fn million(dir: &std::path::Path) {
                 search: None,
                 cursor,
                 limit: 50,
+                oldest_first: false,
             };
             let (p50, p95) = timed(20, || async {
                 q.page(&query).await.expect("page");

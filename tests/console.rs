@@ -1,6 +1,8 @@
 //! The console's screens, drawn by the real `draw` into a TestBackend and compared
 //! with reviewed snapshots, at 80x24 and 120x40, in English and Polish.
 
+mod common;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use dmsctl::i18n::Lang;
 use dmsctl::queue::{
@@ -129,6 +131,8 @@ fn app(lang: Lang) -> App {
         paused: false,
         oldest_pending: Some(NOW - 300_000),
         sent_per_minute: vec![0, 1, 3, 2, 5, 8, 4, 0, 0, 2],
+        last_delivery: Some(NOW - 60_000),
+        failure_streak: 1,
     }));
     a.update(Msg::LogLoaded {
         filter: a.log_filter(),
@@ -293,4 +297,64 @@ fn too_small_says_so() {
     );
     let mut a = app(Lang::Pl);
     assert!(render(&mut a, 79, 30).contains("za mały"));
+}
+
+mod executor {
+    use std::time::Duration;
+
+    use dmsctl::queue::{MailQueue, NewMail};
+    use dmsctl::settings::{Actor, MailServerSettings, Settings};
+    use dmsctl::tui::executor::Executor;
+    use dmsctl::tui::msg::{Command, Msg};
+
+    use crate::common;
+
+    /// "Save as .eml" writes the message as the sender would build it.
+    #[tokio::test]
+    async fn saves_a_mail_as_eml() {
+        let db = common::TestDb::new(common::Backend::Sqlite).await.unwrap();
+        let keys = tempfile::tempdir().unwrap();
+        let settings = Settings::new(db.store.clone(), keys.path().join("secret.key"));
+        let account = MailServerSettings {
+            from_address: "dms@firma.pl".into(),
+            display_name: "Obieg".into(),
+            ..MailServerSettings::default()
+        };
+        let actor = Actor {
+            user: "t".into(),
+            ssh_client: None,
+        };
+        settings.save(&account, 0, &actor).await.unwrap();
+        let id = MailQueue::new(db.store.clone())
+            .enqueue(NewMail {
+                to: vec!["jan@firma.pl".into()],
+                subject: "Zażółć".into(),
+                body_text: "Treść".into(),
+                ..NewMail::default()
+            })
+            .await
+            .unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let exec = Executor::new(db.store.clone(), settings, Default::default(), actor, tx)
+            .with_eml_dir(out.path().to_path_buf());
+        exec.run(vec![Command::SaveEml(id)]);
+        let msg = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        match msg {
+            Msg::ActionDone(Ok(text)) => {
+                assert!(text.contains(&format!("mail-{id}.eml")), "{text}")
+            }
+            other => panic!("{other:?}"),
+        }
+        let eml = std::fs::read_to_string(out.path().join(format!("mail-{id}.eml"))).unwrap();
+        assert!(
+            eml.contains("To: jan@firma.pl") && eml.contains("Subject: =?utf-8?"),
+            "{eml}"
+        );
+        assert!(eml.contains("From: Obieg <dms@firma.pl>"), "{eml}");
+        db.finish().await;
+    }
 }

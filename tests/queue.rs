@@ -623,6 +623,7 @@ async fn keyset_pages_cover_everything_once(db: &TestDb) {
                     search: None,
                     cursor,
                     limit: 25,
+                    oldest_first: false,
                 })
                 .await
                 .unwrap();
@@ -636,6 +637,54 @@ async fn keyset_pages_cover_everything_once(db: &TestDb) {
         want.reverse();
         assert_eq!(seen, want, "{status:?}");
     }
+    // Oldest first: the same mails, in the other order, page by page.
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = q
+            .page(&MailQuery {
+                cursor,
+                limit: 25,
+                oldest_first: true,
+                ..MailQuery::default()
+            })
+            .await
+            .unwrap();
+        if page.is_empty() {
+            break;
+        }
+        seen.extend(page.iter().map(|m| m.id));
+        cursor = page.last().map(|m| Cursor::Before(m.id));
+    }
+    assert_eq!(seen, ids, "oldest first");
+    let first = q
+        .page(&MailQuery {
+            limit: 10,
+            oldest_first: true,
+            ..MailQuery::default()
+        })
+        .await
+        .unwrap();
+    let second = q
+        .page(&MailQuery {
+            limit: 10,
+            oldest_first: true,
+            cursor: Some(Cursor::Before(first[9].id)),
+            ..MailQuery::default()
+        })
+        .await
+        .unwrap();
+    let back = q
+        .page(&MailQuery {
+            limit: 10,
+            oldest_first: true,
+            cursor: Some(Cursor::After(second[0].id)),
+            ..MailQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(back, first, "paging up, oldest first");
+
     // Paging back up returns the page above, newest first.
     let first = q
         .page(&MailQuery {

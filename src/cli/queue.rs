@@ -25,9 +25,12 @@ pub enum QueueCommand {
         search: Option<String>,
         #[arg(long, default_value_t = 50)]
         limit: u32,
-        /// Continue a listing below this id (keyset paging).
+        /// Continue a listing after this id (keyset paging).
         #[arg(long, value_name = "ID")]
         before: Option<MailId>,
+        /// Oldest first (default: newest first).
+        #[arg(long)]
+        oldest_first: bool,
     },
     /// Everything about one mail: headers, body, attachments, attempts.
     Show { id: MailId },
@@ -98,6 +101,7 @@ pub async fn run(ctx: &Context, cmd: QueueCommand) -> Result<()> {
             search,
             limit,
             before,
+            oldest_first,
         } => {
             let status: StatusFilter = status
                 .parse()
@@ -114,6 +118,7 @@ pub async fn run(ctx: &Context, cmd: QueueCommand) -> Result<()> {
                     search,
                     cursor: before.map(crate::queue::Cursor::Before),
                     limit,
+                    oldest_first,
                 })
                 .await?;
             match ctx.output {

@@ -48,12 +48,12 @@ impl FromStr for StatusFilter {
     }
 }
 
-/// Keyset position: the id of the last row seen.
+/// Keyset position: the id of the last row seen, in the order shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cursor {
-    /// Older mails than this id (next page down).
+    /// The rows shown below this id (next page down).
     Before(MailId),
-    /// Newer mails than this id (page up).
+    /// The rows shown above this id (page up).
     After(MailId),
 }
 
@@ -61,8 +61,11 @@ pub enum Cursor {
 pub struct MailQuery {
     pub status: StatusFilter,
     pub search: Option<String>,
+    /// Position in the list as shown: `Before` continues down, `After` goes back up.
     pub cursor: Option<Cursor>,
     pub limit: u32,
+    /// Oldest mails first instead of newest first.
+    pub oldest_first: bool,
 }
 
 impl Default for MailQuery {
@@ -72,6 +75,7 @@ impl Default for MailQuery {
             search: None,
             cursor: None,
             limit: 50,
+            oldest_first: false,
         }
     }
 }

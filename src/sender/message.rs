@@ -54,6 +54,17 @@ pub fn build(
     attachments: &[Attachment],
     account: &MailServerSettings,
 ) -> Result<Prepared, BuildError> {
+    build_with_id(mail, attachments, account, None)
+}
+
+/// As `build`, keeping a Message-ID the mail already went out with (saving a sent mail
+/// as .eml).
+pub fn build_with_id(
+    mail: &Mail,
+    attachments: &[Attachment],
+    account: &MailServerSettings,
+    message_id: Option<&str>,
+) -> Result<Prepared, BuildError> {
     let from_text = mail
         .from_address
         .as_deref()
@@ -69,7 +80,9 @@ pub fn build(
     let display = one_line(display.trim());
     let from = Mailbox::new((!display.is_empty()).then_some(display), from_addr.clone());
 
-    let message_id = format!("<{}@{}>", uuid::Uuid::new_v4().simple(), from_addr.domain());
+    let message_id = message_id
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("<{}@{}>", uuid::Uuid::new_v4().simple(), from_addr.domain()));
     let mut b = Message::builder()
         .from(from)
         .subject(one_line(&mail.subject))

@@ -490,15 +490,21 @@ impl Store {
                 }
                 qb.push(")");
             }
+            // Down the list is older ids newest-first, newer ids oldest-first.
+            let (down, up, forward, backward) = if q.oldest_first {
+                (" AND m.id > ", " AND m.id < ", " ORDER BY m.id ASC", " ORDER BY m.id DESC")
+            } else {
+                (" AND m.id < ", " AND m.id > ", " ORDER BY m.id DESC", " ORDER BY m.id ASC")
+            };
             match q.cursor {
                 None => {
-                    qb.push(" ORDER BY m.id DESC");
+                    qb.push(forward);
                 }
                 Some(Cursor::Before(id)) => {
-                    qb.push(" AND m.id < ").push_bind(id).push(" ORDER BY m.id DESC");
+                    qb.push(down).push_bind(id).push(forward);
                 }
                 Some(Cursor::After(id)) => {
-                    qb.push(" AND m.id > ").push_bind(id).push(" ORDER BY m.id ASC");
+                    qb.push(up).push_bind(id).push(backward);
                 }
             }
             qb.push(" LIMIT ").push_bind(i64::from(q.limit));

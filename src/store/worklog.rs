@@ -51,6 +51,29 @@ impl Store {
 }
 
 impl Store {
+    /// The last delivery since `since` and how many sending failures followed it.
+    pub async fn delivery_streak(&self, since: Millis) -> Result<(Option<Millis>, i64)> {
+        dispatch!(self, pool => {
+            let last: Option<(i64, Millis)> = sqlx::query_as(
+                "SELECT id, time FROM work_log_entries WHERE time >= $1 AND level = 'info' \
+                 AND message LIKE 'delivered%' ORDER BY time DESC LIMIT 1",
+            )
+            .bind(since)
+            .fetch_optional(pool)
+            .await?;
+            let after_id = last.map(|(id, _)| id).unwrap_or(0);
+            let failures: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM work_log_entries WHERE time >= $1 AND id > $2 \
+                 AND source = 'sender' AND mail_id IS NOT NULL AND level IN ('warn', 'error')",
+            )
+            .bind(since)
+            .bind(after_id)
+            .fetch_one(pool)
+            .await?;
+            Ok((last.map(|(_, t)| t), failures))
+        })
+    }
+
     /// Deliveries per minute since `since`: (minute number since the epoch, count).
     pub async fn delivered_per_minute(&self, since: Millis) -> Result<Vec<(i64, i64)>> {
         dispatch!(self, pool => {

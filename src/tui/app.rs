@@ -85,6 +85,7 @@ pub struct QueueView {
     pub new_since_frozen: u64,
     pub show_shape: bool,
     pub shape: Option<QueueShape>,
+    pub oldest_first: bool,
     pub loading: bool,
     /// A change arrived while a load was running: load again when it returns.
     pub stale: bool,
@@ -186,6 +187,7 @@ impl App {
             search: self.queue.search.clone(),
             cursor: self.queue.cursor,
             limit: PAGE,
+            oldest_first: self.queue.oldest_first,
         }
     }
 
@@ -638,6 +640,19 @@ impl App {
                 }
                 Vec::new()
             }
+            Action::Sort => {
+                self.queue.oldest_first = !self.queue.oldest_first;
+                self.first_page()
+            }
+            Action::SaveEml => {
+                let id = self
+                    .queue
+                    .detail
+                    .as_ref()
+                    .map(|d| d.mail.id)
+                    .or(self.queue.selected_id);
+                id.map(Command::SaveEml).into_iter().collect()
+            }
             Action::ShowPassword => {
                 if let Some(f) = self.mail.account.get_mut("password") {
                     f.toggle_shown();
@@ -1069,6 +1084,37 @@ mod mail_server_tests {
         assert_eq!(
             a.mail.test_mail,
             Some((7, TestOutcome::Delivered("250 OK".into())))
+        );
+    }
+}
+
+#[cfg(test)]
+mod queue_order_tests {
+    use super::*;
+
+    #[test]
+    fn sort_and_save_eml() {
+        let mut a = App::new(Lang::En, Theme::default(), 0);
+        a.start();
+        let cmds = a.update(Msg::Key(KeyEvent::new(
+            KeyCode::Char('o'),
+            KeyModifiers::NONE,
+        )));
+        assert!(
+            matches!(&cmds[..], [Command::LoadQueue(q)] if q.oldest_first && q.cursor.is_none())
+        );
+        let q = a.queue_query();
+        a.update(Msg::QueueLoaded {
+            query: q,
+            rows: Vec::new(),
+        });
+        assert!(
+            a.update(Msg::Key(KeyEvent::new(
+                KeyCode::Char('e'),
+                KeyModifiers::NONE
+            )))
+            .is_empty(),
+            "nothing selected"
         );
     }
 }

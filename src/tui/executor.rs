@@ -23,6 +23,8 @@ pub struct Executor {
     settings: Settings,
     sender: SenderConfig,
     actor: Actor,
+    /// Where "save as .eml" writes.
+    eml_dir: std::path::PathBuf,
     tx: UnboundedSender<Msg>,
 }
 
@@ -41,8 +43,14 @@ impl Executor {
             settings,
             sender,
             actor,
+            eml_dir: std::env::current_dir().unwrap_or_else(|_| std::path::PathBuf::from(".")),
             tx,
         }
+    }
+
+    pub fn with_eml_dir(mut self, dir: std::path::PathBuf) -> Self {
+        self.eml_dir = dir;
+        self
     }
 
     pub fn run(&self, commands: Vec<Command>) {
@@ -138,6 +146,9 @@ impl Executor {
                 Ok(id) => Msg::TestQueued(id),
                 Err(e) => Msg::ActionDone(Err(e.to_string())),
             },
+            Command::SaveEml(id) => {
+                Msg::ActionDone(self.save_eml(id).await.map_err(|e| e.to_string()))
+            }
             Command::WatchMail(id) => match self.test_state(id).await {
                 Ok(outcome) => Msg::TestState(id, outcome),
                 Err(e) => failed(e),
@@ -221,6 +232,26 @@ impl Executor {
         }
     }
 
+    /// Writes the mail as it goes (or went) out to `mail-ID.eml` (in the directory the
+    /// console was started from).
+    async fn save_eml(&self, id: i64) -> Result<String> {
+        let detail = self.queue.detail(id).await?;
+        let attachments = self.queue.attachments(id).await?;
+        let account = self.settings.load::<MailServerSettings>().await?.value;
+        let prepared = crate::sender::message::build_with_id(
+            &detail.mail,
+            &attachments,
+            &account,
+            detail.mail.message_id.as_deref(),
+        )
+        .map_err(|e| Error::invalid_argument(e.field, e.message))?;
+        let path = self.eml_dir.join(format!("mail-{id}.eml"));
+        tokio::fs::write(&path, &prepared.bytes)
+            .await
+            .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
+        Ok(format!("saved {}", path.display()))
+    }
+
     async fn overview(&self) -> Result<Overview> {
         let now = now_ms();
         let since = (now / 60_000 - SPARK_MINUTES + 1) * 60_000;
@@ -232,7 +263,10 @@ impl Executor {
                 *s = n as u64;
             }
         }
+        let (last_delivery, failure_streak) = self.store.delivery_streak(now - 86_400_000).await?;
         Ok(Overview {
+            last_delivery,
+            failure_streak,
             counts: self.queue.counts().await?,
             senders: self.store.senders().await?,
             paused: self.store.senders_paused().await?,

@@ -43,6 +43,8 @@ pub enum Action {
     NextField,
     PrevField,
     ShowPassword,
+    Sort,
+    SaveEml,
 }
 
 /// Where a binding applies.
@@ -313,6 +315,30 @@ pub const BINDINGS: &[Binding] = &[
         "F",
         Action::Follow,
         KFollow,
+        true
+    ),
+    bind!(
+        Queue,
+        [(KeyCode::Char('o'), N)],
+        "o",
+        Action::Sort,
+        KSort,
+        false
+    ),
+    bind!(
+        Queue,
+        [(KeyCode::Char('e'), N)],
+        "e",
+        Action::SaveEml,
+        KSaveEml,
+        false
+    ),
+    bind!(
+        Detail,
+        [(KeyCode::Char('e'), N)],
+        "e",
+        Action::SaveEml,
+        KSaveEml,
         true
     ),
     bind!(

@@ -69,6 +69,10 @@ pub struct Overview {
     pub oldest_pending: Option<Millis>,
     /// Mails sent in each of the last minutes, oldest first.
     pub sent_per_minute: Vec<u64>,
+    /// The last delivery in the last day, if any.
+    pub last_delivery: Option<Millis>,
+    /// Sending failures since that delivery.
+    pub failure_streak: i64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -95,4 +99,5 @@ pub enum Command {
         attachment: Option<String>,
     },
     WatchMail(MailId),
+    SaveEml(MailId),
 }

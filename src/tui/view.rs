@@ -355,17 +355,38 @@ fn overview(f: &mut Frame, app: &App, area: Rect) {
             s.push(Span::raw(format!("+{}", alive.len() - 3)));
         }
     }
-    f.render_widget(Paragraph::new(Line::from(s)), line1);
-
-    let [left, right] =
-        Layout::horizontal([Constraint::Min(30), Constraint::Length(36)]).areas(line2);
+    // Senders on the left of the first line, the sends-per-minute graph on its right;
+    // the second line has the whole width for the queue's figures.
+    let [senders, right] =
+        Layout::horizontal([Constraint::Min(30), Constraint::Length(36)]).areas(line1);
+    f.render_widget(Paragraph::new(Line::from(s)), senders);
+    let left = line2;
     let mut l = Vec::new();
     if let Some(t) = o.oldest_pending {
         l.push(Span::styled(
             format!("{} ", Txt::OldestPending.t(lang)),
             app.theme.muted(),
         ));
-        l.push(Span::styled(format_age(app.now - t), app.theme.accent()));
+        l.push(Span::styled(
+            format!("{}  ", format_age(app.now - t)),
+            app.theme.accent(),
+        ));
+    }
+    if let Some(t) = o.last_delivery {
+        l.push(Span::styled(
+            format!("{} ", Txt::LastDelivery.t(lang)),
+            app.theme.muted(),
+        ));
+        l.push(Span::styled(
+            format!("{}  ", format_age(app.now - t)),
+            app.theme.ok(),
+        ));
+    }
+    if o.failure_streak > 0 {
+        l.push(Span::styled(
+            format!("{} {}", Txt::FailureStreak.t(lang), o.failure_streak),
+            app.theme.error(),
+        ));
     }
     f.render_widget(Paragraph::new(Line::from(l)), left);
     let [label, spark] =
@@ -444,6 +465,12 @@ fn queue(f: &mut Frame, app: &App, area: Rect) {
     }
     if let Some(s) = &app.queue.search {
         spans.push(Span::styled(format!(" /{s}"), app.theme.accent()));
+    }
+    if app.queue.oldest_first {
+        spans.push(Span::styled(
+            format!(" ↑ {}", Txt::OldestFirst.t(lang)),
+            app.theme.accent(),
+        ));
     }
     if app.queue.frozen {
         spans.push(Span::styled(
