@@ -309,6 +309,45 @@ mod executor {
 
     use crate::common;
 
+    /// The connection check reports each step as it starts, then the result.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_check_reports_steps_as_they_run() {
+        use crate::common::smtp::{Recorder, Tls};
+        let db = common::TestDb::new(common::Backend::Sqlite).await.unwrap();
+        let server = Recorder::start(Tls::Plain, None, None);
+        let keys = tempfile::tempdir().unwrap();
+        let settings = Settings::new(db.store.clone(), keys.path().join("secret.key"));
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let actor = Actor {
+            user: "t".into(),
+            ssh_client: None,
+        };
+        let exec = Executor::new(db.store.clone(), settings, Default::default(), actor, tx);
+        let account = MailServerSettings {
+            server_name: "127.0.0.1".into(),
+            port: server.port,
+            ..MailServerSettings::default()
+        };
+        exec.run(vec![Command::CheckSmtp(
+            serde_json::to_value(&account).unwrap(),
+        )]);
+        let mut steps = Vec::new();
+        let report = loop {
+            match tokio::time::timeout(Duration::from_secs(10), rx.recv())
+                .await
+                .unwrap()
+                .unwrap()
+            {
+                Msg::CheckProgress(step) => steps.push(step),
+                Msg::CheckDone(report) => break report,
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(steps, ["dns", "tcp", "ehlo"]);
+        assert!(report.passed(), "{report:?}");
+        db.finish().await;
+    }
+
     /// "Save as .eml" writes the message as the sender would build it.
     #[tokio::test]
     async fn saves_a_mail_as_eml() {

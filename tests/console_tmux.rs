@@ -16,11 +16,22 @@ struct Session {
 
 impl Session {
     fn start(name: &str, dir: &Path, database: &str, width: u16, height: u16) -> Session {
+        Self::start_with(name, dir, database, width, height, "")
+    }
+
+    fn start_with(
+        name: &str,
+        dir: &Path,
+        database: &str,
+        width: u16,
+        height: u16,
+        env: &str,
+    ) -> Session {
         let _ = Command::new("tmux")
             .args(["kill-session", "-t", name])
             .status();
         let cmd = format!(
-            "env DMSCTL_CONFIG={} DMSCTL_DATABASE_URL={} DMSCTL_LOG_FILE={} LANG=en_US.UTF-8 {} ; sleep 30",
+            "env {env} DMSCTL_CONFIG={} DMSCTL_DATABASE_URL={} DMSCTL_LOG_FILE={} LANG=en_US.UTF-8 {} ; sleep 30",
             dir.join("config.toml").display(),
             database,
             dir.join("dmsctl.log").display(),
@@ -42,6 +53,15 @@ impl Session {
             .expect("tmux (apt-get install tmux)");
         assert!(status.success());
         Session { name: name.into() }
+    }
+
+    /// The screen with its escape sequences (colours, reverse video).
+    fn screen_styled(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-p", "-e", "-t", &self.name])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     fn screen(&self) -> String {
@@ -255,6 +275,56 @@ fn mail_server_pane_by_keys_then_a_test_message() {
     let got = server.received(1);
     assert_eq!(got[0]["subject"], "Test z konsoli");
     assert_eq!(got[0]["from_display_name"], "Obieg dokumentów");
+    drop(dir);
+}
+
+/// Every parameter of every SGR sequence (`ESC [ a ; b m`) in the text.
+fn sgr_params(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for part in text.split("\u{1b}[").skip(1) {
+        if let Some(end) = part.find('m')
+            && part[..end].chars().all(|c| c.is_ascii_digit() || c == ';')
+        {
+            out.extend(part[..end].split(';').map(str::to_string));
+        }
+    }
+    out
+}
+
+/// Under NO_COLOR the console uses the mono theme: no colours, and the selection still
+/// stands out by reverse video. (The console also forces crossterm's colour output,
+/// which otherwise may drop attributes under NO_COLOR; with the tmux here the
+/// attributes arrive either way.)
+#[test]
+fn no_color_keeps_the_selection_visible() {
+    let (dir, db) = fresh();
+    dmsctl(
+        dir.path(),
+        &db,
+        &[
+            "enqueue",
+            "--to",
+            "jan@firma.pl",
+            "--subject",
+            "Mono",
+            "--body",
+            "x",
+        ],
+    );
+    let s = Session::start_with("dmsctl-e2e-mono", dir.path(), &db, 100, 30, "NO_COLOR=1");
+    s.wait_for("Mono", Duration::from_secs(10));
+    let styled = s.screen_styled();
+    let row = styled.lines().find(|l| l.contains("Mono")).unwrap();
+    let params = sgr_params(row);
+    assert!(
+        params.iter().any(|p| p == "7"),
+        "the selected row is in reverse video: {row:?}"
+    );
+    let colours = sgr_params(&styled)
+        .into_iter()
+        .filter(|p| p.len() == 2 && (p.starts_with('3') || p.starts_with('4')) && !p.ends_with('9'))
+        .count();
+    assert_eq!(colours, 0, "no colours under NO_COLOR: {styled:?}");
     drop(dir);
 }
 

@@ -38,6 +38,15 @@ impl CheckReport {
 }
 
 pub async fn check(account: &MailServerSettings, config: &SenderConfig) -> CheckReport {
+    check_with_progress(account, config, None).await
+}
+
+/// As `check`, telling `progress` each step's name as it starts.
+pub async fn check_with_progress(
+    account: &MailServerSettings,
+    config: &SenderConfig,
+    progress: Option<tokio::sync::mpsc::UnboundedSender<&'static str>>,
+) -> CheckReport {
     if account.send_with == SendWith::Sendmail {
         let step = match sendmail::check_binary(&account.sendmail_path) {
             Ok(()) => Step {
@@ -70,7 +79,10 @@ pub async fn check(account: &MailServerSettings, config: &SenderConfig) -> Check
         };
     }
     let target = SmtpTarget::new(account, config);
-    let mut report = ConnectReport::default();
+    let mut report = ConnectReport {
+        progress,
+        ..ConnectReport::default()
+    };
     let result = target.open(&mut report).await;
     let (failure, cert) = match result {
         Ok((session, cert)) => {

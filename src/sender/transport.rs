@@ -93,6 +93,7 @@ impl SmtpTarget {
         &self,
         report: &mut ConnectReport,
     ) -> Result<(SmtpSession, Option<Vec<u8>>), SmtpFailure> {
+        report.enter("dns");
         let addrs: Vec<SocketAddr> = self
             .limit(
                 Stage::Dns,
@@ -102,6 +103,7 @@ impl SmtpTarget {
             .map_err(|e| SmtpFailure::io(Stage::Dns, &e))?
             .collect();
         report.addresses = addrs.clone();
+        report.enter("tcp");
         let tcp = self
             .limit(Stage::Connect, TcpStream::connect(&addrs[..]))
             .await?
@@ -123,6 +125,7 @@ impl SmtpTarget {
         } else {
             Box::new(tcp)
         };
+        report.enter(if self.implicit_tls() { "tls" } else { "ehlo" });
         let mut conn = self
             .limit(
                 Stage::Greeting,
@@ -141,6 +144,7 @@ impl SmtpTarget {
             if !conn.server_info().supports_feature(Extension::StartTls) {
                 return Err(SmtpFailure::no_starttls());
             }
+            report.enter("starttls");
             let params = self.tls_parameters()?;
             self.limit(Stage::Tls, conn.starttls(params, &self.hello))
                 .await?
@@ -151,6 +155,7 @@ impl SmtpTarget {
         report.encrypted = self.implicit_tls() || wants_starttls;
 
         if let Some(credentials) = &self.credentials {
+            report.enter("auth");
             self.limit(
                 Stage::Auth,
                 conn.auth(&[Mechanism::Plain, Mechanism::Login], credentials),
@@ -251,6 +256,16 @@ pub struct ConnectReport {
     pub capabilities: String,
     pub encrypted: bool,
     pub authenticated: bool,
+    /// Told each step's name as it starts (the console shows the check as it runs).
+    pub progress: Option<tokio::sync::mpsc::UnboundedSender<&'static str>>,
+}
+
+impl ConnectReport {
+    fn enter(&self, step: &'static str) {
+        if let Some(p) = &self.progress {
+            let _ = p.send(step);
+        }
+    }
 }
 
 /// An open, authenticated SMTP connection.

@@ -265,6 +265,12 @@ impl App {
                 self.mail.conflicted(theirs, version);
                 Vec::new()
             }
+            Msg::CheckProgress(step) => {
+                if self.mail.checking {
+                    self.mail.check_progress.push(step);
+                }
+                Vec::new()
+            }
             Msg::CheckDone(report) => {
                 self.mail.checking = false;
                 self.mail.check = Some(report);
@@ -612,6 +618,7 @@ impl App {
                 Some(doc) => {
                     self.mail.checking = true;
                     self.mail.check = None;
+                    self.mail.check_progress.clear();
                     vec![Command::CheckSmtp(doc)]
                 }
                 None => Vec::new(),

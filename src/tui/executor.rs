@@ -133,7 +133,21 @@ impl Executor {
             }
             Command::CheckSmtp(doc) => match self.account_from(doc).await {
                 Ok(account) => {
-                    Msg::CheckDone(crate::sender::check::check(&account, &self.sender).await)
+                    let (steps, mut started) = tokio::sync::mpsc::unbounded_channel();
+                    let tx = self.tx.clone();
+                    let forward = tokio::spawn(async move {
+                        while let Some(step) = started.recv().await {
+                            let _ = tx.send(Msg::CheckProgress(step));
+                        }
+                    });
+                    let report = crate::sender::check::check_with_progress(
+                        &account,
+                        &self.sender,
+                        Some(steps),
+                    )
+                    .await;
+                    let _ = forward.await;
+                    Msg::CheckDone(report)
                 }
                 Err(e) => failed(e),
             },

@@ -88,6 +88,8 @@ pub struct MailServerView {
     pub presets_open: Option<usize>,
     pub preset_hint: Option<usize>,
     pub checking: bool,
+    /// Steps of the running check, in the order they started.
+    pub check_progress: Vec<&'static str>,
     pub check: Option<CheckReport>,
     pub test_mail: Option<(i64, TestOutcome)>,
     pub conflict: Option<Conflict>,
@@ -154,6 +156,7 @@ impl MailServerView {
             presets_open: None,
             preset_hint: None,
             checking: false,
+            check_progress: Vec::new(),
             check: None,
             test_mail: None,
             conflict: None,

@@ -52,6 +52,8 @@ pub enum Msg {
         theirs: Value,
         version: i64,
     },
+    /// A step of the connection check has started.
+    CheckProgress(&'static str),
     CheckDone(CheckReport),
     TestQueued(MailId),
     TestState(MailId, TestOutcome),

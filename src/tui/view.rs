@@ -215,6 +215,19 @@ fn check_lines(f: &mut Frame, app: &App, area: Rect) {
     let m = &app.mail;
     let mut lines = Vec::new();
     if m.checking {
+        // Steps done so far, then the one running.
+        let n = m.check_progress.len();
+        for (i, step) in m.check_progress.iter().enumerate() {
+            let (mark, style) = if i + 1 == n {
+                ("…", app.theme.accent())
+            } else {
+                ("ok", app.theme.ok())
+            };
+            lines.push(Line::from(vec![
+                Span::styled(format!("{mark:<3}"), style),
+                Span::styled(format!("{step:<9}"), app.theme.accent()),
+            ]));
+        }
         lines.push(Line::styled(Txt::Checking.t(app.lang), app.theme.muted()));
     }
     if let Some(report) = &m.check {
