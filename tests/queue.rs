@@ -614,25 +614,15 @@ async fn keyset_pages_cover_everything_once(db: &TestDb) {
             ids.iter().copied().filter(|i| i % 3 != 0).collect(),
         ),
     ] {
-        let mut seen = Vec::new();
-        let mut cursor = None;
-        loop {
-            let page = q
-                .page(&MailQuery {
-                    status,
-                    search: None,
-                    cursor,
-                    limit: 25,
-                    oldest_first: false,
-                })
-                .await
-                .unwrap();
-            if page.is_empty() {
-                break;
-            }
-            seen.extend(page.iter().map(|m| m.id));
-            cursor = page.last().map(|m| Cursor::Before(m.id));
-        }
+        let seen = every_page(
+            &q,
+            MailQuery {
+                status,
+                limit: 25,
+                ..MailQuery::default()
+            },
+        )
+        .await;
         let mut want = expected.clone();
         want.reverse();
         assert_eq!(seen, want, "{status:?}");
@@ -710,6 +700,17 @@ async fn keyset_pages_cover_everything_once(db: &TestDb) {
         .await
         .unwrap();
     assert_eq!(back, first);
+}
+
+/// Every id of a query, page by page down the list.
+async fn every_page(q: &MailQueue, mut query: MailQuery) -> Vec<i64> {
+    let mut seen = Vec::new();
+    loop {
+        let page = q.page(&query).await.unwrap();
+        let Some(last) = page.last() else { return seen };
+        seen.extend(page.iter().map(|m| m.id));
+        query.cursor = Some(Cursor::Before(last.id));
+    }
 }
 
 async fn search_matches_text_and_ids_literally(db: &TestDb) {

@@ -17,6 +17,7 @@ both_backends!(
     invalid_import_changes_nothing,
     export_import_round_trips_every_tab,
     api_systems_seeded_once,
+    saving_what_was_shown_keeps_the_secrets,
 );
 
 fn actor() -> Actor {
@@ -369,4 +370,48 @@ async fn api_systems_seeded_once(db: &TestDb) {
         .unwrap();
     assert!(after.value.systems.is_empty());
     reopened.close().await;
+}
+
+/// The console shows secrets masked and saves the form back: the mask must never
+/// become the password, and a changed secret must replace the old one.
+async fn saving_what_was_shown_keeps_the_secrets(db: &TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = settings(db, &dir);
+    s.save(&account(), 0, &actor()).await.unwrap();
+    let shown = s.show_json(Tab::MailServer).await.unwrap();
+    assert_eq!(shown.value["password"], dmsctl::settings::MASK);
+    let mut edited = shown.value.clone();
+    edited["port"] = serde_json::json!(465);
+    s.save_json(vec![(Tab::MailServer, edited, shown.version)], &actor())
+        .await
+        .unwrap();
+    let loaded = s.load::<MailServerSettings>().await.unwrap().value;
+    assert_eq!(loaded.password.expose(), "Hasło-Bardzo-Tajne-42");
+    assert_eq!(loaded.port, 465);
+    let audit = db
+        .store
+        .audit_entries(Some("mail_server"), 1)
+        .await
+        .unwrap();
+    assert!(
+        !audit[0].changes.contains("password"),
+        "the password did not change: {}",
+        audit[0].changes
+    );
+
+    let shown = s.show_json(Tab::MailServer).await.unwrap();
+    let mut edited = shown.value.clone();
+    edited["password"] = serde_json::json!("Nowe-Hasło");
+    s.save_json(vec![(Tab::MailServer, edited, shown.version)], &actor())
+        .await
+        .unwrap();
+    assert_eq!(
+        s.load::<MailServerSettings>()
+            .await
+            .unwrap()
+            .value
+            .password
+            .expose(),
+        "Nowe-Hasło"
+    );
 }

@@ -114,42 +114,53 @@ pub(crate) fn remove_secrets(tab: Tab, value: &mut Value) {
     }
 }
 
-/// Fills secret fields missing from `incoming` with the stored values. List elements
-/// are matched by their `id`, so reordering a list in a file keeps each secret with its
-/// owner.
-pub(crate) fn keep_missing_secrets(tab: Tab, incoming: &mut Value, stored: &Value) {
-    for pattern in tab.secret_fields() {
-        fill_missing(incoming, stored, pattern);
-    }
-}
+/// Called with (parent object, field name, stored twin of the parent).
+type SecretVisitor<'a> = dyn FnMut(&mut serde_json::Map<String, Value>, &str, &Value) + 'a;
 
-fn fill_missing(incoming: &mut Value, stored: &Value, pattern: &str) {
+/// Walks a secret pattern through an incoming document and the stored one side by
+/// side, calling `f(parent object, field name, stored twin of the parent)` at each
+/// secret field. List elements are paired by `id` (Null when the stored list has no
+/// such element), so reordering a list keeps each secret with its owner.
+fn with_stored(incoming: &mut Value, stored: &Value, pattern: &str, f: &mut SecretVisitor<'_>) {
     match pattern.split_once('/') {
         None => {
-            if let (Value::Object(map), Some(old)) = (&mut *incoming, stored.get(pattern))
-                && !map.contains_key(pattern)
-            {
-                map.insert(pattern.to_string(), old.clone());
+            if let Value::Object(map) = incoming {
+                f(map, pattern, stored);
             }
         }
         Some(("*", rest)) => {
-            let (Value::Array(new_items), Value::Array(old_items)) = (incoming, stored) else {
+            let Value::Array(new_items) = incoming else {
                 return;
             };
+            let old_items = stored.as_array();
             for item in new_items {
                 let twin = item
                     .get("id")
-                    .and_then(|id| old_items.iter().find(|o| o.get("id") == Some(id)));
-                if let Some(old) = twin {
-                    fill_missing(item, old, rest);
-                }
+                    .and_then(|id| old_items?.iter().find(|o| o.get("id") == Some(id)))
+                    .unwrap_or(&Value::Null);
+                with_stored(item, twin, rest, f);
             }
         }
         Some((head, rest)) => {
-            if let (Some(n), Some(o)) = (incoming.get_mut(head), stored.get(head)) {
-                fill_missing(n, o, rest);
+            let old = stored.get(head).unwrap_or(&Value::Null);
+            if let Some(n) = incoming.get_mut(head) {
+                with_stored(n, old, rest, f);
             }
         }
+    }
+}
+
+/// Fills secret fields missing from `incoming` with the stored values (an export
+/// without secrets, imported again, keeps them).
+pub(crate) fn keep_missing_secrets(tab: Tab, incoming: &mut Value, stored: &Value) {
+    for pattern in tab.secret_fields() {
+        with_stored(incoming, stored, pattern, &mut |map, field, old| {
+            if let Some(v) = old.get(field)
+                && !map.contains_key(field)
+            {
+                map.insert(field.to_string(), v.clone());
+            }
+        });
     }
 }
 
@@ -157,41 +168,16 @@ fn fill_missing(incoming: &mut Value, stored: &Value, pattern: &str) {
 /// values: showing a secret and saving the form must not make the mask the password.
 pub(crate) fn restore_masked_secrets(tab: Tab, incoming: &mut Value, stored: &Value) {
     for pattern in tab.secret_fields() {
-        restore_masked(incoming, stored, pattern);
-    }
-}
-
-fn restore_masked(incoming: &mut Value, stored: &Value, pattern: &str) {
-    match pattern.split_once('/') {
-        None => {
-            if let Some(v) = incoming.get_mut(pattern)
+        with_stored(incoming, stored, pattern, &mut |map, field, old| {
+            if let Some(v) = map.get_mut(field)
                 && v.as_str() == Some(MASK)
             {
-                *v = stored
-                    .get(pattern)
+                *v = old
+                    .get(field)
                     .cloned()
                     .unwrap_or(Value::String(String::new()));
             }
-        }
-        Some(("*", rest)) => {
-            let (Value::Array(new_items), Value::Array(old_items)) = (incoming, stored) else {
-                return;
-            };
-            for item in new_items {
-                let twin = item
-                    .get("id")
-                    .and_then(|id| old_items.iter().find(|o| o.get("id") == Some(id)))
-                    .cloned()
-                    .unwrap_or(Value::Null);
-                restore_masked(item, &twin, rest);
-            }
-        }
-        Some((head, rest)) => {
-            let old = stored.get(head).cloned().unwrap_or(Value::Null);
-            if let Some(n) = incoming.get_mut(head) {
-                restore_masked(n, &old, rest);
-            }
-        }
+        });
     }
 }
 

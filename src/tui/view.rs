@@ -54,27 +54,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         conflict(f, app, area, c);
     }
     if app.leave.is_some() {
-        let r = centered(area, 64, 5);
-        f.render_widget(Clear, r);
-        let text = vec![
-            Line::from(Txt::LeaveUnsaved.t(app.lang)),
-            Line::from(""),
-            Line::from(vec![
-                Span::styled("y", app.theme.accent()),
-                Span::raw(format!(" {}   ", Txt::Yes.t(app.lang))),
-                Span::styled("n/Esc", app.theme.accent()),
-                Span::raw(format!(" {}", Txt::No.t(app.lang))),
-            ]),
-        ];
-        f.render_widget(
-            Paragraph::new(text).wrap(Wrap { trim: true }).block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .title(Txt::ConfirmTitle.t(app.lang))
-                    .border_style(app.theme.warn()),
-            ),
-            r,
-        );
+        yes_no(f, app, area, 64, Txt::LeaveUnsaved.t(app.lang).to_string());
     }
     if app.help {
         help(f, app, area);
@@ -877,7 +857,6 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 }
 
 fn confirm(f: &mut Frame, app: &App, area: Rect, action: MailAction, n: usize) {
-    let lang = app.lang;
     let verb = match action {
         MailAction::Delete => Txt::KDelete,
         MailAction::Cancel => Txt::KCancel,
@@ -885,13 +864,18 @@ fn confirm(f: &mut Frame, app: &App, area: Rect, action: MailAction, n: usize) {
         MailAction::Hold => Txt::KHold,
         MailAction::Release => Txt::KRelease,
     };
+    let question = Txt::ConfirmQuestion
+        .t(app.lang)
+        .replace("{action}", verb.t(app.lang))
+        .replace("{n}", &n.to_string());
+    yes_no(f, app, area, 56, question);
+}
+
+/// A question with "y yes   n/Esc no" under it.
+fn yes_no(f: &mut Frame, app: &App, area: Rect, width: u16, question: String) {
+    let lang = app.lang;
     let text = vec![
-        Line::from(
-            Txt::ConfirmQuestion
-                .t(lang)
-                .replace("{action}", verb.t(lang))
-                .replace("{n}", &n.to_string()),
-        ),
+        Line::from(question),
         Line::from(""),
         Line::from(vec![
             Span::styled("y", app.theme.accent()),
@@ -900,10 +884,10 @@ fn confirm(f: &mut Frame, app: &App, area: Rect, action: MailAction, n: usize) {
             Span::raw(format!(" {}", Txt::No.t(lang))),
         ]),
     ];
-    let r = centered(area, 56, 5);
+    let r = centered(area, width, 5);
     f.render_widget(Clear, r);
     f.render_widget(
-        Paragraph::new(text).block(
+        Paragraph::new(text).wrap(Wrap { trim: true }).block(
             Block::default()
                 .borders(Borders::ALL)
                 .title(Txt::ConfirmTitle.t(lang))
