@@ -488,6 +488,49 @@ impl Txt {
     }
 }
 
+/// A field problem in the user's language.
+pub fn problem(p: &crate::settings::Problem, lang: Lang) -> String {
+    use crate::settings::Problem::*;
+    match lang {
+        Lang::En => p.english(),
+        Lang::Pl => match p {
+            Required => "pole wymagane".into(),
+            RequiredWhenEnabled => "wymagane, gdy wysyłanie jest włączone".into(),
+            NotAnAddress(v) => format!("`{v}` nie jest adresem email (użytkownik@domena)"),
+            NotAHost(v) => format!("`{v}` nie jest nazwą serwera ani adresem IP"),
+            PortRange => "port od 1 do 65535 (zwykle 25, 465 lub 587)".into(),
+            AbsolutePath => "podaj pełną ścieżkę, np. /usr/sbin/sendmail".into(),
+            OAuthWithSendmail => "w trybie profilu serwera nie można używać Office 365 (OAuth2); wybierz komponent mailowy".into(),
+            SingleLine => "tylko jedna linia, bez znaków sterujących".into(),
+            NotANumber(v) => format!("`{v}` nie jest liczbą"),
+        },
+    }
+}
+
+/// What an action did, in the user's language.
+pub fn done(d: &crate::tui::msg::Done, lang: Lang) -> String {
+    use crate::queue::MailAction;
+    use crate::tui::msg::Done;
+    match (d, lang) {
+        (Done::Action(a, n), _) => {
+            let verb = match a {
+                MailAction::Retry => Txt::KRetry,
+                MailAction::Hold => Txt::KHold,
+                MailAction::Release => Txt::KRelease,
+                MailAction::Cancel => Txt::KCancel,
+                MailAction::Delete => Txt::KDelete,
+            };
+            format!("{}: {n}", verb.t(lang))
+        }
+        (Done::Paused(true), Lang::En) => "sending paused".into(),
+        (Done::Paused(false), Lang::En) => "sending resumed".into(),
+        (Done::Paused(true), Lang::Pl) => "wysyłanie wstrzymane".into(),
+        (Done::Paused(false), Lang::Pl) => "wysyłanie wznowione".into(),
+        (Done::SavedEml(path), Lang::En) => format!("saved {}", path.display()),
+        (Done::SavedEml(path), Lang::Pl) => format!("zapisano {}", path.display()),
+    }
+}
+
 /// Text in the chosen language, for `format!`.
 pub struct Tr(pub Txt, pub Lang);
 

@@ -247,18 +247,29 @@ fn mail_server(a: &mut App) {
     key(a, KeyCode::Char('1'));
 }
 
+/// A typed character that makes the address invalid, and the save's answer.
+fn mail_server_errors(a: &mut App) {
+    use dmsctl::settings::{FieldError, Problem};
+    mail_server(a);
+    key(a, KeyCode::Enter);
+    key(a, KeyCode::Down);
+    key(a, KeyCode::Down);
+    key(a, KeyCode::Down);
+    key(a, KeyCode::Char('x'));
+    a.update(Msg::SettingsInvalid(vec![
+        FieldError::problem(
+            "mail_server.from_address",
+            Problem::NotAnAddress("dms@firma.plx".into()),
+        ),
+        FieldError::problem("mail_server.port", Problem::PortRange),
+    ]));
+}
+
 screens! {
     mail_server_en: Lang::En, mail_server;
     mail_server_pl: Lang::Pl, mail_server;
-    mail_server_errors_en: Lang::En, |a| {
-        mail_server(a);
-        key(a, KeyCode::Enter);
-        key(a, KeyCode::Down);
-        key(a, KeyCode::Down);
-        key(a, KeyCode::Down);
-        key(a, KeyCode::Char('x'));
-        a.update(Msg::SettingsInvalid(vec![dmsctl::settings::FieldError::new("mail_server.from_address", "`dms@firma.plx` is not an e-mail address")]));
-    };
+    mail_server_errors_en: Lang::En, mail_server_errors;
+    mail_server_errors_pl: Lang::Pl, mail_server_errors;
     mail_server_presets_pl: Lang::Pl, |a| { mail_server(a); key(a, KeyCode::Char('p')); };
     mail_server_test_en: Lang::En, |a| {
         mail_server(a);
@@ -383,8 +394,8 @@ mod executor {
             .unwrap()
             .unwrap();
         match msg {
-            Msg::ActionDone(Ok(text)) => {
-                assert!(text.contains(&format!("mail-{id}.eml")), "{text}")
+            Msg::ActionDone(Ok(dmsctl::tui::msg::Done::SavedEml(path))) => {
+                assert_eq!(path, out.path().join(format!("mail-{id}.eml")))
             }
             other => panic!("{other:?}"),
         }

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{FieldError, SettingsTab, Tab, check_addr_spec, check_host, single_line};
+use super::{FieldError, Problem, SettingsTab, Tab, check_addr_spec, check_host, single_line};
 use crate::secrets::Secret;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -96,49 +96,50 @@ impl SettingsTab for MailServerSettings {
         }
         if self.from_address.trim().is_empty() {
             if self.enabled {
-                e.push(FieldError::new(
+                e.push(FieldError::problem(
                     "from_address",
-                    "is required when sending is enabled",
+                    Problem::RequiredWhenEnabled,
                 ));
             }
-        } else if let Err(m) = check_addr_spec(&self.from_address) {
-            e.push(FieldError::new("from_address", m));
+        } else if check_addr_spec(&self.from_address).is_err() {
+            e.push(FieldError::problem(
+                "from_address",
+                Problem::NotAnAddress(self.from_address.clone()),
+            ));
         }
-        if !self.reply_to.trim().is_empty()
-            && let Err(m) = check_addr_spec(&self.reply_to)
-        {
-            e.push(FieldError::new("reply_to", m));
+        if !self.reply_to.trim().is_empty() && check_addr_spec(&self.reply_to).is_err() {
+            e.push(FieldError::problem(
+                "reply_to",
+                Problem::NotAnAddress(self.reply_to.clone()),
+            ));
         }
         match self.send_with {
             SendWith::Smtp => {
                 if self.server_name.trim().is_empty() {
                     if self.enabled {
-                        e.push(FieldError::new(
+                        e.push(FieldError::problem(
                             "server_name",
-                            "is required when sending is enabled",
+                            Problem::RequiredWhenEnabled,
                         ));
                     }
-                } else if let Err(m) = check_host(&self.server_name) {
-                    e.push(FieldError::new("server_name", m));
+                } else if check_host(&self.server_name).is_err() {
+                    e.push(FieldError::problem(
+                        "server_name",
+                        Problem::NotAHost(self.server_name.clone()),
+                    ));
                 }
                 if self.port == 0 {
-                    e.push(FieldError::new(
-                        "port",
-                        "must be between 1 and 65535 (usually 25, 465 or 587)",
-                    ));
+                    e.push(FieldError::problem("port", Problem::PortRange));
                 }
             }
             SendWith::Sendmail => {
                 if !self.sendmail_path.starts_with('/') {
-                    e.push(FieldError::new(
-                        "sendmail_path",
-                        "must be an absolute path such as /usr/sbin/sendmail",
-                    ));
+                    e.push(FieldError::problem("sendmail_path", Problem::AbsolutePath));
                 }
                 if self.auth_method == AuthMethod::Oauth2 {
-                    e.push(FieldError::new(
+                    e.push(FieldError::problem(
                         "auth_method",
-                        "Microsoft 365 (OAuth2) cannot be used when mail is handed to sendmail; choose smtp",
+                        Problem::OAuthWithSendmail,
                     ));
                 }
             }

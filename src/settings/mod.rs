@@ -32,10 +32,47 @@ pub use templates::{Template, TemplateKey, TemplatesSettings};
 pub use tools::ToolsSettings;
 
 /// A problem with one field: `field` is its key path (`port`, `companies[2].nip`).
+/// `message` is English; `problem`, where set, lets the console say it in the user's
+/// language.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldError {
     pub field: String,
     pub message: String,
+    #[serde(skip)]
+    pub problem: Option<Problem>,
+}
+
+/// What is wrong with a value, as data (the console words it per language).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    Required,
+    RequiredWhenEnabled,
+    NotAnAddress(String),
+    NotAHost(String),
+    PortRange,
+    AbsolutePath,
+    OAuthWithSendmail,
+    SingleLine,
+    NotANumber(String),
+}
+
+impl Problem {
+    pub fn english(&self) -> String {
+        match self {
+            Problem::Required => "is required".into(),
+            Problem::RequiredWhenEnabled => "is required when sending is enabled".into(),
+            Problem::NotAnAddress(v) => format!("`{v}` is not an e-mail address (user@domain)"),
+            Problem::NotAHost(v) => format!("`{v}` is not a host name or IP address"),
+            Problem::PortRange => "must be between 1 and 65535 (usually 25, 465 or 587)".into(),
+            Problem::AbsolutePath => "must be an absolute path such as /usr/sbin/sendmail".into(),
+            Problem::OAuthWithSendmail => {
+                "Microsoft 365 (OAuth2) cannot be used when mail is handed to sendmail; choose smtp"
+                    .into()
+            }
+            Problem::SingleLine => "must be a single line without control characters".into(),
+            Problem::NotANumber(v) => format!("`{v}` is not a number"),
+        }
+    }
 }
 
 impl FieldError {
@@ -43,6 +80,15 @@ impl FieldError {
         FieldError {
             field: field.into(),
             message: message.into(),
+            problem: None,
+        }
+    }
+
+    pub fn problem(field: impl Into<String>, problem: Problem) -> Self {
+        FieldError {
+            field: field.into(),
+            message: problem.english(),
+            problem: Some(problem),
         }
     }
 
@@ -207,10 +253,7 @@ fn serde_error(e: &serde_json::Error) -> FieldError {
 /// Text that must fit on one line (header values, names).
 pub(crate) fn single_line(field: &str, value: &str, errors: &mut Vec<FieldError>) {
     if value.chars().any(|c| c.is_control()) {
-        errors.push(FieldError::new(
-            field,
-            "must be a single line without control characters",
-        ));
+        errors.push(FieldError::problem(field, Problem::SingleLine));
     }
 }
 

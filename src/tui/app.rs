@@ -162,7 +162,7 @@ impl App {
             status: None,
             queue: QueueView::default(),
             log: LogView::default(),
-            mail: MailServerView::new(),
+            mail: MailServerView::new(lang),
             leave: None,
             overview: Overview::default(),
             embedded_sender: None,
@@ -250,14 +250,17 @@ impl App {
                 vec![Command::LoadSettings(tab)]
             }
             Msg::SettingsInvalid(errors) => {
-                self.status = Some((
-                    true,
-                    errors
-                        .iter()
-                        .map(|e| e.to_string())
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                ));
+                let text: Vec<String> = errors
+                    .iter()
+                    .map(|e| {
+                        let what = match &e.problem {
+                            Some(p) => crate::i18n::problem(p, self.lang),
+                            None => e.message.clone(),
+                        };
+                        format!("{}: {what}", e.field.rsplit('.').next().unwrap_or(&e.field))
+                    })
+                    .collect();
+                self.status = Some((true, text.join("; ")));
                 self.mail.invalid(&errors);
                 Vec::new()
             }
@@ -337,7 +340,7 @@ impl App {
             }
             Msg::ActionDone(result) => {
                 self.status = Some(match result {
-                    Ok(text) => (false, text),
+                    Ok(done) => (false, crate::i18n::done(&done, self.lang)),
                     Err(text) => (true, text),
                 });
                 self.queue.marked.clear();

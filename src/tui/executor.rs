@@ -3,7 +3,7 @@
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::mail_server::TestOutcome;
-use super::msg::{Command, Msg, Overview};
+use super::msg::{Command, Done, Msg, Overview};
 use crate::config::SenderConfig;
 use crate::error::{Error, Result};
 use crate::queue::{MailQueue, MailStatus, NewMail};
@@ -90,19 +90,13 @@ impl Executor {
                 self.queue
                     .act(action, &ids, &self.actor.user)
                     .await
-                    .map(|n| format!("{action}: {n}"))
+                    .map(|n| Done::Action(action, n))
                     .map_err(|e| e.to_string()),
             ),
             Command::SetPaused(paused) => Msg::ActionDone(
                 crate::sender::set_paused(&self.store, paused, &self.actor.user)
                     .await
-                    .map(|_| {
-                        if paused {
-                            "paused".to_string()
-                        } else {
-                            "resumed".to_string()
-                        }
-                    })
+                    .map(|_| Done::Paused(paused))
                     .map_err(|e| e.to_string()),
             ),
             Command::LoadSettings(tab) => match self.settings.show_json(tab).await {
@@ -248,7 +242,7 @@ impl Executor {
 
     /// Writes the mail as it goes (or went) out to `mail-ID.eml` (in the directory the
     /// console was started from).
-    async fn save_eml(&self, id: i64) -> Result<String> {
+    async fn save_eml(&self, id: i64) -> Result<Done> {
         let detail = self.queue.detail(id).await?;
         let attachments = self.queue.attachments(id).await?;
         let account = self.settings.load::<MailServerSettings>().await?.value;
@@ -263,7 +257,7 @@ impl Executor {
         tokio::fs::write(&path, &prepared.bytes)
             .await
             .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
-        Ok(format!("saved {}", path.display()))
+        Ok(Done::SavedEml(path))
     }
 
     async fn overview(&self) -> Result<Overview> {

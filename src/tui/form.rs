@@ -147,10 +147,7 @@ impl Field {
                 if text.is_empty() {
                     Value::from(0)
                 } else {
-                    Value::from(
-                        text.parse::<i64>()
-                            .map_err(|_| format!("`{text}` is not a number"))?,
-                    )
+                    Value::from(text.parse::<i64>().map_err(|_| text.to_string())?)
                 }
             }
             Input::YesNo(b) => Value::Bool(*b),
@@ -223,6 +220,8 @@ pub struct Form {
     pub editing: bool,
     pub hidden: HashSet<&'static str>,
     pub dirty: bool,
+    /// The language errors are worded in.
+    pub lang: Lang,
 }
 
 impl Form {
@@ -345,8 +344,9 @@ impl Form {
                     }
                     doc[f.key] = v;
                 }
-                Err(e) => {
-                    f.error = Some(e);
+                Err(text) => {
+                    let p = crate::settings::Problem::NotANumber(text);
+                    f.error = Some(crate::i18n::problem(&p, self.lang));
                     ok = false;
                 }
             }
@@ -356,10 +356,14 @@ impl Form {
 
     /// Puts errors from validation beside their fields (`mail_server.port` -> `port`).
     pub fn show_errors(&mut self, errors: &[crate::settings::FieldError]) {
+        let lang = self.lang;
         for e in errors {
             let key = e.field.rsplit('.').next().unwrap_or(&e.field);
             if let Some(f) = self.fields.iter_mut().find(|f| f.key == key) {
-                f.error = Some(e.message.clone());
+                f.error = Some(match &e.problem {
+                    Some(p) => crate::i18n::problem(p, lang),
+                    None => e.message.clone(),
+                });
             }
         }
         if let Some(i) = self.fields.iter().position(|f| f.error.is_some()) {

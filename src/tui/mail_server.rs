@@ -99,13 +99,13 @@ pub struct MailServerView {
 
 impl Default for MailServerView {
     fn default() -> Self {
-        Self::new()
+        Self::new(crate::i18n::Lang::En)
     }
 }
 
 impl MailServerView {
-    pub fn new() -> Self {
-        let account = Form::new(vec![
+    pub fn new(lang: crate::i18n::Lang) -> Self {
+        let mut account = Form::new(vec![
             Field::select(
                 "send_with",
                 Txt::FSendWith,
@@ -140,12 +140,14 @@ impl MailServerView {
             Field::secret("password", Txt::FPassword),
             Field::text("sendmail_path", Txt::FSendmailPath),
         ]);
-        let test = Form::new(vec![
+        account.lang = lang;
+        let mut test = Form::new(vec![
             Field::text("to", Txt::FRecipient),
             Field::text("subject", Txt::FSubject),
             Field::text("body", Txt::FBody),
             Field::text("attachment", Txt::FAttachment),
         ]);
+        test.lang = lang;
         let mut v = MailServerView {
             account,
             test,
@@ -283,10 +285,16 @@ impl MailServerView {
         let subject = self.test.value("subject");
         let mut missing = Vec::new();
         if to.trim().is_empty() {
-            missing.push(FieldError::new("to", "required"));
+            missing.push(FieldError::problem(
+                "to",
+                crate::settings::Problem::Required,
+            ));
         }
         if subject.trim().is_empty() {
-            missing.push(FieldError::new("subject", "required"));
+            missing.push(FieldError::problem(
+                "subject",
+                crate::settings::Problem::Required,
+            ));
         }
         if !missing.is_empty() {
             self.test.show_errors(&missing);
@@ -431,7 +439,7 @@ mod tests {
 
     #[test]
     fn sections_follow_send_with_and_presets_fill_fields() {
-        let mut v = MailServerView::new();
+        let mut v = MailServerView::new(crate::i18n::Lang::En);
         v.loaded(
             serde_json::to_value(crate::settings::MailServerSettings::default()).unwrap(),
             0,

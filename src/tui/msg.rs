@@ -57,9 +57,18 @@ pub enum Msg {
     CheckDone(CheckReport),
     TestQueued(MailId),
     TestState(MailId, TestOutcome),
-    /// An action finished: how many mails it changed, or why it failed.
-    ActionDone(Result<String, String>),
+    /// An action finished, or why it failed.
+    ActionDone(Result<Done, String>),
     LoadFailed(String),
+}
+
+/// What an action did (worded per language by the view).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Done {
+    /// Mails changed by an action.
+    Action(MailAction, u64),
+    Paused(bool),
+    SavedEml(std::path::PathBuf),
 }
 
 /// The header's figures, loaded together.
