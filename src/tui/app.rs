@@ -232,7 +232,15 @@ impl App {
             } => {
                 // Someone else's save must not wipe what is being typed here.
                 if !self.mail.dirty() || !self.mail.loaded {
-                    self.mail.loaded(doc, version);
+                    let sendmail =
+                        doc.get("send_with").and_then(|v| v.as_str()) == Some("sendmail");
+                    self.mail.loaded(doc.clone(), version);
+                    // The profile section says whether the MTA is there.
+                    if sendmail && !self.mail.checking {
+                        self.mail.checking = true;
+                        self.mail.check_progress.clear();
+                        return vec![Command::CheckSmtp(doc)];
+                    }
                 }
                 Vec::new()
             }
@@ -480,6 +488,12 @@ impl App {
             return self.search_key(k);
         }
         if self.scope() == Scope::Form {
+            // In a field of several lines, Enter and the arrows belong to the text.
+            if self.mail.focused_multi_line()
+                && matches!(k.code, KeyCode::Enter | KeyCode::Up | KeyCode::Down)
+            {
+                return self.mail.edit_key(k);
+            }
             return match action_for(Scope::Form, &k) {
                 Some(a) => self.act(a),
                 None => self.mail.edit_key(k),
@@ -1126,5 +1140,25 @@ mod queue_order_tests {
             .is_empty(),
             "nothing selected"
         );
+    }
+}
+
+#[cfg(test)]
+mod profile_tests {
+    use super::*;
+
+    #[test]
+    fn a_sendmail_account_is_checked_on_load() {
+        let mut a = App::new(Lang::Pl, Theme::default(), 0);
+        let mut doc = serde_json::to_value(crate::settings::MailServerSettings::default()).unwrap();
+        doc["send_with"] = serde_json::json!("sendmail");
+        let cmds = a.update(Msg::SettingsLoaded {
+            tab: Tab::MailServer,
+            doc,
+            version: 1,
+        });
+        assert!(matches!(&cmds[..], [Command::CheckSmtp(d)] if d["send_with"] == "sendmail"));
+        assert!(a.mail.account.hidden.contains("server_name"));
+        assert!(!a.mail.account.hidden.contains("sendmail_path"));
     }
 }

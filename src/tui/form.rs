@@ -15,8 +15,13 @@ use super::theme::Theme;
 use crate::i18n::{Lang, Txt};
 use crate::settings::MASK;
 
+/// Rows a multi-line field shows.
+pub const MULTI_LINE_ROWS: u16 = 4;
+
 pub enum Input {
     Text(TextArea<'static>),
+    /// Several lines; Enter starts a new line.
+    MultiLine(TextArea<'static>),
     Secret {
         area: TextArea<'static>,
         shown: bool,
@@ -53,6 +58,28 @@ impl Field {
             error: None,
         }
     }
+    pub fn multi_line(key: &'static str, label: Txt) -> Field {
+        Field {
+            key,
+            label,
+            input: Input::MultiLine(TextArea::default()),
+            error: None,
+        }
+    }
+
+    /// Rows the field takes on screen.
+    pub fn height(&self) -> u16 {
+        if matches!(self.input, Input::MultiLine(_)) {
+            MULTI_LINE_ROWS
+        } else {
+            1
+        }
+    }
+
+    pub fn is_multi_line(&self) -> bool {
+        matches!(self.input, Input::MultiLine(_))
+    }
+
     pub fn secret(key: &'static str, label: Txt) -> Field {
         let mut area = text_area("");
         area.set_mask_char('•');
@@ -103,9 +130,10 @@ impl Field {
     /// The value as text (what a text area holds, or the option's stored value).
     pub fn text_value(&self) -> String {
         match &self.input {
-            Input::Text(a) | Input::Number(a) | Input::Secret { area: a, .. } => {
-                a.lines().join("\n")
-            }
+            Input::Text(a)
+            | Input::MultiLine(a)
+            | Input::Number(a)
+            | Input::Secret { area: a, .. } => a.lines().join("\n"),
             Input::YesNo(b) => b.to_string(),
             Input::Select { options, index } => options
                 .get(*index)
@@ -123,6 +151,9 @@ impl Field {
                 if let Some(m) = masked {
                     a.set_mask_char(m);
                 }
+            }
+            Input::MultiLine(a) => {
+                *a = TextArea::from(value.as_str().unwrap_or_default().lines());
             }
             Input::Number(a) => {
                 *a = text_area(&value.as_i64().map(|n| n.to_string()).unwrap_or_default())
@@ -158,6 +189,12 @@ impl Field {
     /// Handles a key meant for this field; true when the value changed.
     pub fn key(&mut self, k: KeyEvent) -> bool {
         match &mut self.input {
+            Input::MultiLine(a) => {
+                if matches!(k.code, KeyCode::Tab | KeyCode::BackTab) {
+                    return false;
+                }
+                a.input(k)
+            }
             Input::Text(a) | Input::Number(a) | Input::Secret { area: a, .. } => {
                 if matches!(
                     k.code,
@@ -192,6 +229,7 @@ impl Field {
 
     pub fn paste(&mut self, text: &str) -> bool {
         match &mut self.input {
+            Input::MultiLine(a) => a.insert_str(text.replace("\r\n", "\n")),
             Input::Text(a) | Input::Number(a) | Input::Secret { area: a, .. } => {
                 let one_line: String = text.chars().filter(|c| *c != '\n' && *c != '\r').collect();
                 a.insert_str(one_line)
@@ -277,7 +315,12 @@ impl Form {
 
     /// A key while editing. Tab / Shift-Tab / ↑↓ move between fields.
     pub fn key(&mut self, k: KeyEvent) -> bool {
+        let multi_line = self
+            .fields
+            .get(self.focus)
+            .is_some_and(Field::is_multi_line);
         match k.code {
+            KeyCode::Down | KeyCode::Up if multi_line => self.edit_focused(k),
             KeyCode::Tab | KeyCode::Down => {
                 self.move_focus(true);
                 false
@@ -292,17 +335,19 @@ impl Form {
                 }
                 false
             }
-            _ => {
-                let changed = self.fields.get_mut(self.focus).is_some_and(|f| f.key(k));
-                if changed {
-                    self.dirty = true;
-                    if let Some(f) = self.fields.get_mut(self.focus) {
-                        f.error = None;
-                    }
-                }
-                changed
+            _ => self.edit_focused(k),
+        }
+    }
+
+    fn edit_focused(&mut self, k: KeyEvent) -> bool {
+        let changed = self.fields.get_mut(self.focus).is_some_and(|f| f.key(k));
+        if changed {
+            self.dirty = true;
+            if let Some(f) = self.fields.get_mut(self.focus) {
+                f.error = None;
             }
         }
+        changed
     }
 
     pub fn paste(&mut self, text: &str) {
@@ -399,11 +444,21 @@ impl Form {
                 )
             })
             .unwrap_or(0);
-        let height = area.height as usize;
-        let first = focus_row.saturating_sub(height.saturating_sub(1));
-        for (i, field) in rows.iter().enumerate().skip(first).take(height) {
-            let y = area.y + (i - first) as u16;
-            let row = Rect::new(area.x, y, area.width, 1);
+        // From the first row that still lets the focused one fit, down as far as fits.
+        let mut first = focus_row;
+        let mut used = rows.get(focus_row).map(|r| r.height()).unwrap_or(1);
+        while first > 0 && used + rows[first - 1].height() <= area.height {
+            first -= 1;
+            used += rows[first].height();
+        }
+        let mut y = area.y;
+        for (i, field) in rows.iter().enumerate().skip(first) {
+            let h = field.height();
+            if y + h > area.y + area.height {
+                break;
+            }
+            let row = Rect::new(area.x, y, area.width, h);
+            y += h;
             let [label_area, value_area] =
                 Layout::horizontal([Constraint::Length(label_width), Constraint::Min(10)])
                     .areas(row);
@@ -426,7 +481,10 @@ impl Form {
                 value_area
             };
             match &field.input {
-                Input::Text(a) | Input::Number(a) | Input::Secret { area: a, .. } => {
+                Input::Text(a)
+                | Input::MultiLine(a)
+                | Input::Number(a)
+                | Input::Secret { area: a, .. } => {
                     let mut a = a.clone();
                     a.set_cursor_line_style(ratatui::style::Style::default());
                     if focused && self.editing {
@@ -531,5 +589,24 @@ mod tests {
         }
         form.paste("nowe\nhasło");
         assert_eq!(form.document(&stored).unwrap()["password"], "nowehasło");
+    }
+
+    #[test]
+    fn multi_line_fields_keep_their_lines() {
+        let mut form = Form::new(vec![
+            Field::multi_line("body", Txt::FBody),
+            Field::text("x", Txt::FSubject),
+        ]);
+        form.editing = true;
+        typing(&mut form, "Dzień dobry,");
+        form.key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+        typing(&mut form, "treść");
+        form.key(KeyEvent::new(KeyCode::Up, KeyModifiers::NONE));
+        assert_eq!(form.focus, 0, "arrows move inside the text");
+        form.paste("\r\nPozdrawiam");
+        // Pasted at the cursor (first line, column 5), line break included.
+        assert_eq!(form.value("body"), "Dzień\nPozdrawiam dobry,\ntreść");
+        form.key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE));
+        assert_eq!(form.focus, 1, "Tab leaves the field");
     }
 }

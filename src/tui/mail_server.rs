@@ -144,7 +144,7 @@ impl MailServerView {
         let mut test = Form::new(vec![
             Field::text("to", Txt::FRecipient),
             Field::text("subject", Txt::FSubject),
-            Field::text("body", Txt::FBody),
+            Field::multi_line("body", Txt::FBody),
             Field::text("attachment", Txt::FAttachment),
         ]);
         test.lang = lang;
@@ -170,6 +170,16 @@ impl MailServerView {
 
     pub fn dirty(&self) -> bool {
         self.account.dirty
+    }
+
+    /// Whether the focused field takes Enter and arrows itself (several lines of text).
+    pub fn focused_multi_line(&self) -> bool {
+        let form = if self.in_test {
+            &self.test
+        } else {
+            &self.account
+        };
+        form.focused().is_some_and(|f| f.is_multi_line())
     }
 
     pub fn editing(&self) -> bool {
@@ -341,7 +351,7 @@ impl MailServerView {
             {
                 Vec::new()
             }
-            KeyCode::Enter if self.in_test => self.test_message(),
+            KeyCode::Enter if self.in_test && !self.focused_multi_line() => self.test_message(),
             _ => {
                 let form = if self.in_test {
                     &mut self.test

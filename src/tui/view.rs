@@ -104,7 +104,7 @@ fn mail_server(f: &mut Frame, app: &App, area: Rect) {
     }
     account_notes(f, app, notes);
     if let Some(side) = side {
-        let [t, s] = Layout::vertical([Constraint::Length(7), Constraint::Min(3)]).areas(side);
+        let [t, s] = Layout::vertical([Constraint::Length(10), Constraint::Min(3)]).areas(side);
         let block = Block::default()
             .borders(Borders::LEFT | Borders::TOP)
             .title(Txt::SecTest.t(lang));
@@ -169,6 +169,24 @@ fn account_notes(f: &mut Frame, app: &App, area: Rect) {
     }
     let sendmail = m.account.value("send_with") == "sendmail";
     let oauth = m.account.value("auth_method") == "oauth2";
+    if sendmail {
+        let step = m
+            .check
+            .as_ref()
+            .and_then(|c| c.steps.iter().find(|s| s.name == "sendmail"));
+        match step {
+            Some(s) if s.state == crate::sender::check::StepState::Ok => lines.push(Line::styled(
+                format!(
+                    "{}: {}",
+                    Txt::ProfileExists.t(lang),
+                    m.account.value("sendmail_path")
+                ),
+                app.theme.ok(),
+            )),
+            Some(s) => lines.push(Line::styled(s.detail.clone(), app.theme.error())),
+            None => {}
+        }
+    }
     if sendmail && oauth {
         lines.push(Line::styled(
             Txt::HintSendmailOauth.t(lang),
