@@ -38,6 +38,18 @@ pub enum Error {
     #[error("{0}")]
     State(String),
 
+    /// A queue action refused for a mail in the wrong state; nothing was changed.
+    #[error(
+        "mail {id} is {status}; {} applies only to {} mails",
+        .action.verb(),
+        .action.applicable_statuses()
+    )]
+    ActionRefused {
+        id: i64,
+        status: String,
+        action: crate::queue::MailAction,
+    },
+
     /// The operation ran and its answer is no (a failed check, an undelivered mail).
     #[error("{0}")]
     Unsuccessful(String),
@@ -83,6 +95,7 @@ impl Error {
                 | Error::Config { .. }
                 | Error::NotFound { .. }
                 | Error::State(_)
+                | Error::ActionRefused { .. }
         )
     }
 }

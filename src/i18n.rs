@@ -507,6 +507,40 @@ pub fn problem(p: &crate::settings::Problem, lang: Lang) -> String {
     }
 }
 
+/// An error in the user's language where the console knows its shape; otherwise the
+/// service's English text.
+pub fn error(e: &crate::Error, lang: Lang) -> String {
+    use crate::queue::MailStatus;
+    match (e, lang) {
+        (crate::Error::ActionRefused { id, status, action }, Lang::Pl) => {
+            let state = status.parse::<MailStatus>().map(|s| match s {
+                MailStatus::Pending => Txt::Pending,
+                MailStatus::Sending => Txt::Sending,
+                MailStatus::Sent => Txt::Sent,
+                MailStatus::Failed => Txt::Failed,
+                MailStatus::Cancelled => Txt::Cancelled,
+            });
+            let state = state
+                .map(|t| t.t(lang).to_string())
+                .unwrap_or_else(|_| status.clone());
+            let verb = match action {
+                crate::queue::MailAction::Retry => "ponowić",
+                crate::queue::MailAction::Hold => "wstrzymać",
+                crate::queue::MailAction::Release => "zwolnić",
+                crate::queue::MailAction::Cancel => "anulować",
+                crate::queue::MailAction::Delete => "usunąć",
+            };
+            format!(
+                "wiadomość {id} jest w stanie „{state}”: nie można jej {verb}; nic nie zmieniono"
+            )
+        }
+        (crate::Error::NotFound { what: "mail", id }, Lang::Pl) => {
+            format!("nie ma wiadomości {id}")
+        }
+        _ => e.to_string(),
+    }
+}
+
 /// What an action did, in the user's language.
 pub fn done(d: &crate::tui::msg::Done, lang: Lang) -> String {
     use crate::queue::MailAction;
@@ -549,6 +583,23 @@ mod tests {
         assert_eq!(Lang::choose(Some("pl"), Some("en")), Lang::Pl);
         assert_eq!(Lang::choose(None, Some("pl")), Lang::Pl);
         assert_eq!(Lang::choose(Some("en"), None), Lang::En);
+    }
+
+    #[test]
+    fn refusals_in_both_languages() {
+        let e = crate::Error::ActionRefused {
+            id: 5,
+            status: "sent".into(),
+            action: crate::queue::MailAction::Cancel,
+        };
+        assert_eq!(
+            error(&e, Lang::En),
+            "mail 5 is sent; cancel applies only to pending or failed mails"
+        );
+        assert_eq!(
+            error(&e, Lang::Pl),
+            "wiadomość 5 jest w stanie „wysłane”: nie można jej anulować; nic nie zmieniono"
+        );
     }
 
     #[test]

@@ -684,11 +684,11 @@ fn action_refusal(
                 };
             }
             Some((status, _)) if !action.applies_to(status) => {
-                return Error::State(format!(
-                    "mail {id} is {status}; {} applies only to {} mails",
-                    action.verb(),
-                    action.applicable_statuses()
-                ));
+                return Error::ActionRefused {
+                    id: *id,
+                    status: status.clone(),
+                    action,
+                };
             }
             Some(_) => {}
         }

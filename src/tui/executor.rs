@@ -23,6 +23,8 @@ pub struct Executor {
     settings: Settings,
     sender: SenderConfig,
     actor: Actor,
+    /// The language errors are worded in.
+    lang: crate::i18n::Lang,
     /// Where "save as .eml" writes.
     eml_dir: std::path::PathBuf,
     tx: UnboundedSender<Msg>,
@@ -43,9 +45,15 @@ impl Executor {
             settings,
             sender,
             actor,
+            lang: crate::i18n::Lang::En,
             eml_dir: std::env::current_dir().unwrap_or_else(|_| std::path::PathBuf::from(".")),
             tx,
         }
+    }
+
+    pub fn with_lang(mut self, lang: crate::i18n::Lang) -> Self {
+        self.lang = lang;
+        self
     }
 
     pub fn with_eml_dir(mut self, dir: std::path::PathBuf) -> Self {
@@ -91,7 +99,7 @@ impl Executor {
                     .act(action, &ids, &self.actor.user)
                     .await
                     .map(|n| Done::Action(action, n))
-                    .map_err(|e| e.to_string()),
+                    .map_err(|e| crate::i18n::error(&e, self.lang)),
             ),
             Command::SetPaused(paused) => Msg::ActionDone(
                 crate::sender::set_paused(&self.store, paused, &self.actor.user)

@@ -91,7 +91,8 @@ pub async fn run(
         config.config.sender.clone(),
         options.actor,
         tx,
-    );
+    )
+    .with_lang(options.lang);
     let mut terminal = term::enter(no_color)?;
     let result = run_app(&mut terminal, &mut app, rx, &executor).await;
     term::leave();
