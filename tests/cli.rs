@@ -673,3 +673,66 @@ mod killed_sender {
         );
     }
 }
+
+#[test]
+fn enqueue_renders_a_template() {
+    let env = Env::sqlite();
+    let out = env.run(&[
+        "settings",
+        "set",
+        "templates",
+        "url_prefix=http://dms.firma.pl/web/documents/",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = env.run(&[
+        "enqueue",
+        "--template",
+        "overdue",
+        "--to",
+        "jan@firma.pl",
+        "--doc",
+        "1042,DocumentNumber=FV/17/2026,ExpirationTime=2 dni",
+        "--doc",
+        "1043,DocumentNumber=FV/18/2026,ExpirationTime=1 dzień",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let id = stdout(&out).trim().to_string();
+    let mail = env.json(&["queue", "show", &id, "--json"]);
+    assert_eq!(mail["subject"], "Overdue documents");
+    let body = mail["body_text"].as_str().unwrap();
+    assert!(
+        body.contains("FV/17/2026 overdue by 2 dni: http://dms.firma.pl/web/documents/1042"),
+        "{body}"
+    );
+    assert!(
+        body.contains("FV/18/2026 overdue by 1 dzień: http://dms.firma.pl/web/documents/1043"),
+        "{body}"
+    );
+
+    // A mask without a value is named; nothing is queued.
+    let out = env.run(&[
+        "enqueue",
+        "--template",
+        "received_each",
+        "--to",
+        "jan@firma.pl",
+        "--doc",
+        "7",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no value for {DocumentNumber}"),
+        "{}",
+        stderr(&out)
+    );
+    let out = env.run(&["enqueue", "--template", "weekly", "--to", "jan@firma.pl"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--template"), "{}", stderr(&out));
+    assert_eq!(
+        env.json(&["queue", "ls", "--json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}

@@ -18,15 +18,22 @@ pub struct EnqueueArgs {
     pub cc: Vec<String>,
     #[arg(long, value_name = "ADDR")]
     pub bcc: Vec<String>,
-    #[arg(long)]
-    pub subject: String,
+    #[arg(long, required_unless_present = "template")]
+    pub subject: Option<String>,
     /// Plain-text body.
-    #[arg(
-        long,
-        conflicts_with = "body_file",
-        required_unless_present = "body_file"
-    )]
+    #[arg(long, conflicts_with = "body_file", required_unless_present_any = ["body_file", "template"])]
     pub body: Option<String>,
+    /// Render an e-mail template instead: received_each, received_digest, overdue,
+    /// reminder, observer_each or observer_digest.
+    #[arg(long, value_name = "KEY", conflicts_with_all = ["subject", "body", "body_file", "html_file"])]
+    pub template: Option<String>,
+    /// A mask value for the template, e.g. `--var WorkflowName=Faktury`.
+    #[arg(long = "var", value_name = "NAME=VALUE", requires = "template")]
+    pub vars: Vec<String>,
+    /// A document the mail is about: `ID[,Mask=Value...]`, e.g.
+    /// `--doc 1042,DocumentNumber=FV/17/2026`; repeat for a digest.
+    #[arg(long = "doc", value_name = "ID[,MASK=VALUE...]", requires = "template")]
+    pub docs: Vec<String>,
     /// Read the plain-text body from a file.
     #[arg(long, value_name = "FILE")]
     pub body_file: Option<PathBuf>,
@@ -46,7 +53,12 @@ pub struct EnqueueArgs {
     pub priority: i32,
 }
 
-pub async fn run(ctx: &Context, args: EnqueueArgs) -> Result<()> {
+pub async fn run(ctx: &Context, mut args: EnqueueArgs) -> Result<()> {
+    if let Some(key) = args.template.clone() {
+        let rendered = render_template(ctx, &key, &args.vars, &args.docs).await?;
+        args.subject = Some(rendered.subject);
+        args.body = Some(rendered.body);
+    }
     let mail = build(args)?;
     let id = ctx.queue().enqueue(mail).await.map_err(name_cli_fields)?;
     match ctx.output {
@@ -80,7 +92,7 @@ fn build(args: EnqueueArgs) -> Result<NewMail> {
         cc: args.cc,
         bcc: args.bcc,
         reply_to: args.reply_to,
-        subject: args.subject,
+        subject: args.subject.unwrap_or_default(),
         body_text,
         body_html,
         priority: args.priority,
@@ -98,6 +110,66 @@ pub fn read_attachment(path: &Path) -> Result<NewAttachment> {
     crate::queue::attachment_from_file(path).map_err(|e| match e {
         Error::InvalidArgument { message, .. } => Error::invalid_argument("--attach", message),
         other => other,
+    })
+}
+
+async fn render_template(
+    ctx: &Context,
+    key: &str,
+    vars: &[String],
+    docs: &[String],
+) -> Result<crate::settings::render::Rendered> {
+    use std::collections::BTreeMap;
+
+    use crate::settings::render::{Document, render};
+    use crate::settings::{TemplateKey, TemplatesSettings};
+    let template_key = TemplateKey::from_key(key).ok_or_else(|| {
+        Error::invalid_argument(
+            "--template",
+            format!(
+                "`{key}` is not a template (received_each, received_digest, overdue, reminder, observer_each, observer_digest)"
+            ),
+        )
+    })?;
+    let pair = |arg: &str, text: &str| -> Result<(String, String)> {
+        text.split_once('=')
+            .map(|(k, v)| (k.trim().to_string(), v.to_string()))
+            .ok_or_else(|| Error::invalid_argument(arg, format!("`{text}` is not NAME=VALUE")))
+    };
+    let values: BTreeMap<String, String> = vars
+        .iter()
+        .map(|v| pair("--var", v))
+        .collect::<Result<_>>()?;
+    let documents = docs
+        .iter()
+        .map(|d| {
+            let mut parts = d.split(',');
+            let id = parts.next().unwrap_or_default().trim().to_string();
+            if id.is_empty() {
+                return Err(Error::invalid_argument(
+                    "--doc",
+                    "starts with the document id",
+                ));
+            }
+            let values = parts.map(|p| pair("--doc", p)).collect::<Result<_>>()?;
+            Ok(Document { id, values })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let templates = ctx.settings().load::<TemplatesSettings>().await?.value;
+    render(
+        template_key,
+        templates.get(template_key),
+        &templates.url_prefix,
+        &values,
+        &documents,
+    )
+    .map_err(|errors| {
+        Error::Invalid(
+            errors
+                .into_iter()
+                .map(|e| e.within(&format!("--template {key}")))
+                .collect(),
+        )
     })
 }
 

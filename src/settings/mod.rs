@@ -7,6 +7,7 @@ mod domain;
 mod erp;
 mod fields;
 mod mail_server;
+pub mod render;
 mod secrets_walk;
 mod service;
 mod storage;
