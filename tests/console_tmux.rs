@@ -219,6 +219,37 @@ fn live_queue_embedded_sender_and_clean_exit() {
     drop(dir);
 }
 
+/// On PostgreSQL the console hears about changes through LISTEN/NOTIFY.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_queue_on_postgres() {
+    let Some(db) = common::TestDb::new(common::Backend::Postgres).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("config.toml"), "").unwrap();
+    let s = Session::start("dmsctl-e2e-pg", dir.path(), &db.url, 100, 30);
+    s.wait_for("Mail queue", Duration::from_secs(10));
+    s.wait_for("No mails here", Duration::from_secs(5));
+    dmsctl(
+        dir.path(),
+        &db.url,
+        &[
+            "enqueue",
+            "--to",
+            "jan@firma.pl",
+            "--subject",
+            "Przez NOTIFY",
+            "--body",
+            "x",
+        ],
+    );
+    let took = s.wait_for("Przez NOTIFY", Duration::from_secs(3));
+    assert!(took < Duration::from_secs(1), "shown after {took:?}");
+    s.keys(&["q"]);
+    drop(s);
+    db.finish().await;
+}
+
 #[test]
 fn mail_server_pane_by_keys_then_a_test_message() {
     let (dir, db) = fresh();
