@@ -50,9 +50,6 @@ const RECLAIM_EXPIRED: &str = "UPDATE process_mails SET status = 'pending', \
     claimed_by = NULL, lease_until = NULL \
     WHERE status = 'sending' AND lease_until < $1 RETURNING id, last_error";
 
-/// Every outcome only applies to the claim that is still current: same owner, same attempt.
-const CLAIM_GUARD: &str = "id = $1 AND status = 'sending' AND claimed_by = $2 AND attempts = $3";
-
 const INSERT_LOG: &str = "INSERT INTO work_log_entries (time, level, source, mail_id, message, detail) \
     VALUES ($1, $2, $3, $4, $5, $6)";
 
@@ -264,35 +261,110 @@ impl Store {
         records: &[OutcomeRecord],
         now: Millis,
     ) -> Result<Vec<bool>> {
-        dispatch!(self, pool => {
+        // One statement per kind of outcome and one for the work log, whatever the
+        // batch size: the per-mail round trips were what limited a busy sender.
+        let group = |pick: fn(&MailOutcome) -> bool| -> Vec<&OutcomeRecord> {
+            records.iter().filter(|r| pick(&r.outcome)).collect()
+        };
+        let archived = group(|o| matches!(o, MailOutcome::Sent { delete: false, .. }));
+        let deleted = group(|o| matches!(o, MailOutcome::Sent { delete: true, .. }));
+        let retried = group(|o| matches!(o, MailOutcome::Retry { .. }));
+        let failed = group(|o| matches!(o, MailOutcome::Failed { .. }));
+        let released = group(|o| matches!(o, MailOutcome::Release { .. }));
+        // An outcome only applies to the claim that is still current: same owner, same
+        // attempt, still sending.
+        let guard = " AND process_mails.attempts = v.column2 AND process_mails.claimed_by = ";
+        let release = "claimed_by = NULL, lease_until = NULL";
+
+        let applied_ids: std::collections::HashSet<MailId> = dispatch!(self, pool => {
             let mut tx = pool.begin().await?;
-            let mut applied = Vec::with_capacity(records.len());
-            for r in records {
-                let (sql, log) = outcome_statement(r);
-                let q = sqlx::query(AssertSqlSafe(sql.as_str())).bind(r.id).bind(owner).bind(r.attempt);
-                let q = match &r.outcome {
-                    MailOutcome::Sent { delete: true, .. } => q,
-                    MailOutcome::Sent { message_id, reply, rejected, .. } => q
-                        .bind(now)
-                        .bind(message_id.as_deref())
-                        .bind(reply)
-                        .bind(partial_note(rejected)),
-                    MailOutcome::Retry { at, failure } => q.bind(*at).bind(&failure.message),
-                    MailOutcome::Failed { failure } => q.bind(&failure.message),
-                    MailOutcome::Release { at, .. } => q.bind(*at),
-                };
-                let ok = q.execute(&mut *tx).await?.rows_affected() == 1;
-                if ok {
-                    for entry in log {
-                        let entry = entry.source(source);
-                        insert_log!(tx, now, entry, Some(r.id))?;
+            let mut applied: Vec<MailId> = Vec::new();
+            macro_rules! update {
+                ($rows:expr, $set:expr, |$b:ident, $r:ident| $extra:block) => {
+                    if !$rows.is_empty() {
+                        let mut qb = QueryBuilder::new(format!("UPDATE process_mails SET {} FROM (VALUES ", $set));
+                        for (i, $r) in $rows.iter().enumerate() {
+                            if i > 0 {
+                                qb.push(", ");
+                            }
+                            let $b = &mut qb;
+                            $b.push("(CAST(").push_bind($r.id).push(" AS BIGINT), CAST(").push_bind($r.attempt).push(" AS INTEGER)");
+                            $extra
+                            $b.push(")");
+                        }
+                        qb.push(") AS v WHERE process_mails.id = v.column1")
+                            .push(guard)
+                            .push_bind(owner)
+                            .push(" AND process_mails.status = 'sending' RETURNING process_mails.id");
+                        let ids: Vec<MailId> = qb.build_query_scalar().fetch_all(&mut *tx).await?;
+                        applied.extend(ids);
                     }
+                };
+            }
+            update!(archived, format!("status = 'sent', sent_at = {now}, message_id = v.column3, smtp_reply = v.column4, last_error = v.column5, {release}"), |b, r| {
+                if let MailOutcome::Sent { message_id, reply, rejected, .. } = &r.outcome {
+                    b.push(", CAST(").push_bind(message_id.clone()).push(" AS TEXT), CAST(")
+                        .push_bind(reply.clone()).push(" AS TEXT), CAST(")
+                        .push_bind(partial_note(rejected)).push(" AS TEXT)");
                 }
-                applied.push(ok);
+            });
+            update!(retried, format!("status = 'pending', next_attempt_at = v.column3, last_error = v.column4, {release}"), |b, r| {
+                if let MailOutcome::Retry { at, failure } = &r.outcome {
+                    b.push(", CAST(").push_bind(*at).push(" AS BIGINT), CAST(")
+                        .push_bind(failure.message.clone()).push(" AS TEXT)");
+                }
+            });
+            update!(failed, format!("status = 'failed', last_error = v.column3, {release}"), |b, r| {
+                if let MailOutcome::Failed { failure } = &r.outcome {
+                    b.push(", CAST(").push_bind(failure.message.clone()).push(" AS TEXT)");
+                }
+            });
+            update!(released, format!("status = 'pending', next_attempt_at = v.column3, attempts = attempts - 1, {release}"), |b, r| {
+                if let MailOutcome::Release { at, .. } = &r.outcome {
+                    b.push(", CAST(").push_bind(*at).push(" AS BIGINT)");
+                }
+            });
+            if !deleted.is_empty() {
+                let mut qb = QueryBuilder::new("DELETE FROM process_mails WHERE (id, attempts) IN (VALUES ");
+                for (i, r) in deleted.iter().enumerate() {
+                    if i > 0 {
+                        qb.push(", ");
+                    }
+                    qb.push("(CAST(").push_bind(r.id).push(" AS BIGINT), CAST(").push_bind(r.attempt).push(" AS INTEGER))");
+                }
+                qb.push(") AND claimed_by = ").push_bind(owner).push(" AND status = 'sending' RETURNING id");
+                let ids: Vec<MailId> = qb.build_query_scalar().fetch_all(&mut *tx).await?;
+                applied.extend(ids);
+            }
+
+            let entries: Vec<(MailId, NewLogEntry)> = records
+                .iter()
+                .filter(|r| applied.contains(&r.id))
+                .flat_map(|r| outcome_log(r).into_iter().map(move |e| (r.id, e.source(source))))
+                .collect();
+            // Several hundred rows at most per batch; well inside either database's
+            // limit on bound parameters.
+            for chunk in entries.chunks(500) {
+                let mut qb = QueryBuilder::new(
+                    "INSERT INTO work_log_entries (time, level, source, mail_id, message, detail) ",
+                );
+                qb.push_values(chunk, |mut b, (id, e)| {
+                    b.push_bind(now)
+                        .push_bind(e.level.as_str())
+                        .push_bind(e.source.clone())
+                        .push_bind(*id)
+                        .push_bind(e.message.clone())
+                        .push_bind(e.detail.clone());
+                });
+                qb.build().execute(&mut *tx).await?;
             }
             tx.commit().await?;
-            Ok(applied)
-        })
+            applied.into_iter().collect()
+        });
+        Ok(records
+            .iter()
+            .map(|r| applied_ids.contains(&r.id))
+            .collect())
     }
 
     /// Applies a user action to every listed mail, or to none: if one mail is missing or
@@ -566,8 +638,8 @@ impl Store {
     }
 }
 
-fn outcome_statement(r: &OutcomeRecord) -> (String, Vec<NewLogEntry>) {
-    let release = "claimed_by = NULL, lease_until = NULL";
+/// The work-log entries an applied outcome writes.
+fn outcome_log(r: &OutcomeRecord) -> Vec<NewLogEntry> {
     match &r.outcome {
         MailOutcome::Sent {
             delete,
@@ -575,14 +647,6 @@ fn outcome_statement(r: &OutcomeRecord) -> (String, Vec<NewLogEntry>) {
             rejected,
             ..
         } => {
-            let sql = if *delete {
-                format!("DELETE FROM process_mails WHERE {CLAIM_GUARD}")
-            } else {
-                format!(
-                    "UPDATE process_mails SET status = 'sent', sent_at = $4, message_id = $5, \
-                     smtp_reply = $6, last_error = $7, {release} WHERE {CLAIM_GUARD}"
-                )
-            };
             let what = if *delete {
                 "delivered; deleted after sending"
             } else {
@@ -590,31 +654,14 @@ fn outcome_statement(r: &OutcomeRecord) -> (String, Vec<NewLogEntry>) {
             };
             let mut log = vec![NewLogEntry::new(Level::Info, what).detail(reply)];
             log.extend(rejected.iter().map(|f| failure_entry(Level::Error, f)));
-            (sql, log)
+            log
         }
-        MailOutcome::Retry { failure, .. } => (
-            format!(
-                "UPDATE process_mails SET status = 'pending', next_attempt_at = $4, \
-                 last_error = $5, {release} WHERE {CLAIM_GUARD}"
-            ),
-            vec![failure_entry(Level::Warn, failure)],
-        ),
-        MailOutcome::Failed { failure } => (
-            format!(
-                "UPDATE process_mails SET status = 'failed', last_error = $4, {release} \
-                 WHERE {CLAIM_GUARD}"
-            ),
-            vec![failure_entry(Level::Error, failure)],
-        ),
-        MailOutcome::Release { note, .. } => (
-            format!(
-                "UPDATE process_mails SET status = 'pending', next_attempt_at = $4, \
-                 attempts = attempts - 1, {release} WHERE {CLAIM_GUARD}"
-            ),
-            note.iter()
-                .map(|n| NewLogEntry::new(Level::Info, n.clone()))
-                .collect(),
-        ),
+        MailOutcome::Retry { failure, .. } => vec![failure_entry(Level::Warn, failure)],
+        MailOutcome::Failed { failure } => vec![failure_entry(Level::Error, failure)],
+        MailOutcome::Release { note, .. } => note
+            .iter()
+            .map(|n| NewLogEntry::new(Level::Info, n.clone()))
+            .collect(),
     }
 }
 
