@@ -245,7 +245,17 @@ async fn live_queue_on_postgres() {
     );
     let took = s.wait_for("Przez NOTIFY", Duration::from_secs(3));
     assert!(took < Duration::from_secs(1), "shown after {took:?}");
+    // q ends the process: nothing (the LISTEN connection included) keeps it alive.
+    let pane = s.pane_pid();
     s.keys(&["q"]);
+    let started = Instant::now();
+    while console_pid(pane).is_some() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the console did not exit after q"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     drop(s);
     db.finish().await;
 }

@@ -145,6 +145,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Some(Command::SendTest(args)) => worker::send_test(&ctx, args).await,
         Some(Command::Check(worker::CheckCommand::Smtp)) => worker::check_smtp(&ctx).await,
     };
-    ctx.store.close().await;
+    // Closing waits for connections still out; never let that keep the process alive.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), ctx.store.close()).await;
     result
 }

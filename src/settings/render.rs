@@ -262,11 +262,29 @@ mod tests {
 
     #[test]
     fn every_default_template_renders_with_the_sample() {
-        let defaults = super::super::TemplatesSettings::default();
-        for key in TemplateKey::ALL {
-            let (values, docs) = sample(key);
-            let r = render(key, defaults.get(key), &defaults.url_prefix, &values, &docs);
-            assert!(r.is_ok(), "{}: {r:?}", key.key());
+        for defaults in [
+            super::super::TemplatesSettings::default(),
+            super::super::TemplatesSettings::polish(),
+        ] {
+            for key in TemplateKey::ALL {
+                let (values, docs) = sample(key);
+                let r = render(key, defaults.get(key), &defaults.url_prefix, &values, &docs);
+                assert!(r.is_ok(), "{}: {r:?}", key.key());
+            }
         }
+        let (values, docs) = sample(TemplateKey::Overdue);
+        let pl = super::super::TemplatesSettings::polish();
+        let r = render(
+            TemplateKey::Overdue,
+            &pl.overdue,
+            &pl.url_prefix,
+            &values,
+            &docs,
+        )
+        .unwrap();
+        assert_eq!(
+            r.body,
+            "Te dokumenty są przeterminowane:\nFV/17/2026 po terminie o 2 dni: http://localhost/web/documents/1042\nFV/18/2026 po terminie o 1 dzień: http://localhost/web/documents/1043\n"
+        );
     }
 }

@@ -143,6 +143,39 @@ impl Default for TemplatesSettings {
     }
 }
 
+impl TemplatesSettings {
+    /// The default texts in Polish (the `Default` ones are English).
+    pub fn polish() -> Self {
+        TemplatesSettings {
+            url_prefix: "http://localhost/web/documents/".into(),
+            received_each: t(
+                "Dokument {DocumentNumber} czeka na Ciebie",
+                "Otrzymałeś dokument {DocumentNumber} w obiegu {WorkflowName}, etap {StageName}.\nOd: {Origin}\nInstrukcja: {Proceeding}\nOtwórz: {WebDocumentUrl}\n",
+            ),
+            received_digest: t(
+                "Dokumenty czekające w obiegu {WorkflowName}",
+                "Dokumenty przekazane do Ciebie w obiegu {WorkflowName}, etap {StageName}:\n{DocumentNumber} z dnia {PropagationDate}: {WebDocumentUrl}\n",
+            ),
+            overdue: t(
+                "Przeterminowane dokumenty",
+                "Te dokumenty są przeterminowane:\n{ExpiredDocumentsBegin}{DocumentNumber} po terminie o {ExpirationTime}: {WebDocumentUrl}\n{ExpiredDocumentsEnd}",
+            ),
+            reminder: t(
+                "Przypomnienie: dokumenty czekają",
+                "Przypominamy o dokumentach, które czekają:\n{ExpiredDocumentsBegin}{DocumentNumber} ({ExpirationTime}): {WebDocumentUrl}\n{ExpiredDocumentsEnd}",
+            ),
+            observer_each: t(
+                "Dokument {DocumentNumber} przeszedł dalej",
+                "Obserwowany dokument {DocumentNumber} trafił na etap {StageName} obiegu {WorkflowName}.\nOd: {Origin}\nOtwórz: {WebDocumentUrl}\n",
+            ),
+            observer_digest: t(
+                "Obserwowane dokumenty w obiegu {WorkflowName}",
+                "Obserwowane dokumenty w obiegu {WorkflowName}, etap {StageName}:\n{DocumentNumber} z dnia {PropagationDate}: {WebDocumentUrl}\n",
+            ),
+        }
+    }
+}
+
 /// The `{Name}` masks in a text, in order (a brace not followed by a name is text).
 pub fn masks_in(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
@@ -216,6 +249,7 @@ mod tests {
     #[test]
     fn defaults_are_valid() {
         assert_eq!(TemplatesSettings::default().validate(), vec![]);
+        assert_eq!(TemplatesSettings::polish().validate(), vec![]);
     }
 
     #[test]

@@ -62,7 +62,10 @@ impl ChangeFeed {
             Inner::Postgres(listener) => {
                 // `None` means the connection dropped and will be re-made on the next call;
                 // notifications may have been missed meanwhile, so that counts as a change.
-                listener.try_recv().await?;
+                // A short pause keeps a server that is gone from turning this into a spin.
+                if listener.try_recv().await?.is_none() {
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
                 while listener.next_buffered().is_some() {}
                 Ok(())
             }

@@ -52,7 +52,7 @@ pub async fn run(
     }
 
     let (tx, rx) = unbounded_channel();
-    spawn_inputs(&store, tx.clone()).await?;
+    let inputs = spawn_inputs(&store, tx.clone()).await?;
 
     // A single-host set-up sends from the console when no other sender is alive.
     let (stop_sender, stopped) = watch::channel(false);
@@ -96,6 +96,11 @@ pub async fn run(
     let mut terminal = term::enter(no_color)?;
     let result = run_app(&mut terminal, &mut app, rx, &executor).await;
     term::leave();
+    // The feed holds a database connection (LISTEN on PostgreSQL): stop it and the
+    // other readers so the store can close.
+    for task in inputs {
+        task.abort();
+    }
     let _ = stop_sender.send(true);
     if let Some(task) = embedded {
         let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
@@ -146,10 +151,14 @@ fn dedup(commands: Vec<msg::Command>) -> Vec<msg::Command> {
     out
 }
 
-async fn spawn_inputs(store: &Store, tx: UnboundedSender<Msg>) -> Result<()> {
+async fn spawn_inputs(
+    store: &Store,
+    tx: UnboundedSender<Msg>,
+) -> Result<Vec<tokio::task::JoinHandle<()>>> {
+    let mut tasks = Vec::new();
     // Keys, paste and resizes.
     let keys = tx.clone();
-    tokio::spawn(async move {
+    tasks.push(tokio::spawn(async move {
         let mut events = crossterm::event::EventStream::new();
         while let Some(Ok(ev)) = events.next().await {
             let msg = match ev {
@@ -162,11 +171,11 @@ async fn spawn_inputs(store: &Store, tx: UnboundedSender<Msg>) -> Result<()> {
                 break;
             }
         }
-    });
+    }));
     // Changes by any process.
     let mut feed = store.change_feed(Duration::from_millis(200)).await?;
     let changes = tx.clone();
-    tokio::spawn(async move {
+    tasks.push(tokio::spawn(async move {
         loop {
             match feed.changed().await {
                 Ok(()) => {
@@ -180,10 +189,10 @@ async fn spawn_inputs(store: &Store, tx: UnboundedSender<Msg>) -> Result<()> {
                 }
             }
         }
-    });
+    }));
     // The clock.
     let ticks = tx.clone();
-    tokio::spawn(async move {
+    tasks.push(tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(1));
         loop {
             every.tick().await;
@@ -191,9 +200,9 @@ async fn spawn_inputs(store: &Store, tx: UnboundedSender<Msg>) -> Result<()> {
                 break;
             }
         }
-    });
+    }));
     // SSH dropped (SIGHUP) or a service stop (SIGTERM): leave cleanly.
-    tokio::spawn(async move {
+    tasks.push(tokio::spawn(async move {
         use tokio::signal::unix::{SignalKind, signal};
         if let (Ok(mut term), Ok(mut hup)) = (
             signal(SignalKind::terminate()),
@@ -205,6 +214,6 @@ async fn spawn_inputs(store: &Store, tx: UnboundedSender<Msg>) -> Result<()> {
             }
             let _ = tx.send(Msg::Terminate);
         }
-    });
-    Ok(())
+    }));
+    Ok(tasks)
 }
