@@ -185,35 +185,32 @@ mod tests {
         }
     }
 
+    /// Renders a template text with the preview's sample data.
+    fn with_sample(key: TemplateKey, subject: &str, body: &str, prefix: &str) -> Rendered {
+        let (values, docs) = sample(key);
+        render(key, &t(subject, body), prefix, &values, &docs).unwrap()
+    }
+
     #[test]
     fn each_template_fills_masks_and_the_url() {
-        let (values, docs) = sample(TemplateKey::ReceivedEach);
-        let r = render(
+        let r = with_sample(
             TemplateKey::ReceivedEach,
-            &t(
-                "Dokument {DocumentNumber}",
-                "Etap {StageName}: {WebDocumentUrl}",
-            ),
+            "Dokument {DocumentNumber}",
+            "Etap {StageName}: {WebDocumentUrl}",
             "http://dms/web/documents/",
-            &values,
-            &docs,
-        )
-        .unwrap();
+        );
         assert_eq!(r.subject, "Dokument FV/17/2026");
         assert_eq!(r.body, "Etap Akceptacja: http://dms/web/documents/1042");
     }
 
     #[test]
     fn digest_with_markers_repeats_the_block() {
-        let (values, docs) = sample(TemplateKey::Overdue);
-        let r = render(
+        let r = with_sample(
             TemplateKey::Overdue,
-            &t("Zaległe", "Zaległe:\n{ExpiredDocumentsBegin}- {DocumentNumber} ({ExpirationTime})\n{ExpiredDocumentsEnd}Koniec"),
+            "Zaległe",
+            "Zaległe:\n{ExpiredDocumentsBegin}- {DocumentNumber} ({ExpirationTime})\n{ExpiredDocumentsEnd}Koniec",
             "http://dms/d/",
-            &values,
-            &docs,
-        )
-        .unwrap();
+        );
         assert_eq!(
             r.body,
             "Zaległe:\n- FV/17/2026 (2 dni)\n- FV/18/2026 (1 dzień)\nKoniec"
@@ -222,15 +219,12 @@ mod tests {
 
     #[test]
     fn digest_without_markers_repeats_lines_with_document_masks() {
-        let (values, docs) = sample(TemplateKey::ReceivedDigest);
-        let r = render(
+        let r = with_sample(
             TemplateKey::ReceivedDigest,
-            &t("{WorkflowName}", "Obieg {WorkflowName}:\n{DocumentNumber} z {PropagationDate}: {WebDocumentUrl}\nPozdrawiam"),
+            "{WorkflowName}",
+            "Obieg {WorkflowName}:\n{DocumentNumber} z {PropagationDate}: {WebDocumentUrl}\nPozdrawiam",
             "http://dms/d/",
-            &values,
-            &docs,
-        )
-        .unwrap();
+        );
         assert_eq!(
             r.body,
             "Obieg Faktury zakupowe:\nFV/17/2026 z 2026-11-20 09:14: http://dms/d/1042\nFV/18/2026 z 2026-11-21 13:02: http://dms/d/1043\nPozdrawiam"
