@@ -140,6 +140,15 @@ fn fresh() -> (tempfile::TempDir, String) {
     (dir, db)
 }
 
+/// Waits until the console in `pane` has exited.
+fn wait_until_gone(pane: i32, why: &str) {
+    let started = Instant::now();
+    while console_pid(pane).is_some() {
+        assert!(started.elapsed() < Duration::from_secs(10), "{why}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// The console's children: the binary is the shell's child in the pane.
 fn console_pid(pane: i32) -> Option<i32> {
     let children = std::fs::read_to_string(format!("/proc/{pane}/task/{pane}/children")).ok()?;
@@ -204,14 +213,7 @@ fn live_queue_embedded_sender_and_clean_exit() {
     // q leaves and gives the terminal back.
     s.keys(&["q"]);
     let pane = s.pane_pid();
-    let started = Instant::now();
-    while console_pid(pane).is_some() {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "the console did not quit"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_until_gone(pane, "the console did not quit");
     assert!(
         !s.screen().contains("Mail queue"),
         "the alternate screen is gone"
@@ -248,14 +250,7 @@ async fn live_queue_on_postgres() {
     // q ends the process: nothing (the LISTEN connection included) keeps it alive.
     let pane = s.pane_pid();
     s.keys(&["q"]);
-    let started = Instant::now();
-    while console_pid(pane).is_some() {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "the console did not exit after q"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_until_gone(pane, "the console did not exit after q");
     drop(s);
     db.finish().await;
 }
@@ -391,14 +386,7 @@ fn sigterm_restores_the_terminal_and_small_terminals_get_a_message() {
         .args(["-TERM", &pid.to_string()])
         .status()
         .unwrap();
-    let started = Instant::now();
-    while console_pid(pane).is_some() {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "SIGTERM did not end the console"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_until_gone(pane, "SIGTERM did not end the console");
     assert!(!s.screen().contains("Mail queue"));
     drop(dir);
 }

@@ -628,78 +628,36 @@ async fn keyset_pages_cover_everything_once(db: &TestDb) {
         assert_eq!(seen, want, "{status:?}");
     }
     // Oldest first: the same mails, in the other order, page by page.
-    let mut seen = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = q
-            .page(&MailQuery {
-                cursor,
-                limit: 25,
-                oldest_first: true,
-                ..MailQuery::default()
-            })
-            .await
-            .unwrap();
-        if page.is_empty() {
-            break;
-        }
-        seen.extend(page.iter().map(|m| m.id));
-        cursor = page.last().map(|m| Cursor::Before(m.id));
-    }
-    assert_eq!(seen, ids, "oldest first");
-    let first = q
-        .page(&MailQuery {
-            limit: 10,
-            oldest_first: true,
-            ..MailQuery::default()
-        })
-        .await
-        .unwrap();
-    let second = q
-        .page(&MailQuery {
-            limit: 10,
-            oldest_first: true,
-            cursor: Some(Cursor::Before(first[9].id)),
-            ..MailQuery::default()
-        })
-        .await
-        .unwrap();
-    let back = q
-        .page(&MailQuery {
-            limit: 10,
-            oldest_first: true,
-            cursor: Some(Cursor::After(second[0].id)),
-            ..MailQuery::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(back, first, "paging up, oldest first");
+    let oldest = MailQuery {
+        limit: 25,
+        oldest_first: true,
+        ..MailQuery::default()
+    };
+    assert_eq!(every_page(&q, oldest).await, ids, "oldest first");
 
-    // Paging back up returns the page above, newest first.
-    let first = q
-        .page(&MailQuery {
+    // Paging back up returns the page above, in either order.
+    for oldest_first in [false, true] {
+        let query = MailQuery {
             limit: 10,
+            oldest_first,
             ..MailQuery::default()
-        })
-        .await
-        .unwrap();
-    let second = q
-        .page(&MailQuery {
-            limit: 10,
+        };
+        let first = q.page(&query).await.unwrap();
+        let down = MailQuery {
             cursor: Some(Cursor::Before(first[9].id)),
-            ..MailQuery::default()
-        })
-        .await
-        .unwrap();
-    let back = q
-        .page(&MailQuery {
-            limit: 10,
+            ..query.clone()
+        };
+        let second = q.page(&down).await.unwrap();
+        let up = MailQuery {
             cursor: Some(Cursor::After(second[0].id)),
-            ..MailQuery::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(back, first);
+            ..query.clone()
+        };
+        assert_eq!(
+            q.page(&up).await.unwrap(),
+            first,
+            "paging up, oldest_first = {oldest_first}"
+        );
+    }
 }
 
 /// Every id of a query, page by page down the list.
