@@ -69,10 +69,35 @@ fn rate(n: usize, d: Duration) -> f64 {
 async fn reference_commits(url: &str, n: usize) -> f64 {
     // The same row shape as process_mails, one INSERT per committed transaction.
     let body = mail(0).body_text;
-    let started;
-    if url.starts_with("sqlite:") {
+    macro_rules! run {
+        ($conn:expr, $id_type:literal) => {{
+            let mut c = $conn;
+            sqlx::query(concat!(
+                "CREATE TABLE IF NOT EXISTS reference_rows (id ",
+                $id_type,
+                " PRIMARY KEY, to_addrs TEXT, subject TEXT, body TEXT)"
+            ))
+            .execute(&mut c)
+            .await
+            .expect("create");
+            let started = Instant::now();
+            for i in 0..n {
+                sqlx::query(
+                    "INSERT INTO reference_rows (to_addrs, subject, body) VALUES ($1, $2, $3)",
+                )
+                .bind(format!("user{i}@x.pl"))
+                .bind("s")
+                .bind(&body)
+                .execute(&mut c)
+                .await
+                .expect("insert");
+            }
+            started.elapsed()
+        }};
+    }
+    let elapsed = if url.starts_with("sqlite:") {
         let opts: sqlx::sqlite::SqliteConnectOptions = url.parse().expect("sqlite url");
-        let mut c = sqlx::SqliteConnection::connect_with(
+        let conn = sqlx::SqliteConnection::connect_with(
             &opts
                 .create_if_missing(true)
                 .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
@@ -80,38 +105,14 @@ async fn reference_commits(url: &str, n: usize) -> f64 {
         )
         .await
         .expect("connect");
-        sqlx::query("CREATE TABLE IF NOT EXISTS reference_rows (id INTEGER PRIMARY KEY, to_addrs TEXT, subject TEXT, body TEXT)")
-            .execute(&mut c)
-            .await
-            .expect("create");
-        started = Instant::now();
-        for i in 0..n {
-            sqlx::query("INSERT INTO reference_rows (to_addrs, subject, body) VALUES ($1, $2, $3)")
-                .bind(format!("user{i}@x.pl"))
-                .bind("s")
-                .bind(&body)
-                .execute(&mut c)
-                .await
-                .expect("insert");
-        }
+        run!(conn, "INTEGER")
     } else {
-        let mut c = sqlx::PgConnection::connect(url).await.expect("connect");
-        sqlx::query("CREATE TABLE IF NOT EXISTS reference_rows (id BIGSERIAL PRIMARY KEY, to_addrs TEXT, subject TEXT, body TEXT)")
-            .execute(&mut c)
-            .await
-            .expect("create");
-        started = Instant::now();
-        for i in 0..n {
-            sqlx::query("INSERT INTO reference_rows (to_addrs, subject, body) VALUES ($1, $2, $3)")
-                .bind(format!("user{i}@x.pl"))
-                .bind("s")
-                .bind(&body)
-                .execute(&mut c)
-                .await
-                .expect("insert");
-        }
-    }
-    rate(n, started.elapsed())
+        run!(
+            sqlx::PgConnection::connect(url).await.expect("connect"),
+            "BIGSERIAL"
+        )
+    };
+    rate(n, elapsed)
 }
 
 /// Where each scenario gets a database of its own.

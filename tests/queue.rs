@@ -29,6 +29,26 @@ both_backends!(
     change_feed_sees_other_processes,
 );
 
+/// Records the outcome of one claim; returns, as `record` does, whether it applied.
+async fn record_one(
+    q: &MailQueue,
+    owner: &str,
+    id: i64,
+    attempt: i32,
+    outcome: MailOutcome,
+) -> Vec<bool> {
+    q.record(
+        owner,
+        &[OutcomeRecord {
+            id,
+            attempt,
+            outcome,
+        }],
+    )
+    .await
+    .unwrap()
+}
+
 fn mail(to: &str, subject: &str) -> NewMail {
     NewMail {
         to: vec![to.to_string()],
@@ -239,20 +259,17 @@ async fn claim_renew_and_outcomes(db: &TestDb) {
     let fresh = q.enqueue(mail("b@x.pl", "released")).await.unwrap();
     let c = q.claim("s1", 1, Duration::from_secs(60)).await.unwrap();
     assert_eq!(c[0].mail.id, fresh);
-    let applied = q
-        .record(
-            "s1",
-            &[OutcomeRecord {
-                id: fresh,
-                attempt: c[0].attempt,
-                outcome: MailOutcome::Release {
-                    at: now_ms(),
-                    note: None,
-                },
-            }],
-        )
-        .await
-        .unwrap();
+    let applied = record_one(
+        &q,
+        "s1",
+        fresh,
+        c[0].attempt,
+        MailOutcome::Release {
+            at: now_ms(),
+            note: None,
+        },
+    )
+    .await;
     assert_eq!(applied, [true]);
     let m = q.detail(fresh).await.unwrap().mail;
     assert_eq!((m.status, m.attempts), (MailStatus::Pending, 0));
@@ -336,48 +353,25 @@ async fn expired_lease_is_reclaimed_and_stale_owner_loses(db: &TestDb) {
     assert_eq!(taken[0].attempt, 2);
 
     // The first owner wakes up and tries to record its outcome: refused.
-    let stale = a
-        .record(
-            "crashed",
-            &[OutcomeRecord {
-                id,
-                attempt: 1,
-                outcome: sent(false),
-            }],
-        )
-        .await
-        .unwrap();
+    let stale = record_one(&a, "crashed", id, 1, sent(false)).await;
     assert_eq!(stale, [false]);
     assert_eq!(a.detail(id).await.unwrap().mail.status, MailStatus::Sending);
 
     // Even the same sender name with the old attempt number is refused.
-    let same_name = a
-        .record(
-            "b",
-            &[OutcomeRecord {
-                id,
-                attempt: 1,
-                outcome: sent(false),
-            }],
-        )
-        .await
-        .unwrap();
+    let same_name = record_one(&a, "b", id, 1, sent(false)).await;
     assert_eq!(same_name, [false]);
 
-    let ok = b
-        .record(
-            "b",
-            &[OutcomeRecord {
-                id,
-                attempt: 2,
-                outcome: MailOutcome::Retry {
-                    at: now_ms(),
-                    failure: failure("busy"),
-                },
-            }],
-        )
-        .await
-        .unwrap();
+    let ok = record_one(
+        &b,
+        "b",
+        id,
+        2,
+        MailOutcome::Retry {
+            at: now_ms(),
+            failure: failure("busy"),
+        },
+    )
+    .await;
     assert_eq!(ok, [true]);
     let d = a.detail(id).await.unwrap();
     assert_eq!(d.mail.status, MailStatus::Pending);
@@ -528,16 +522,7 @@ async fn purge_removes_only_old_archived(db: &TestDb) {
     let pending = q.enqueue(mail("a@x.pl", "pending")).await.unwrap();
     let c = q.claim("s1", 1, Duration::from_secs(60)).await.unwrap();
     assert_eq!(c[0].mail.id, old);
-    q.record(
-        "s1",
-        &[OutcomeRecord {
-            id: old,
-            attempt: 1,
-            outcome: sent(false),
-        }],
-    )
-    .await
-    .unwrap();
+    record_one(&q, "s1", old, 1, sent(false)).await;
     let recent = q.enqueue(mail("a@x.pl", "recent")).await.unwrap();
     let c = q.claim("s1", 5, Duration::from_secs(60)).await.unwrap();
     let records: Vec<_> = c

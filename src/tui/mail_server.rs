@@ -93,8 +93,6 @@ pub struct MailServerView {
     pub check: Option<CheckReport>,
     pub test_mail: Option<(i64, TestOutcome)>,
     pub conflict: Option<Conflict>,
-    /// Saving was asked for while the form had errors of its own (a bad number).
-    pub message: Option<(bool, String)>,
 }
 
 impl Default for MailServerView {
@@ -162,7 +160,6 @@ impl MailServerView {
             check: None,
             test_mail: None,
             conflict: None,
-            message: None,
         };
         v.refresh_sections();
         v
