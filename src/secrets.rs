@@ -180,20 +180,26 @@ pub fn is_sealed(value: &str) -> bool {
 }
 
 fn write_key_file(path: &Path, key_b64: &str) -> Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)
             .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
     }
+    create_private_file(path, format!("{key_b64}\n").as_bytes(), "key file")
+}
+
+/// Writes a new file only its owner can read (mode 0600). An existing file is never
+/// overwritten: the error names it.
+pub fn create_private_file(path: &Path, contents: &[u8], what: &str) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
         .open(path)
-        .map_err(|e| Error::io(format!("cannot create key file {}", path.display()), e))?;
-    writeln!(file, "{key_b64}")
+        .map_err(|e| Error::io(format!("cannot create {what} {}", path.display()), e))?;
+    file.write_all(contents)
         .and_then(|_| file.sync_all())
-        .map_err(|e| Error::io(format!("cannot write key file {}", path.display()), e))
+        .map_err(|e| Error::io(format!("cannot write {what} {}", path.display()), e))
 }
 
 #[cfg(test)]

@@ -256,13 +256,16 @@ fn mail_server_errors(a: &mut App) {
     key(a, KeyCode::Down);
     key(a, KeyCode::Down);
     key(a, KeyCode::Char('x'));
-    a.update(Msg::SettingsInvalid(vec![
-        FieldError::problem(
-            "mail_server.from_address",
-            Problem::NotAnAddress("dms@firma.plx".into()),
-        ),
-        FieldError::problem("mail_server.port", Problem::PortRange),
-    ]));
+    a.update(Msg::SettingsInvalid {
+        tab: dmsctl::settings::Tab::MailServer,
+        errors: vec![
+            FieldError::problem(
+                "mail_server.from_address",
+                Problem::NotAnAddress("dms@firma.plx".into()),
+            ),
+            FieldError::problem("mail_server.port", Problem::PortRange),
+        ],
+    });
 }
 
 screens! {

@@ -72,6 +72,9 @@ pub enum Command {
     /// Check the connection to the mail server.
     #[command(subcommand)]
     Check(worker::CheckCommand),
+    /// Fill the operators table with a few demo operators (as the DMS would), for
+    /// trying the File storage pane; operators already there are kept.
+    Demo,
 }
 
 /// What every command needs: the config and the database.
@@ -112,6 +115,33 @@ async fn console(ctx: &Context, lang: Option<&str>) -> Result<()> {
     .await
 }
 
+/// Demo operators: what the DMS would have put into `operators`.
+pub const DEMO_OPERATORS: [(&str, &str); 5] = [
+    ("jkowalski", "Jan Kowalski"),
+    ("anowak", "Anna Nowak"),
+    ("pzielinski", "Piotr Zieliński"),
+    ("mwisniewska", "Maria Wiśniewska"),
+    ("admin", "Administrator"),
+];
+
+async fn demo(ctx: &Context) -> Result<()> {
+    let operators: Vec<crate::store::Operator> = DEMO_OPERATORS
+        .iter()
+        .map(|(login, name)| crate::store::Operator {
+            login: (*login).into(),
+            name: (*name).into(),
+        })
+        .collect();
+    let added = ctx.store.add_operators(&operators).await?;
+    match ctx.output {
+        OutputMode::Json => output::print_json(&serde_json::json!({ "operators_added": added })),
+        OutputMode::Text => {
+            println!("{added} demo operator(s) added");
+            Ok(())
+        }
+    }
+}
+
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> Result<()> {
     let source = ConfigSource::from_args_and_env(cli.config.clone(), cli.database.clone());
@@ -144,6 +174,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Some(Command::Worker(args)) => worker::worker(&ctx, args).await,
         Some(Command::SendTest(args)) => worker::send_test(&ctx, args).await,
         Some(Command::Check(worker::CheckCommand::Smtp)) => worker::check_smtp(&ctx).await,
+        Some(Command::Demo) => demo(&ctx).await,
     };
     // Closing waits for connections still out; never let that keep the process alive.
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), ctx.store.close()).await;

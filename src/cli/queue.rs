@@ -71,6 +71,17 @@ pub enum QueueCommand {
         #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
         older_than: Duration,
     },
+    /// Personal data protection: replace recipients, subjects and bodies of archived
+    /// mails older than a duration and remove their attachments. Without --yes it only
+    /// says how many mails that would touch.
+    Anonymize {
+        /// e.g. 365d (default: the Tools tab's `anonymize_after_days`).
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+        older_than: Option<Duration>,
+        /// Do it (otherwise only count).
+        #[arg(long)]
+        yes: bool,
+    },
     /// Counts by status and the queue shape (recipient domain x age).
     Stats,
 }
@@ -255,6 +266,33 @@ pub async fn run(ctx: &Context, cmd: QueueCommand) -> Result<()> {
             debug_assert!(archived);
             let n = queue.purge_archived(older_than, &actor).await?;
             report(ctx.output, "purged", n)
+        }
+        QueueCommand::Anonymize { older_than, yes } => {
+            let older_than = match older_than {
+                Some(d) => d,
+                None => {
+                    let tools = ctx
+                        .settings()
+                        .load::<crate::settings::ToolsSettings>()
+                        .await?;
+                    Duration::from_secs(u64::from(tools.value.anonymize_after_days) * 86_400)
+                }
+            };
+            if yes {
+                let n = queue.anonymize_archived(older_than, &actor).await?;
+                return report(ctx.output, "anonymized", n);
+            }
+            let n = queue.count_anonymizable(older_than).await?;
+            match ctx.output {
+                OutputMode::Json => print_json(&serde_json::json!({ "would_change": n })),
+                OutputMode::Text => {
+                    println!(
+                        "{n} archived mail(s) sent more than {} ago would be anonymized; add --yes to do it",
+                        humantime::format_duration(older_than)
+                    );
+                    Ok(())
+                }
+            }
         }
         QueueCommand::Stats => stats(ctx).await,
     }

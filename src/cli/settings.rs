@@ -28,6 +28,22 @@ pub enum SettingsCommand {
         #[arg(value_name = "FIELD=VALUE", required = true)]
         assignments: Vec<String>,
     },
+    /// Add an element to a list and print its id:
+    /// `dmsctl settings add erp companies company_name=Firma abbreviation=FIR`
+    /// (lists: erp companies, api_systems systems). `FIELD=-` reads from standard input.
+    Add {
+        tab: String,
+        list: String,
+        #[arg(value_name = "FIELD=VALUE")]
+        assignments: Vec<String>,
+    },
+    /// Remove list elements by id (or index): `dmsctl settings remove api_systems systems ID`.
+    Remove {
+        tab: String,
+        list: String,
+        #[arg(value_name = "ID", required = true)]
+        ids: Vec<String>,
+    },
     /// Every tab as TOML on standard output.
     Export {
         /// Include passwords, tokens and keys in plain text.
@@ -50,6 +66,34 @@ pub async fn run(ctx: &Context, cmd: SettingsCommand) -> Result<()> {
             report_saved(ctx.output, &[(tab, version)]);
             let stored = settings.load_json(tab).await?;
             print_warnings(&Settings::warnings(tab, &stored.value));
+            Ok(())
+        }
+        SettingsCommand::Add {
+            tab,
+            list,
+            assignments,
+        } => {
+            let tab = parse_tab(&tab)?;
+            let pairs = parse_assignments(&assignments)?;
+            let (id, version) = settings
+                .add_item(tab, &list, &pairs, &Actor::from_env())
+                .await?;
+            match ctx.output {
+                OutputMode::Json => print_json(
+                    &serde_json::json!({"tab": tab.key(), "id": id, "version": version}),
+                )?,
+                OutputMode::Text => println!("{id}"),
+            }
+            let stored = settings.load_json(tab).await?;
+            print_warnings(&Settings::warnings(tab, &stored.value));
+            Ok(())
+        }
+        SettingsCommand::Remove { tab, list, ids } => {
+            let tab = parse_tab(&tab)?;
+            let version = settings
+                .remove_items(tab, &list, &ids, &Actor::from_env())
+                .await?;
+            report_saved(ctx.output, &[(tab, version)]);
             Ok(())
         }
         SettingsCommand::Export { with_secrets } => {

@@ -325,6 +325,29 @@ impl MailQueue {
             .await
     }
 
+    /// How many archived mails sent more than `older_than` ago still carry personal data.
+    pub async fn count_anonymizable(&self, older_than: Duration) -> Result<i64> {
+        let cutoff = self.now() - duration_ms(older_than);
+        self.store.count_anonymizable(cutoff).await
+    }
+
+    /// Personal data protection (SPEC §6): replaces recipients, subjects and bodies of
+    /// archived mails sent more than `older_than` ago and removes their attachments.
+    pub async fn anonymize_archived(&self, older_than: Duration, actor: &str) -> Result<u64> {
+        let now = self.now();
+        let entry = NewLogEntry::new(
+            Level::Info,
+            format!(
+                "archived mails older than {} anonymized by {actor}",
+                humantime::format_duration(older_than)
+            ),
+        )
+        .source("admin");
+        self.store
+            .anonymize_sent_before(now - duration_ms(older_than), &entry, now)
+            .await
+    }
+
     pub async fn page(&self, query: &MailQuery) -> Result<Vec<MailSummary>> {
         if query.limit == 0 || query.limit > 10_000 {
             return Err(Error::invalid_argument(

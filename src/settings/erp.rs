@@ -3,9 +3,9 @@
 
 use std::collections::HashSet;
 
-use base64::Engine;
 use serde::{Deserialize, Serialize};
 
+use super::private_key::describe_private_key;
 use super::{
     FieldError, SettingsTab, Tab, domain::validate_domain, single_line, whitespace_warning,
 };
@@ -197,7 +197,7 @@ impl ErpCompany {
             e.push(FieldError::new("edelivery_address", m));
         }
         if !self.private_key.is_empty()
-            && let Err(m) = check_private_key_pem(self.private_key.expose())
+            && let Err(m) = describe_private_key(self.private_key.expose())
         {
             e.push(FieldError::new("private_key", m));
         }
@@ -228,7 +228,7 @@ pub fn check_nip(value: &str) -> Result<String, String> {
 }
 
 /// `AE:PL-XXXXX-XXXXX-XXXXX-XX`, X a digit or capital letter.
-fn check_edelivery_address(value: &str) -> Result<(), String> {
+pub fn check_edelivery_address(value: &str) -> Result<(), String> {
     let v = value.trim();
     let ok = v.strip_prefix("AE:PL-").is_some_and(|rest| {
         let groups: Vec<&str> = rest.split('-').collect();
@@ -248,38 +248,6 @@ fn check_edelivery_address(value: &str) -> Result<(), String> {
     }
 }
 
-/// The PEM label of a private key, if the text is one we can use.
-pub fn check_private_key_pem(pem: &str) -> Result<&'static str, String> {
-    let text = pem.trim();
-    let label = text
-        .strip_prefix("-----BEGIN ")
-        .and_then(|r| r.split_once("-----"))
-        .map(|(l, _)| l)
-        .ok_or("is not a PEM private key (-----BEGIN ... PRIVATE KEY-----)")?;
-    let kind = match label {
-        "PRIVATE KEY" => "PKCS#8",
-        "RSA PRIVATE KEY" => "RSA",
-        "EC PRIVATE KEY" => "EC",
-        "ENCRYPTED PRIVATE KEY" => {
-            return Err("is encrypted with a passphrase; store the key without one".into());
-        }
-        other => return Err(format!("holds a `{other}`, not a private key")),
-    };
-    let end = format!("-----END {label}-----");
-    let body = text
-        .split_once("-----\n")
-        .or_else(|| text.split_once("-----\r\n"))
-        .map(|(_, b)| b)
-        .and_then(|b| b.split_once(&end))
-        .map(|(b, _)| b)
-        .ok_or_else(|| format!("has no `{end}` line"))?;
-    let b64: String = body.split_whitespace().collect();
-    match base64::engine::general_purpose::STANDARD.decode(b64) {
-        Ok(der) if !der.is_empty() && der[0] == 0x30 => Ok(kind),
-        _ => Err("is damaged: its body is not a DER structure in base64".into()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -291,6 +259,20 @@ mod tests {
         assert!(check_nip("5260001241").is_err());
         assert!(check_nip("123").is_err());
         assert!(check_nip("12345678ab").is_err());
+        for valid in ["677-006-54-06", "106 000 00 62", "7740001454", "1234563218"] {
+            assert!(check_nip(valid).is_ok(), "{valid}");
+        }
+        for invalid in [
+            "1234567890",
+            "7740001455",
+            "77400014544",
+            "PL7740001454",
+            "",
+        ] {
+            assert!(check_nip(invalid).is_err(), "{invalid}");
+        }
+        // A weighted sum of 10 mod 11 can never match a check digit.
+        assert!(check_nip("1000000160").is_err());
     }
 
     #[test]
@@ -298,6 +280,8 @@ mod tests {
         assert!(check_edelivery_address("AE:PL-12345-67890-ABCDE-12").is_ok());
         assert!(check_edelivery_address("AE:PL-1234-67890-ABCDE-12").is_err());
         assert!(check_edelivery_address("PL-12345-67890-ABCDE-12").is_err());
+        assert!(check_edelivery_address("AE:PL-12345-67890-abcde-12").is_err());
+        assert!(check_edelivery_address("AE:PL-12345-67890-ABCDE-12-3").is_err());
     }
 
     #[test]
@@ -325,26 +309,6 @@ mod tests {
                 "companies[0].display_name",
                 "companies[1].company_name"
             ]
-        );
-    }
-
-    #[test]
-    fn pem_labels() {
-        let key = "-----BEGIN PRIVATE KEY-----\nMAA=\n-----END PRIVATE KEY-----\n";
-        assert_eq!(check_private_key_pem(key), Ok("PKCS#8"));
-        let enc =
-            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMAA=\n-----END ENCRYPTED PRIVATE KEY-----";
-        assert!(
-            check_private_key_pem(enc)
-                .unwrap_err()
-                .contains("encrypted")
-        );
-        assert!(check_private_key_pem("garbage").is_err());
-        let cert = "-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----";
-        assert!(
-            check_private_key_pem(cert)
-                .unwrap_err()
-                .contains("CERTIFICATE")
         );
     }
 }

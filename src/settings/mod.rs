@@ -7,6 +7,7 @@ mod domain;
 mod erp;
 mod fields;
 mod mail_server;
+mod private_key;
 pub mod render;
 mod secrets_walk;
 mod service;
@@ -21,15 +22,19 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub use api_auth::ApiAuthSettings;
-pub use api_systems::{ApiSystem, ApiSystemsSettings};
+pub use api_systems::{ApiSystem, ApiSystemsSettings, MIN_NAME_CHARS as MIN_API_SYSTEM_NAME_CHARS};
 pub use domain::DomainSettings;
-pub use erp::{ErpAuth, ErpCompany, ErpConnection, ErpSettings, ErpSystem, check_nip};
+pub use erp::{
+    ErpAuth, ErpCompany, ErpConnection, ErpSettings, ErpSystem, MAX_ABBREVIATION_CHARS,
+    check_edelivery_address, check_nip,
+};
 pub use fields::{check_addr_spec, check_host, check_mailbox};
 pub use mail_server::{AuthMethod, Encryption, MailServerSettings, SendWith};
+pub use private_key::{KeyInfo, describe_private_key};
 pub use secrets_walk::{MASK, mask_secrets};
 pub use service::{Actor, Settings, Versioned};
 pub use storage::StorageSettings;
-pub use templates::{Template, TemplateKey, TemplatesSettings};
+pub use templates::{Template, TemplateKey, TemplatesSettings, masks_in};
 pub use tools::ToolsSettings;
 
 /// A problem with one field: `field` is its key path (`port`, `companies[2].nip`).
@@ -172,6 +177,16 @@ impl Tab {
             Tab::Tools => canonical::<ToolsSettings>(value),
             Tab::ApiSystems => canonical::<ApiSystemsSettings>(value),
             Tab::Storage => canonical::<StorageSettings>(value),
+        }
+    }
+
+    /// A new element of one of the tab's lists (`erp` `companies`, `api_systems`
+    /// `systems`): every field at its default and a fresh id.
+    pub fn new_list_item(self, list: &str) -> Option<serde_json::Value> {
+        match (self, list) {
+            (Tab::Erp, "companies") => serde_json::to_value(ErpCompany::default()).ok(),
+            (Tab::ApiSystems, "systems") => serde_json::to_value(ApiSystem::new("")).ok(),
+            _ => None,
         }
     }
 

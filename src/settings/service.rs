@@ -236,6 +236,122 @@ impl Settings {
         }
     }
 
+    /// Adds an element to one of the tab's lists (`companies`, `systems`) with these
+    /// fields set, and saves the tab; returns the new element's id.
+    pub async fn add_item(
+        &self,
+        tab: Tab,
+        list: &str,
+        assignments: &[(String, String)],
+        actor: &Actor,
+    ) -> Result<(String, i64)> {
+        let mut item = tab.new_list_item(list).ok_or_else(|| {
+            Error::invalid_argument(
+                "LIST",
+                format!("`{tab}` has no list `{list}` (erp: companies, api_systems: systems)"),
+            )
+        })?;
+        let mut errors = Vec::new();
+        for (field, text) in assignments {
+            if let Err(e) = assign(&mut item, field, text) {
+                errors.push(e.within(&format!("{tab}.{list}[new]")));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(Error::Invalid(errors));
+        }
+        let id = item
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let current = self.load_json(tab).await?;
+        let mut doc = current.value;
+        match doc.get_mut(list).and_then(Value::as_array_mut) {
+            Some(items) => items.push(item),
+            None => doc[list] = Value::Array(vec![item]),
+        }
+        let versions = self
+            .save_json(vec![(tab, doc, current.version)], actor)
+            .await?;
+        Ok((id, versions[0]))
+    }
+
+    /// Removes elements (by id or index) from one of the tab's lists and saves the tab;
+    /// an element that is not there changes nothing.
+    pub async fn remove_items(
+        &self,
+        tab: Tab,
+        list: &str,
+        ids: &[String],
+        actor: &Actor,
+    ) -> Result<i64> {
+        let current = self.load_json(tab).await?;
+        let mut doc = current.value;
+        let items = doc
+            .get_mut(list)
+            .and_then(Value::as_array_mut)
+            .ok_or_else(|| {
+                Error::invalid_argument("LIST", format!("`{tab}` has no list `{list}`"))
+            })?;
+        let mut positions = Vec::new();
+        for id in ids {
+            let pos = items
+                .iter()
+                .position(|it| it.get("id").and_then(Value::as_str) == Some(id.as_str()))
+                .or_else(|| id.parse::<usize>().ok().filter(|i| *i < items.len()))
+                .ok_or_else(|| {
+                    Error::invalid_argument("ID", format!("`{tab}.{list}` has no element `{id}`"))
+                })?;
+            positions.push(pos);
+        }
+        positions.sort_unstable();
+        positions.dedup();
+        for pos in positions.into_iter().rev() {
+            items.remove(pos);
+        }
+        let versions = self
+            .save_json(vec![(tab, doc, current.version)], actor)
+            .await?;
+        Ok(versions[0])
+    }
+
+    /// Writes an ERP company's private key to a new file with mode 0600: `unsaved_pem`
+    /// if the console holds one not saved yet, else the stored key. Returns what kind
+    /// of key was written.
+    pub async fn export_private_key(
+        &self,
+        company_id: &str,
+        unsaved_pem: Option<&str>,
+        path: &std::path::Path,
+    ) -> Result<super::KeyInfo> {
+        let pem = match unsaved_pem {
+            Some(p) => p.to_string(),
+            None => {
+                let erp = self.load::<super::ErpSettings>().await?.value;
+                let company = erp
+                    .companies
+                    .iter()
+                    .find(|c| c.id == company_id)
+                    .ok_or_else(|| Error::NotFound {
+                        what: "company",
+                        id: company_id.to_string(),
+                    })?;
+                company.private_key.expose().to_string()
+            }
+        };
+        if pem.trim().is_empty() {
+            return Err(Error::invalid_argument(
+                "private_key",
+                "this company has no private key",
+            ));
+        }
+        let info = super::describe_private_key(&pem)
+            .map_err(|m| Error::invalid_argument("private_key", m))?;
+        crate::secrets::create_private_file(path, pem.as_bytes(), "private key file")?;
+        Ok(info)
+    }
+
     /// Every tab as TOML: one table per tab, lists as arrays of tables. Without
     /// `with_secrets` the secret fields are left out (an import then keeps them).
     pub async fn export_toml(&self, with_secrets: bool) -> Result<String> {

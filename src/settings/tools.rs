@@ -12,6 +12,9 @@ pub struct ToolsSettings {
     /// Personal data protection: archived mails older than this many days are the ones
     /// the anonymize action touches.
     pub anonymize_after_days: u32,
+    /// [Weryfikacja uprawnień na dokumentach]: shown only with the config key
+    /// `use_new_mode_of_document_permissions`.
+    pub verify_document_permissions: bool,
 }
 
 impl Default for ToolsSettings {
@@ -19,6 +22,7 @@ impl Default for ToolsSettings {
         ToolsSettings {
             enforce_two_step_verification: false,
             anonymize_after_days: 365,
+            verify_document_permissions: false,
         }
     }
 }

@@ -21,6 +21,10 @@ const INSERT_MAIL: &str = "INSERT INTO process_mails (status, priority, from_add
     next_attempt_at, queued_at) VALUES ('pending', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $11) \
     RETURNING id";
 
+/// What an anonymized mail keeps in place of its recipients and subject.
+pub const ANONYMIZED_RECIPIENT: &str = "anonymized@anonymized.invalid";
+pub const ANONYMIZED_SUBJECT: &str = "(anonymized)";
+
 const INSERT_ATTACHMENT: &str = "INSERT INTO process_mail_attachments (mail_id, file_name, \
     content_type, data) VALUES ($1, $2, $3, $4)";
 
@@ -450,6 +454,56 @@ impl Store {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
+            let entry = NewLogEntry { message: format!("{} ({n} mails)", entry.message), ..entry.clone() };
+            insert_log!(tx, now, entry, None::<MailId>)?;
+            tx.commit().await?;
+            Ok(n)
+        })
+    }
+
+    /// Archived mails sent before `cutoff` that still carry personal data.
+    pub async fn count_anonymizable(&self, cutoff: Millis) -> Result<i64> {
+        dispatch!(self, pool => {
+            Ok(sqlx::query_scalar::<_, i64>(
+                "SELECT count(*) FROM process_mails \
+                 WHERE status = 'sent' AND sent_at < $1 AND anonymized_at IS NULL",
+            )
+            .bind(cutoff)
+            .fetch_one(pool)
+            .await?)
+        })
+    }
+
+    /// Replaces the recipients, subject and body of archived mails sent before `cutoff`
+    /// and removes their attachments, with a work-log entry, in one transaction.
+    pub async fn anonymize_sent_before(
+        &self,
+        cutoff: Millis,
+        entry: &NewLogEntry,
+        now: Millis,
+    ) -> Result<u64> {
+        dispatch!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "DELETE FROM process_mail_attachments WHERE mail_id IN (SELECT id FROM \
+                 process_mails WHERE status = 'sent' AND sent_at < $1 AND anonymized_at IS NULL)",
+            )
+            .bind(cutoff)
+            .execute(&mut *tx)
+            .await?;
+            let n = sqlx::query(
+                "UPDATE process_mails SET to_addrs = $2, cc_addrs = '', bcc_addrs = '', \
+                 reply_to = NULL, subject = $3, body_text = '', body_html = NULL, \
+                 last_error = NULL, smtp_reply = NULL, anonymized_at = $4 \
+                 WHERE status = 'sent' AND sent_at < $1 AND anonymized_at IS NULL",
+            )
+            .bind(cutoff)
+            .bind(ANONYMIZED_RECIPIENT)
+            .bind(ANONYMIZED_SUBJECT)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
             let entry = NewLogEntry { message: format!("{} ({n} mails)", entry.message), ..entry.clone() };
             insert_log!(tx, now, entry, None::<MailId>)?;
             tx.commit().await?;

@@ -5,6 +5,7 @@
 
 mod feed;
 mod mails;
+mod operators;
 mod senders;
 mod settings;
 mod worklog;
@@ -18,7 +19,11 @@ use sqlx::sqlite::{
 };
 
 pub use feed::ChangeFeed;
-pub use mails::{MailOutcome, OutcomeRecord, QueueShapeRow, StoredFailure};
+pub use mails::{
+    ANONYMIZED_RECIPIENT, ANONYMIZED_SUBJECT, MailOutcome, OutcomeRecord, QueueShapeRow,
+    StoredFailure,
+};
+pub use operators::Operator;
 pub use senders::SenderRow;
 pub use settings::{AuditRow, SettingsWrite, StoredSettings};
 

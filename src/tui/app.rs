@@ -8,6 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::keys::{Action, Scope, action_for};
 use super::mail_server::{MailServerView, TestOutcome};
 use super::msg::{Command, Msg, Overview};
+use super::settings_panes::{self, Ask, PaneConfig, SettingsPanes, TabEditor};
 use super::theme::Theme;
 use crate::i18n::{Lang, Txt};
 use crate::queue::{
@@ -30,16 +31,65 @@ pub enum Pane {
     MailServer,
     Queue,
     WorkLog,
+    Templates,
+    ApiAuth,
+    Erp,
+    Domain,
+    Tools,
+    ApiSystems,
+    Storage,
 }
 
 impl Pane {
-    pub const ALL: [Pane; 3] = [Pane::MailServer, Pane::Queue, Pane::WorkLog];
     pub fn title(self) -> Txt {
         match self {
             Pane::MailServer => Txt::TabMailServer,
             Pane::Queue => Txt::TabQueue,
             Pane::WorkLog => Txt::TabWorkLog,
+            Pane::Templates => Txt::TabTemplates,
+            Pane::ApiAuth => Txt::TabApiAuth,
+            Pane::Erp => Txt::TabErp,
+            Pane::Domain => Txt::TabDomain,
+            Pane::Tools => Txt::TabTools,
+            Pane::ApiSystems => Txt::TabApiSystems,
+            Pane::Storage => Txt::TabStorage,
         }
+    }
+
+    /// The settings tab a pane edits.
+    pub fn tab(self) -> Option<Tab> {
+        Some(match self {
+            Pane::MailServer => Tab::MailServer,
+            Pane::Templates => Tab::Templates,
+            Pane::ApiAuth => Tab::ApiAuth,
+            Pane::Erp => Tab::Erp,
+            Pane::Domain => Tab::Domain,
+            Pane::Tools => Tab::Tools,
+            Pane::ApiSystems => Tab::ApiSystems,
+            Pane::Storage => Tab::Storage,
+            Pane::Queue | Pane::WorkLog => return None,
+        })
+    }
+
+    /// The panes this deployment shows, in number-key order: mail first, then every
+    /// settings tab its config keys call for (SPEC §3-§5, §8).
+    pub fn shown(config: &PaneConfig) -> Vec<Pane> {
+        let mut panes = vec![
+            Pane::MailServer,
+            Pane::Queue,
+            Pane::WorkLog,
+            Pane::Templates,
+        ];
+        if config.multi_company {
+            panes.push(Pane::Erp);
+        } else {
+            panes.extend([Pane::ApiAuth, Pane::Domain]);
+        }
+        panes.extend([Pane::Tools, Pane::ApiSystems]);
+        if config.storage_visible() {
+            panes.push(Pane::Storage);
+        }
+        panes
     }
 }
 
@@ -146,6 +196,10 @@ pub struct App {
     /// Where the embedded sender stands, if this console runs one.
     pub embedded_sender: Option<String>,
     pub quit: bool,
+    pub config: PaneConfig,
+    /// The panes shown, in number-key order.
+    pub panes: Vec<Pane>,
+    pub settings: SettingsPanes,
 }
 
 impl App {
@@ -167,18 +221,55 @@ impl App {
             overview: Overview::default(),
             embedded_sender: None,
             quit: false,
+            panes: Pane::shown(&PaneConfig::default()),
+            settings: SettingsPanes::new(lang),
+            config: PaneConfig::default(),
+        }
+    }
+
+    /// The deployment's config keys decide which settings panes and sections show.
+    pub fn with_config(mut self, config: PaneConfig) -> App {
+        self.panes = Pane::shown(&config);
+        self.settings = SettingsPanes::new(self.lang);
+        self.config = config;
+        self
+    }
+
+    /// The editor of a settings pane other than Mail server.
+    fn editor(&mut self) -> Option<&mut TabEditor> {
+        let tab = self.pane.tab()?;
+        self.settings.editor_mut(tab)
+    }
+
+    /// Whether a pane holds changes not saved yet.
+    pub fn pane_dirty(&self, pane: Pane) -> bool {
+        match pane {
+            Pane::MailServer => self.mail.dirty(),
+            p => p
+                .tab()
+                .and_then(|t| self.settings.editor(t))
+                .is_some_and(TabEditor::dirty),
         }
     }
 
     /// What to load first.
     pub fn start(&mut self) -> Vec<Command> {
         self.queue.loading = true;
-        vec![
+        let mut cmds = vec![
             Command::LoadOverview,
             Command::LoadQueue(self.queue_query()),
             Command::LoadLog(self.log_filter()),
-            Command::LoadSettings(Tab::MailServer),
-        ]
+        ];
+        cmds.extend(
+            self.panes
+                .iter()
+                .filter_map(|p| p.tab())
+                .map(Command::LoadSettings),
+        );
+        if self.panes.contains(&Pane::Storage) {
+            cmds.push(Command::LoadOperators);
+        }
+        cmds
     }
 
     pub fn queue_query(&self) -> MailQuery {
@@ -207,6 +298,21 @@ impl App {
             Pane::WorkLog => Scope::WorkLog,
             Pane::MailServer if self.mail.editing() => Scope::Form,
             Pane::MailServer => Scope::MailServer,
+            Pane::Templates if self.settings.templates.editing() => Scope::TemplatesForm,
+            p if p
+                .tab()
+                .and_then(|t| self.settings.editor(t))
+                .is_some_and(TabEditor::editing) =>
+            {
+                Scope::Form
+            }
+            Pane::Templates => Scope::Templates,
+            Pane::ApiAuth => Scope::ApiAuth,
+            Pane::Erp => Scope::Erp,
+            Pane::Domain => Scope::Domain,
+            Pane::Tools => Scope::Tools,
+            Pane::ApiSystems => Scope::ApiSystems,
+            Pane::Storage => Scope::Storage,
         }
     }
 
@@ -216,6 +322,11 @@ impl App {
             Msg::Paste(text) => {
                 if let Some(input) = self.queue.search_input.as_mut() {
                     input.extend(text.chars().filter(|c| !c.is_control()));
+                } else if let Some(p) = self.settings.prompt.as_mut() {
+                    p.form.paste(&text);
+                } else if let Some(e) = self.editor().filter(|e| e.editing()) {
+                    e.form.paste(&text);
+                    e.refresh_warnings();
                 } else if self.pane == Pane::MailServer && self.mail.editing() {
                     if self.mail.in_test {
                         self.mail.test.paste(&text)
@@ -244,12 +355,28 @@ impl App {
                 }
                 Vec::new()
             }
-            Msg::SettingsLoaded { .. } => Vec::new(),
+            Msg::SettingsLoaded { tab, doc, version } => {
+                if let Some(e) = self.settings.editor_mut(tab)
+                    && (!e.dirty() || !e.loaded)
+                {
+                    e.loaded_doc(doc, version);
+                    if tab == Tab::Erp {
+                        self.settings.new_keys.clear();
+                        self.settings.refresh_erp_sections();
+                    }
+                    if tab == Tab::Domain {
+                        self.settings.refresh_domain_sections();
+                    }
+                }
+                Vec::new()
+            }
             Msg::SettingsSaved { tab, version } => {
                 if tab == Tab::MailServer {
                     // What was saved is what is stored now; the reload brings it back.
                     self.mail.account.dirty = false;
                     self.mail.version = version;
+                } else if let Some(e) = self.settings.editor_mut(tab) {
+                    e.saved(version);
                 }
                 self.status = Some((
                     false,
@@ -257,7 +384,7 @@ impl App {
                 ));
                 vec![Command::LoadSettings(tab)]
             }
-            Msg::SettingsInvalid(errors) => {
+            Msg::SettingsInvalid { tab, errors } => {
                 let text: Vec<String> = errors
                     .iter()
                     .map(|e| {
@@ -269,11 +396,67 @@ impl App {
                     })
                     .collect();
                 self.status = Some((true, text.join("; ")));
-                self.mail.invalid(&errors);
+                match self.settings.editor_mut(tab) {
+                    Some(e) => {
+                        e.show_errors(&errors);
+                        if tab == Tab::Erp {
+                            self.settings.refresh_erp_sections();
+                        }
+                    }
+                    None => self.mail.invalid(&errors),
+                }
                 Vec::new()
             }
-            Msg::SettingsConflict { theirs, version } => {
-                self.mail.conflicted(theirs, version);
+            Msg::SettingsConflict {
+                tab,
+                theirs,
+                version,
+            } => {
+                match self.settings.editor_mut(tab) {
+                    Some(e) => e.conflicted(theirs, version),
+                    None => self.mail.conflicted(theirs, version),
+                }
+                Vec::new()
+            }
+            Msg::KeyInfos(infos) => {
+                self.settings.key_infos = infos;
+                Vec::new()
+            }
+            Msg::PrivateKeyRead(result) => {
+                match result {
+                    Ok((pem, info)) => {
+                        let e = &mut self.settings.erp;
+                        let index = e.selected;
+                        if let Some(company) = e
+                            .working
+                            .get_mut("companies")
+                            .and_then(|c| c.get_mut(index))
+                        {
+                            let id = settings_panes::item_text(company, "id").to_string();
+                            company["private_key"] = serde_json::Value::String(pem);
+                            self.settings.new_keys.insert(id, info);
+                            e.changed = true;
+                        }
+                    }
+                    Err(text) => self.status = Some((true, text)),
+                }
+                Vec::new()
+            }
+            Msg::OperatorsLoaded(list) => {
+                self.settings.operators = Some(list);
+                Vec::new()
+            }
+            Msg::AnonymizeCount { days, count } => {
+                if count == 0 {
+                    self.status = Some((
+                        false,
+                        Txt::AnonymizeNothing
+                            .t(self.lang)
+                            .replace("{days}", &days.to_string()),
+                    ));
+                } else {
+                    self.settings.ask = Some(Ask::Anonymize { days, count });
+                }
                 Vec::new()
             }
             Msg::CheckProgress(step) => {
@@ -383,6 +566,23 @@ impl App {
         if !self.mail.dirty() {
             cmds.push(Command::LoadSettings(Tab::MailServer));
         }
+        cmds.extend(self.refresh_pane());
+        cmds
+    }
+
+    /// What the pane in view needs loaded again (its tab, unless it holds unsaved
+    /// changes; the operators list).
+    fn refresh_pane(&self) -> Vec<Command> {
+        let mut cmds = Vec::new();
+        if let Some(tab) = self.pane.tab()
+            && tab != Tab::MailServer
+            && !self.pane_dirty(self.pane)
+        {
+            cmds.push(Command::LoadSettings(tab));
+        }
+        if self.pane == Pane::Storage {
+            cmds.push(Command::LoadOperators);
+        }
         cmds
     }
 
@@ -440,14 +640,37 @@ impl App {
                 KeyCode::Char('y') | KeyCode::Char('t') | KeyCode::Enter
             ) {
                 // Leaving drops the unsaved changes: the stored values come back.
-                let (doc, version) = (self.mail.stored.clone(), self.mail.version);
-                self.mail.loaded(doc, version);
+                for pane in self.panes.clone() {
+                    if !self.pane_dirty(pane) {
+                        continue;
+                    }
+                    match pane.tab().and_then(|t| self.settings.editor_mut(t)) {
+                        Some(e) => {
+                            let (doc, version) = (e.stored.clone(), e.version);
+                            e.form.dirty = false;
+                            e.form.editing = false;
+                            e.loaded_doc(doc, version);
+                        }
+                        None => {
+                            let (doc, version) = (self.mail.stored.clone(), self.mail.version);
+                            self.mail.loaded(doc, version);
+                        }
+                    }
+                }
+                self.settings.refresh_erp_sections();
+                self.settings.refresh_domain_sections();
                 match target {
-                    Leave::To(p) => self.pane = p,
+                    Leave::To(p) => {
+                        self.pane = p;
+                        return self.refresh_pane();
+                    }
                     Leave::Quit => self.quit = true,
                 }
             }
             return Vec::new();
+        }
+        if let Some(cmds) = self.settings_popup_key(k) {
+            return cmds;
         }
         if let Some(c) = self.mail.conflict.take() {
             return match k.code {
@@ -486,6 +709,11 @@ impl App {
         }
         if self.queue.search_input.is_some() {
             return self.search_key(k);
+        }
+        if self.pane != Pane::MailServer
+            && matches!(self.scope(), Scope::Form | Scope::TemplatesForm)
+        {
+            return self.settings_form_key(k);
         }
         if self.scope() == Scope::Form {
             // In a field of several lines, Enter and the arrows belong to the text.
@@ -539,12 +767,17 @@ impl App {
         self.reload_queue()
     }
 
-    /// Switches panes, asking first when the Mail server form has unsaved changes.
-    fn go(&mut self, to: Pane) {
-        if self.pane == Pane::MailServer && to != Pane::MailServer && self.mail.dirty() {
+    /// Switches panes, asking first when the pane has unsaved changes.
+    fn go(&mut self, to: Pane) -> Vec<Command> {
+        if to == self.pane {
+            return Vec::new();
+        }
+        if self.pane_dirty(self.pane) {
             self.leave = Some(Leave::To(to));
+            Vec::new()
         } else {
             self.pane = to;
+            self.refresh_pane()
         }
     }
 
@@ -587,7 +820,7 @@ impl App {
     fn act(&mut self, a: Action) -> Vec<Command> {
         let visible = usize::from(self.height.saturating_sub(9)).max(1) as isize;
         match a {
-            Action::Quit if self.mail.dirty() => {
+            Action::Quit if self.panes.iter().any(|p| self.pane_dirty(*p)) => {
                 self.leave = Some(Leave::Quit);
                 Vec::new()
             }
@@ -599,20 +832,22 @@ impl App {
                 self.help = true;
                 Vec::new()
             }
-            Action::GoPane(i) => {
-                self.go(Pane::ALL[i.min(Pane::ALL.len() - 1)]);
-                Vec::new()
-            }
+            Action::GoPane(i) => match self.panes.get(i) {
+                Some(p) => self.go(*p),
+                None => Vec::new(),
+            },
             Action::NextPane | Action::PrevPane => {
-                let i = Pane::ALL.iter().position(|p| *p == self.pane).unwrap_or(0);
-                let n = Pane::ALL.len();
+                let i = self.panes.iter().position(|p| *p == self.pane).unwrap_or(0);
+                let n = self.panes.len();
                 let j = if a == Action::NextPane {
                     (i + 1) % n
                 } else {
                     (i + n - 1) % n
                 };
-                self.go(Pane::ALL[j]);
-                Vec::new()
+                self.go(self.panes[j])
+            }
+            _ if self.pane != Pane::MailServer && self.pane.tab().is_some() => {
+                self.settings_action(a)
             }
             Action::EditAccount => {
                 self.mail.in_test = false;
@@ -821,6 +1056,8 @@ impl App {
                 }
                 Vec::new()
             }
+            // Keys of the settings panes, handled above when one is in view.
+            _ => Vec::new(),
         }
     }
 }
@@ -1016,9 +1253,13 @@ mod mail_server_tests {
             other => panic!("{other:?}"),
         }
         // Validation errors land beside their fields; nothing typed is lost.
-        a.update(Msg::SettingsInvalid(vec![
-            crate::settings::FieldError::new("mail_server.from_address", "is required"),
-        ]));
+        a.update(Msg::SettingsInvalid {
+            tab: Tab::MailServer,
+            errors: vec![crate::settings::FieldError::new(
+                "mail_server.from_address",
+                "is required",
+            )],
+        });
         assert_eq!(
             a.mail.account.get("from_address").unwrap().error.as_deref(),
             Some("is required")
@@ -1051,6 +1292,7 @@ mod mail_server_tests {
             serde_json::to_value(crate::settings::MailServerSettings::default()).unwrap();
         full["account_name"] = theirs["account_name"].clone();
         a.update(Msg::SettingsConflict {
+            tab: Tab::MailServer,
             theirs: full.clone(),
             version: 4,
         });
@@ -1067,6 +1309,7 @@ mod mail_server_tests {
         );
         // Reload: theirs replaces the form.
         a.update(Msg::SettingsConflict {
+            tab: Tab::MailServer,
             theirs: full,
             version: 5,
         });

@@ -7,10 +7,40 @@ use super::msg::{Command, Done, Msg, Overview};
 use crate::config::SenderConfig;
 use crate::error::{Error, Result};
 use crate::queue::{MailQueue, MailStatus, NewMail};
-use crate::settings::{Actor, MASK, MailServerSettings, Settings, Tab};
+use crate::settings::{
+    Actor, ErpSettings, KeyInfo, MASK, MailServerSettings, Settings, Tab, describe_private_key,
+};
 use crate::store::Store;
 use crate::time::now_ms;
 use crate::worklog::WorkLog;
+
+/// Larger files are not private keys.
+const MAX_KEY_FILE: u64 = 64 * 1024;
+
+fn days_duration(days: u32) -> std::time::Duration {
+    std::time::Duration::from_secs(u64::from(days) * 86_400)
+}
+
+/// A PEM private key from a file, checked; the error names the path or what is wrong.
+async fn read_private_key(path: &str) -> std::result::Result<(String, KeyInfo), String> {
+    let path = std::path::Path::new(path.trim());
+    let meta = tokio::fs::metadata(path)
+        .await
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    if meta.len() > MAX_KEY_FILE {
+        return Err(format!(
+            "{}: {} bytes is too large for a private key",
+            path.display(),
+            meta.len()
+        ));
+    }
+    let pem = tokio::fs::read_to_string(path)
+        .await
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let info =
+        describe_private_key(&pem).map_err(|m| format!("private_key: {} {m}", path.display()))?;
+    Ok((pem, info))
+}
 
 /// Minutes shown in the sends-per-minute sparkline.
 const SPARK_MINUTES: i64 = 30;
@@ -108,6 +138,20 @@ impl Executor {
                     .map_err(|e| e.to_string()),
             ),
             Command::LoadSettings(tab) => match self.settings.show_json(tab).await {
+                Ok(v) if tab == Tab::Erp => {
+                    // The key itself never reaches the console: only what it is.
+                    match self.key_infos().await {
+                        Ok(infos) => {
+                            let _ = self.tx.send(Msg::KeyInfos(infos));
+                        }
+                        Err(e) => tracing::warn!(error = %e, "private keys"),
+                    }
+                    Msg::SettingsLoaded {
+                        tab,
+                        doc: v.value,
+                        version: v.version,
+                    }
+                }
                 Ok(v) => Msg::SettingsLoaded {
                     tab,
                     doc: v.value,
@@ -122,9 +166,10 @@ impl Executor {
                     .await
                 {
                     Ok(v) => Msg::SettingsSaved { tab, version: v[0] },
-                    Err(Error::Invalid(errors)) => Msg::SettingsInvalid(errors),
+                    Err(Error::Invalid(errors)) => Msg::SettingsInvalid { tab, errors },
                     Err(Error::Conflict { .. }) => match self.settings.show_json(tab).await {
                         Ok(theirs) => Msg::SettingsConflict {
+                            tab,
                             theirs: theirs.value,
                             version: theirs.version,
                         },
@@ -169,7 +214,51 @@ impl Executor {
                 Ok(outcome) => Msg::TestState(id, outcome),
                 Err(e) => failed(e),
             },
+            Command::LoadOperators => match self.store.operators().await {
+                Ok(list) => Msg::OperatorsLoaded(list),
+                Err(e) => failed(e),
+            },
+            Command::ReadPrivateKey(path) => Msg::PrivateKeyRead(read_private_key(&path).await),
+            Command::WritePrivateKey {
+                company_id,
+                unsaved_pem,
+                path,
+            } => {
+                let path = std::path::PathBuf::from(path.trim());
+                Msg::ActionDone(
+                    self.settings
+                        .export_private_key(&company_id, unsaved_pem.as_deref(), &path)
+                        .await
+                        .map(|info| Done::KeyWritten(path, info))
+                        .map_err(|e| e.to_string()),
+                )
+            }
+            Command::CountAnonymizable(days) => {
+                match self.queue.count_anonymizable(days_duration(days)).await {
+                    Ok(count) => Msg::AnonymizeCount { days, count },
+                    Err(e) => failed(e),
+                }
+            }
+            Command::Anonymize(days) => Msg::ActionDone(
+                self.queue
+                    .anonymize_archived(days_duration(days), &self.actor.user)
+                    .await
+                    .map(Done::Anonymized)
+                    .map_err(|e| e.to_string()),
+            ),
         }
+    }
+
+    async fn key_infos(
+        &self,
+    ) -> Result<std::collections::HashMap<String, std::result::Result<KeyInfo, String>>> {
+        let erp = self.settings.load::<ErpSettings>().await?.value;
+        Ok(erp
+            .companies
+            .iter()
+            .filter(|c| !c.private_key.is_empty())
+            .map(|c| (c.id.clone(), describe_private_key(c.private_key.expose())))
+            .collect())
     }
 
     /// The account in the form, with the stored password where the form shows a mask.

@@ -41,6 +41,12 @@ pub struct Field {
     pub label: Txt,
     pub input: Input,
     pub error: Option<String>,
+    /// Something allowed but probably wrong (leading spaces...), shown like an error.
+    pub warning: Option<String>,
+    /// Shown greyed in an empty text field (`All` for an empty group).
+    pub placeholder: Option<Txt>,
+    /// Rows of a multi-line field.
+    pub rows: u16,
 }
 
 fn text_area(text: &str) -> TextArea<'static> {
@@ -56,6 +62,9 @@ impl Field {
             label,
             input: Input::Text(text_area("")),
             error: None,
+            warning: None,
+            placeholder: None,
+            rows: 1,
         }
     }
     pub fn multi_line(key: &'static str, label: Txt) -> Field {
@@ -64,13 +73,26 @@ impl Field {
             label,
             input: Input::MultiLine(TextArea::default()),
             error: None,
+            warning: None,
+            placeholder: None,
+            rows: MULTI_LINE_ROWS,
         }
+    }
+
+    pub fn with_rows(mut self, rows: u16) -> Field {
+        self.rows = rows;
+        self
+    }
+
+    pub fn with_placeholder(mut self, text: Txt) -> Field {
+        self.placeholder = Some(text);
+        self
     }
 
     /// Rows the field takes on screen.
     pub fn height(&self) -> u16 {
         if matches!(self.input, Input::MultiLine(_)) {
-            MULTI_LINE_ROWS
+            self.rows
         } else {
             1
         }
@@ -88,6 +110,9 @@ impl Field {
             label,
             input: Input::Secret { area, shown: false },
             error: None,
+            warning: None,
+            placeholder: None,
+            rows: 1,
         }
     }
     pub fn number(key: &'static str, label: Txt) -> Field {
@@ -96,6 +121,9 @@ impl Field {
             label,
             input: Input::Number(text_area("")),
             error: None,
+            warning: None,
+            placeholder: None,
+            rows: 1,
         }
     }
     pub fn yes_no(key: &'static str, label: Txt) -> Field {
@@ -104,6 +132,9 @@ impl Field {
             label,
             input: Input::YesNo(false),
             error: None,
+            warning: None,
+            placeholder: None,
+            rows: 1,
         }
     }
     pub fn select(key: &'static str, label: Txt, options: Vec<(&'static str, Txt)>) -> Field {
@@ -112,6 +143,9 @@ impl Field {
             label,
             input: Input::Select { options, index: 0 },
             error: None,
+            warning: None,
+            placeholder: None,
+            rows: 1,
         }
     }
     pub fn read_only(key: &'static str, label: Txt, text: &str) -> Field {
@@ -120,6 +154,9 @@ impl Field {
             label,
             input: Input::ReadOnly(text.into()),
             error: None,
+            warning: None,
+            placeholder: None,
+            rows: 1,
         }
     }
 
@@ -250,6 +287,23 @@ impl Field {
     }
 }
 
+/// A nested value by dotted key (`connection.server`).
+pub fn get_path<'a>(doc: &'a Value, key: &str) -> Option<&'a Value> {
+    key.split('.').try_fold(doc, |v, part| v.get(part))
+}
+
+/// Sets a nested value by dotted key, creating the objects on the way.
+pub fn set_path(doc: &mut Value, key: &str, value: Value) {
+    let mut slot = doc;
+    for part in key.split('.') {
+        if !slot.is_object() {
+            *slot = Value::Object(serde_json::Map::new());
+        }
+        slot = &mut slot[part];
+    }
+    *slot = value;
+}
+
 #[derive(Default)]
 pub struct Form {
     pub fields: Vec<Field>,
@@ -360,10 +414,11 @@ impl Form {
         }
     }
 
-    /// Fills the fields from a stored document (secrets arrive masked and stay so).
+    /// Fills the fields from a stored document (secrets arrive masked and stay so). A
+    /// key may name a nested field (`connection.server`).
     pub fn load(&mut self, doc: &Value) {
         for f in &mut self.fields {
-            if let Some(v) = doc.get(f.key) {
+            if let Some(v) = get_path(doc, f.key) {
                 f.set(v);
             }
             f.error = None;
@@ -387,7 +442,7 @@ impl Form {
                     if matches!(f.input, Input::Secret { .. }) && v == Value::String(MASK.into()) {
                         continue;
                     }
-                    doc[f.key] = v;
+                    set_path(&mut doc, f.key, v);
                 }
                 Err(text) => {
                     let p = crate::settings::Problem::NotANumber(text);
@@ -399,12 +454,19 @@ impl Form {
         ok.then_some(doc)
     }
 
-    /// Puts errors from validation beside their fields (`mail_server.port` -> `port`).
+    /// Puts errors from validation beside their fields: an error's path ends with the
+    /// field's key (`mail_server.port` -> `port`, `erp.companies[0].connection.server`
+    /// -> `connection.server`).
     pub fn show_errors(&mut self, errors: &[crate::settings::FieldError]) {
         let lang = self.lang;
         for e in errors {
-            let key = e.field.rsplit('.').next().unwrap_or(&e.field);
-            if let Some(f) = self.fields.iter_mut().find(|f| f.key == key) {
+            let found = self.fields.iter_mut().find(|f| {
+                e.field == f.key
+                    || e.field
+                        .strip_suffix(f.key)
+                        .is_some_and(|head| head.ends_with('.'))
+            });
+            if let Some(f) = found {
                 f.error = Some(match &e.problem {
                     Some(p) => crate::i18n::problem(p, lang),
                     None => e.message.clone(),
@@ -475,7 +537,7 @@ impl Form {
             );
             let [value, error] =
                 Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).areas(value_area);
-            let value_rect = if field.error.is_some() {
+            let value_rect = if field.error.is_some() || field.warning.is_some() {
                 value
             } else {
                 value_area
@@ -486,7 +548,15 @@ impl Form {
                 | Input::Number(a)
                 | Input::Secret { area: a, .. } => {
                     let mut a = a.clone();
+                    if let Some(p) = field.placeholder {
+                        a.set_placeholder_text(p.t(lang));
+                        a.set_placeholder_style(theme.muted());
+                    }
                     a.set_cursor_line_style(ratatui::style::Style::default());
+                    if !(focused && self.editing) {
+                        // Not being typed into: show the text from its start.
+                        a.move_cursor(ratatui_textarea::CursorMove::Jump(0, 0));
+                    }
                     if focused && self.editing {
                         a.set_style(theme.base());
                         a.set_cursor_style(theme.selection());
@@ -538,6 +608,8 @@ impl Form {
             }
             if let Some(e) = &field.error {
                 f.render_widget(Paragraph::new(format!("✗ {e}")).style(theme.error()), error);
+            } else if let Some(w) = &field.warning {
+                f.render_widget(Paragraph::new(format!("⚠ {w}")).style(theme.warn()), error);
             }
         }
     }

@@ -45,6 +45,21 @@ pub enum Action {
     ShowPassword,
     Sort,
     SaveEml,
+    Add,
+    InsertMask,
+    Defaults,
+    Trim,
+    LoadKey,
+    RemoveKey,
+    WriteKey,
+    GenerateToken,
+    Anonymize,
+    TwoStep,
+    PickOperator,
+    RemoveOperator,
+    IbardLogin,
+    IbardLogout,
+    Permissions,
 }
 
 /// Where a binding applies.
@@ -57,6 +72,38 @@ pub enum Scope {
     MailServer,
     /// Typing into a form: only these keys are not text.
     Form,
+    Templates,
+    /// Typing into a template: the form's keys and mask insertion.
+    TemplatesForm,
+    ApiAuth,
+    Erp,
+    Domain,
+    Tools,
+    ApiSystems,
+    Storage,
+}
+
+impl Scope {
+    /// Where a key not bound here is looked up next: typing falls back only to the
+    /// form's keys (an unbound key is text); panes fall back to the global keys.
+    fn parent(self) -> Option<Scope> {
+        match self {
+            Scope::Global | Scope::Form => None,
+            Scope::TemplatesForm => Some(Scope::Form),
+            _ => Some(Scope::Global),
+        }
+    }
+
+    /// Scopes whose keys are shown for this one (itself and the parents below Global).
+    pub fn chain(self) -> Vec<Scope> {
+        let mut out = vec![self];
+        let mut s = self;
+        while let Some(p) = s.parent().filter(|p| *p != Scope::Global) {
+            out.push(p);
+            s = p;
+        }
+        out
+    }
 }
 
 pub struct Binding {
@@ -81,6 +128,288 @@ macro_rules! bind {
 }
 
 pub const BINDINGS: &[Binding] = &[
+    // Settings panes.
+    bind!(
+        Templates,
+        [(KeyCode::Up, N), (KeyCode::Char('k'), N)],
+        "↑↓/jk",
+        Action::Up,
+        KSelectItem,
+        true
+    ),
+    bind!(
+        Templates,
+        [(KeyCode::Down, N), (KeyCode::Char('j'), N)],
+        "↑↓/jk",
+        Action::Down,
+        KSelectItem,
+        false
+    ),
+    bind!(
+        Templates,
+        [(KeyCode::Enter, N), (KeyCode::Char('e'), N)],
+        "Enter/e",
+        Action::EditAccount,
+        KEdit,
+        true
+    ),
+    bind!(
+        Templates,
+        [(KeyCode::Char('s'), C)],
+        "C-s",
+        Action::Save,
+        KSave,
+        true
+    ),
+    bind!(
+        Templates,
+        [(KeyCode::Char('m'), N)],
+        "m",
+        Action::InsertMask,
+        KInsertMask,
+        true
+    ),
+    bind!(
+        Templates,
+        [(KeyCode::Char('D'), S), (KeyCode::Char('D'), N)],
+        "D",
+        Action::Defaults,
+        KDefaults,
+        true
+    ),
+    bind!(
+        TemplatesForm,
+        [(KeyCode::Char('k'), C)],
+        "C-k",
+        Action::InsertMask,
+        KInsertMask,
+        true
+    ),
+    bind!(
+        ApiAuth,
+        [(KeyCode::Enter, N), (KeyCode::Char('e'), N)],
+        "Enter/e",
+        Action::EditAccount,
+        KEdit,
+        true
+    ),
+    bind!(
+        ApiAuth,
+        [(KeyCode::Char('s'), C)],
+        "C-s",
+        Action::Save,
+        KSave,
+        true
+    ),
+    bind!(
+        ApiAuth,
+        [(KeyCode::Char('T'), S), (KeyCode::Char('T'), N)],
+        "T",
+        Action::Trim,
+        KTrim,
+        true
+    ),
+    bind!(
+        Erp,
+        [(KeyCode::Up, N), (KeyCode::Char('k'), N)],
+        "↑↓/jk",
+        Action::Up,
+        KSelectItem,
+        true
+    ),
+    bind!(
+        Erp,
+        [(KeyCode::Down, N), (KeyCode::Char('j'), N)],
+        "↑↓/jk",
+        Action::Down,
+        KSelectItem,
+        false
+    ),
+    bind!(
+        Erp,
+        [(KeyCode::Enter, N), (KeyCode::Char('e'), N)],
+        "Enter/e",
+        Action::EditAccount,
+        KEdit,
+        true
+    ),
+    bind!(Erp, [(KeyCode::Char('a'), N)], "a", Action::Add, KAdd, true),
+    bind!(
+        Erp,
+        [(KeyCode::Char('s'), C)],
+        "C-s",
+        Action::Save,
+        KSave,
+        true
+    ),
+    bind!(
+        Erp,
+        [(KeyCode::Char('d'), N), (KeyCode::Delete, N)],
+        "d/Del",
+        Action::Delete,
+        KDelete,
+        true
+    ),
+    bind!(
+        Erp,
+        [(KeyCode::Char('l'), N)],
+        "l",
+        Action::LoadKey,
+        KLoadKey,
+        false
+    ),
+    bind!(
+        Erp,
+        [(KeyCode::Char('x'), N)],
+        "x",
+        Action::RemoveKey,
+        KRemoveKey,
+        false
+    ),
+    bind!(
+        Erp,
+        [(KeyCode::Char('w'), N)],
+        "w",
+        Action::WriteKey,
+        KWriteKey,
+        false
+    ),
+    bind!(
+        Erp,
+        [(KeyCode::Char('g'), N)],
+        "g",
+        Action::GenerateToken,
+        KGenerateToken,
+        false
+    ),
+    bind!(
+        Erp,
+        [(KeyCode::Char('T'), S), (KeyCode::Char('T'), N)],
+        "T",
+        Action::Trim,
+        KTrim,
+        false
+    ),
+    bind!(
+        Domain,
+        [(KeyCode::Enter, N), (KeyCode::Char('e'), N)],
+        "Enter/e",
+        Action::EditAccount,
+        KEdit,
+        true
+    ),
+    bind!(
+        Domain,
+        [(KeyCode::Char('s'), C)],
+        "C-s",
+        Action::Save,
+        KSave,
+        true
+    ),
+    bind!(
+        Tools,
+        [(KeyCode::Enter, N), (KeyCode::Char('e'), N)],
+        "Enter/e",
+        Action::EditAccount,
+        KEdit,
+        true
+    ),
+    bind!(
+        Tools,
+        [(KeyCode::Char('s'), C)],
+        "C-s",
+        Action::Save,
+        KSave,
+        true
+    ),
+    bind!(
+        Tools,
+        [(KeyCode::Char('a'), N)],
+        "a",
+        Action::Anonymize,
+        KAnonymize,
+        true
+    ),
+    bind!(
+        Tools,
+        [(KeyCode::Char('v'), N)],
+        "v",
+        Action::TwoStep,
+        KTwoStep,
+        true
+    ),
+    bind!(
+        Tools,
+        [(KeyCode::Char('p'), N)],
+        "p",
+        Action::Permissions,
+        KPermissions,
+        false
+    ),
+    bind!(
+        ApiSystems,
+        [(KeyCode::Up, N), (KeyCode::Char('k'), N)],
+        "↑↓/jk",
+        Action::Up,
+        KSelectItem,
+        true
+    ),
+    bind!(
+        ApiSystems,
+        [(KeyCode::Down, N), (KeyCode::Char('j'), N)],
+        "↑↓/jk",
+        Action::Down,
+        KSelectItem,
+        false
+    ),
+    bind!(
+        ApiSystems,
+        [(KeyCode::Char('a'), N)],
+        "a",
+        Action::Add,
+        KAdd,
+        true
+    ),
+    bind!(
+        ApiSystems,
+        [(KeyCode::Char('d'), N), (KeyCode::Delete, N)],
+        "d/Del",
+        Action::Delete,
+        KDelete,
+        true
+    ),
+    bind!(
+        Storage,
+        [(KeyCode::Char('o'), N)],
+        "o",
+        Action::PickOperator,
+        KPickOperator,
+        true
+    ),
+    bind!(
+        Storage,
+        [(KeyCode::Char('x'), N)],
+        "x",
+        Action::RemoveOperator,
+        KRemoveOperator,
+        true
+    ),
+    bind!(
+        Storage,
+        [(KeyCode::Char('i'), N)],
+        "i",
+        Action::IbardLogin,
+        KIbardLogin,
+        true
+    ),
+    bind!(
+        Storage,
+        [(KeyCode::Char('L'), S), (KeyCode::Char('L'), N)],
+        "L",
+        Action::IbardLogout,
+        KIbardLogout,
+        true
+    ),
     bind!(
         Queue,
         [(KeyCode::Up, N), (KeyCode::Char('k'), N)],
@@ -428,7 +757,7 @@ pub const BINDINGS: &[Binding] = &[
     bind!(
         Global,
         [(KeyCode::Char('1'), N)],
-        "1-3",
+        "1-9",
         Action::GoPane(0),
         KTabs,
         true
@@ -436,7 +765,7 @@ pub const BINDINGS: &[Binding] = &[
     bind!(
         Global,
         [(KeyCode::Char('2'), N)],
-        "1-3",
+        "1-9",
         Action::GoPane(1),
         KTabs,
         false
@@ -444,8 +773,56 @@ pub const BINDINGS: &[Binding] = &[
     bind!(
         Global,
         [(KeyCode::Char('3'), N)],
-        "1-3",
+        "1-9",
         Action::GoPane(2),
+        KTabs,
+        false
+    ),
+    bind!(
+        Global,
+        [(KeyCode::Char('4'), N)],
+        "1-9",
+        Action::GoPane(3),
+        KTabs,
+        false
+    ),
+    bind!(
+        Global,
+        [(KeyCode::Char('5'), N)],
+        "1-9",
+        Action::GoPane(4),
+        KTabs,
+        false
+    ),
+    bind!(
+        Global,
+        [(KeyCode::Char('6'), N)],
+        "1-9",
+        Action::GoPane(5),
+        KTabs,
+        false
+    ),
+    bind!(
+        Global,
+        [(KeyCode::Char('7'), N)],
+        "1-9",
+        Action::GoPane(6),
+        KTabs,
+        false
+    ),
+    bind!(
+        Global,
+        [(KeyCode::Char('8'), N)],
+        "1-9",
+        Action::GoPane(7),
+        KTabs,
+        false
+    ),
+    bind!(
+        Global,
+        [(KeyCode::Char('9'), N)],
+        "1-9",
+        Action::GoPane(8),
         KTabs,
         false
     ),
@@ -493,31 +870,25 @@ pub fn action_for(scope: Scope, key: &KeyEvent) -> Option<Action> {
                     || (*mods == N && key.modifiers == S && matches!(code, KeyCode::Char(_))))
         })
     };
-    BINDINGS
-        .iter()
-        .filter(|b| b.scope == scope)
-        .find(matches)
-        .or_else(|| {
-            // While typing into a form an unbound key is text, never a global command.
-            (scope != Scope::Form)
-                .then(|| {
-                    BINDINGS
-                        .iter()
-                        .filter(|b| b.scope == Scope::Global)
-                        .find(matches)
-                })
-                .flatten()
-        })
-        .map(|b| b.action)
+    let mut at = Some(scope);
+    while let Some(s) = at {
+        if let Some(b) = BINDINGS.iter().filter(|b| b.scope == s).find(matches) {
+            return Some(b.action);
+        }
+        at = s.parent();
+    }
+    None
 }
 
 /// Distinct (keys, label) pairs of a scope, in table order.
 pub fn shown(scope: Scope, hints_only: bool) -> Vec<(&'static str, Txt)> {
     let mut out: Vec<(&'static str, Txt)> = Vec::new();
-    for b in BINDINGS
-        .iter()
-        .filter(|b| b.scope == scope && (b.hint || !hints_only))
-    {
+    let chain = scope.chain();
+    for b in chain.iter().flat_map(|s| {
+        BINDINGS
+            .iter()
+            .filter(move |b| b.scope == *s && (b.hint || !hints_only))
+    }) {
         if !out.iter().any(|(s, l)| *s == b.shown && *l == b.label) {
             out.push((b.shown, b.label));
         }
@@ -568,6 +939,14 @@ mod tests {
             Scope::WorkLog,
             Scope::MailServer,
             Scope::Form,
+            Scope::Templates,
+            Scope::TemplatesForm,
+            Scope::ApiAuth,
+            Scope::Erp,
+            Scope::Domain,
+            Scope::Tools,
+            Scope::ApiSystems,
+            Scope::Storage,
         ] {
             for b in BINDINGS.iter().filter(|b| b.scope == scope) {
                 for (code, mods) in b.keys {

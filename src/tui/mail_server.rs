@@ -69,13 +69,7 @@ pub enum TestOutcome {
     NotDelivered(String),
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct Conflict {
-    pub theirs: Value,
-    pub version: i64,
-    /// (field, mine, theirs)
-    pub differences: Vec<(String, String, String)>,
-}
+pub use super::settings_panes::Conflict;
 
 pub struct MailServerView {
     pub account: Form,

@@ -6,6 +6,9 @@ pub mod form;
 pub mod keys;
 pub mod mail_server;
 pub mod msg;
+pub mod settings_keys;
+pub mod settings_panes;
+pub mod settings_view;
 pub mod term;
 pub mod theme;
 pub mod view;
@@ -78,7 +81,8 @@ pub async fn run(
         }
     }
 
-    let mut app = App::new(options.lang, theme, now_ms());
+    let mut app = App::new(options.lang, theme, now_ms())
+        .with_config(settings_panes::PaneConfig::from(&config.config));
     if embedded.is_some() {
         app.embedded_sender = Some(match options.lang {
             Lang::En => "sending from this console".into(),

@@ -1,6 +1,8 @@
 //! What happens (`Msg`) and what the app asks for (`Command`). Both are plain data:
 //! input -> Msg -> `App::update` -> state + Commands -> executor -> Msg.
 
+use std::collections::HashMap;
+
 use crossterm::event::KeyEvent;
 use serde_json::Value;
 
@@ -9,8 +11,8 @@ use crate::queue::{
     MailAction, MailDetail, MailId, MailQuery, MailSummary, QueueCounts, QueueShape,
 };
 use crate::sender::check::CheckReport;
-use crate::settings::{FieldError, Tab};
-use crate::store::SenderRow;
+use crate::settings::{FieldError, KeyInfo, Tab};
+use crate::store::{Operator, SenderRow};
 use crate::time::Millis;
 use crate::worklog::{LogEntry, LogFilter};
 
@@ -46,11 +48,26 @@ pub enum Msg {
         tab: Tab,
         version: i64,
     },
-    SettingsInvalid(Vec<FieldError>),
+    SettingsInvalid {
+        tab: Tab,
+        errors: Vec<FieldError>,
+    },
     /// Someone else saved first: their document and version.
     SettingsConflict {
+        tab: Tab,
         theirs: Value,
         version: i64,
+    },
+    /// What each ERP company's stored private key is, by company id.
+    KeyInfos(HashMap<String, Result<KeyInfo, String>>),
+    /// A private key read from a file for the selected company, or why it cannot be used.
+    PrivateKeyRead(Result<(String, KeyInfo), String>),
+    /// The DMS's operators, alphabetically.
+    OperatorsLoaded(Vec<Operator>),
+    /// How many archived mails anonymizing after `days` would touch.
+    AnonymizeCount {
+        days: u32,
+        count: i64,
     },
     /// A step of the connection check has started.
     CheckProgress(&'static str),
@@ -69,6 +86,8 @@ pub enum Done {
     Action(MailAction, u64),
     Paused(bool),
     SavedEml(std::path::PathBuf),
+    KeyWritten(std::path::PathBuf, KeyInfo),
+    Anonymized(u64),
 }
 
 /// The header's figures, loaded together.
@@ -111,4 +130,15 @@ pub enum Command {
     },
     WatchMail(MailId),
     SaveEml(MailId),
+    LoadOperators,
+    ReadPrivateKey(String),
+    /// Save a company's key to a new file: the unsaved PEM the console holds, if any,
+    /// else the stored key.
+    WritePrivateKey {
+        company_id: String,
+        unsaved_pem: Option<String>,
+        path: String,
+    },
+    CountAnonymizable(u32),
+    Anonymize(u32),
 }

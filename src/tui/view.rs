@@ -42,6 +42,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         Pane::Queue => queue(f, app, body),
         Pane::WorkLog => worklog(f, app, body),
         Pane::MailServer => mail_server(f, app, body),
+        _ => super::settings_view::pane(f, app, body),
     }
     bottom_line(f, app, bottom);
     if let Some(c) = &app.confirm {
@@ -56,6 +57,7 @@ pub fn draw(f: &mut Frame, app: &App) {
     if app.leave.is_some() {
         yes_no(f, app, area, 64, Txt::LeaveUnsaved.t(app.lang).to_string());
     }
+    super::settings_view::popups(f, app, area);
     if app.help {
         help(f, app, area);
     }
@@ -273,7 +275,7 @@ fn presets(f: &mut Frame, app: &App, area: Rect, selected: usize) {
     );
 }
 
-fn conflict(f: &mut Frame, app: &App, area: Rect, c: &super::mail_server::Conflict) {
+pub(super) fn conflict(f: &mut Frame, app: &App, area: Rect, c: &super::mail_server::Conflict) {
     let mut lines = Vec::new();
     for (field, mine, theirs) in c.differences.iter().take(8) {
         lines.push(Line::from(vec![
@@ -307,15 +309,45 @@ fn tabs(f: &mut Frame, app: &App, area: Rect) {
         ),
         Span::raw("│"),
     ];
-    for (i, p) in Pane::ALL.iter().enumerate() {
-        let label = format!(" {} {} ", i + 1, p.title().t(app.lang));
-        let style = if *p == app.pane {
-            app.theme.selection()
-        } else {
-            app.theme.base()
-        };
-        spans.push(Span::styled(label, style));
+    // Every pane's number and name; where that does not fit, names only for the pane
+    // in view.
+    let labels = |all: bool| -> Vec<Span<'static>> {
+        app.panes
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let chosen = *p == app.pane;
+                let label = if all || chosen {
+                    format!(" {} {} ", i + 1, p.title().t(app.lang))
+                } else {
+                    format!(" {} ", i + 1)
+                };
+                let style = if chosen {
+                    app.theme.selection()
+                } else {
+                    app.theme.base()
+                };
+                Span::styled(label, style)
+            })
+            .collect()
+    };
+    let fixed: usize = spans
+        .iter()
+        .map(|s| s.content.chars().count())
+        .sum::<usize>()
+        + Txt::Help.t(app.lang).chars().count()
+        + 3;
+    let mut names = labels(true);
+    if fixed
+        + names
+            .iter()
+            .map(|s| s.content.chars().count())
+            .sum::<usize>()
+        > area.width as usize
+    {
+        names = labels(false);
     }
+    spans.extend(names);
     let right = format!("? {} ", Txt::Help.t(app.lang));
     let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
     let pad = (area.width as usize).saturating_sub(used + right.chars().count());
@@ -863,7 +895,7 @@ fn hints(f: &mut Frame, app: &App, area: Rect) {
     f.render_widget(Paragraph::new(Line::from(left)), area);
 }
 
-fn centered(area: Rect, width: u16, height: u16) -> Rect {
+pub(super) fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let w = width.min(area.width);
     let h = height.min(area.height);
     Rect::new(
@@ -890,8 +922,13 @@ fn confirm(f: &mut Frame, app: &App, area: Rect, action: MailAction, n: usize) {
 }
 
 /// A question with "y yes   n/Esc no" under it.
-fn yes_no(f: &mut Frame, app: &App, area: Rect, width: u16, question: String) {
+pub(super) fn yes_no(f: &mut Frame, app: &App, area: Rect, width: u16, question: String) {
     let lang = app.lang;
+    // The question wraps inside the borders; two more rows for the choice.
+    let text_rows = question
+        .chars()
+        .count()
+        .div_ceil(usize::from(width.saturating_sub(4)).max(1));
     let text = vec![
         Line::from(question),
         Line::from(""),
@@ -902,7 +939,7 @@ fn yes_no(f: &mut Frame, app: &App, area: Rect, width: u16, question: String) {
             Span::raw(format!(" {}", Txt::No.t(lang))),
         ]),
     ];
-    let r = centered(area, width, 5);
+    let r = centered(area, width, text_rows as u16 + 4);
     f.render_widget(Clear, r);
     f.render_widget(
         Paragraph::new(text).wrap(Wrap { trim: true }).block(

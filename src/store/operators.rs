@@ -1,0 +1,43 @@
+//! SQL for the DMS's operators (filled by the DMS; read by the File storage pane).
+
+use super::{Store, dispatch};
+use crate::error::Result;
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
+pub struct Operator {
+    pub login: String,
+    pub name: String,
+}
+
+impl Store {
+    /// Every operator, alphabetically by name (then login).
+    pub async fn operators(&self) -> Result<Vec<Operator>> {
+        dispatch!(self, pool => {
+            Ok(sqlx::query_as(
+                "SELECT login, name FROM operators ORDER BY lower(name), lower(login), login",
+            )
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// Adds operators that are not there yet (by login); returns how many were added.
+    pub async fn add_operators(&self, operators: &[Operator]) -> Result<u64> {
+        dispatch!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let mut added = 0;
+            for o in operators {
+                added += sqlx::query(
+                    "INSERT INTO operators (login, name) VALUES ($1, $2) ON CONFLICT (login) DO NOTHING",
+                )
+                .bind(&o.login)
+                .bind(&o.name)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            }
+            tx.commit().await?;
+            Ok(added)
+        })
+    }
+}

@@ -1,0 +1,511 @@
+//! Keys of the settings panes after Mail server: their dialogs, their forms and their
+//! actions. Each returns the Commands the change calls for.
+
+use crossterm::event::{KeyCode, KeyEvent};
+use serde_json::{Value, json};
+
+use super::app::{App, Pane};
+use super::keys::{Action, action_for};
+use super::msg::Command;
+use super::settings_panes::{Ask, Picker, PickerKind, Prompt, PromptKind, item_text, mask_items};
+use crate::i18n::{Lang, Txt};
+use crate::settings::{MASK, Tab, TemplatesSettings, check_nip};
+
+/// Removes the list element with this id.
+fn remove_by_id(list: &'static str, id: String) -> impl Fn(&mut Value) {
+    move |doc: &mut Value| {
+        if let Some(items) = doc.get_mut(list).and_then(Value::as_array_mut) {
+            items.retain(|it| item_text(it, "id") != id);
+        }
+    }
+}
+
+impl App {
+    /// Keys while a settings dialog is open; None when there is none.
+    pub(super) fn settings_popup_key(&mut self, k: KeyEvent) -> Option<Vec<Command>> {
+        if self.settings.prompt.is_some() {
+            return Some(self.prompt_key(k));
+        }
+        if self.settings.picker.is_some() {
+            return Some(self.picker_key(k));
+        }
+        if let Some(ask) = self.settings.ask.take() {
+            return Some(match k.code {
+                KeyCode::Char('y') | KeyCode::Char('t') | KeyCode::Enter => self.confirmed(ask),
+                _ => Vec::new(),
+            });
+        }
+        let tab = self.pane.tab().filter(|t| *t != Tab::MailServer)?;
+        let editor = self.settings.editor_mut(tab)?;
+        let conflict = editor.conflict.take()?;
+        Some(match k.code {
+            KeyCode::Char('r') => {
+                editor.form.dirty = false;
+                editor.loaded_doc(conflict.theirs, conflict.version);
+                Vec::new()
+            }
+            KeyCode::Char('o') => {
+                editor.version = conflict.version;
+                editor.save()
+            }
+            _ => Vec::new(),
+        })
+    }
+
+    fn prompt_key(&mut self, k: KeyEvent) -> Vec<Command> {
+        let Some(prompt) = self.settings.prompt.as_mut() else {
+            return Vec::new();
+        };
+        match k.code {
+            KeyCode::Esc => {
+                self.settings.prompt = None;
+                Vec::new()
+            }
+            KeyCode::Enter => {
+                if prompt.can_submit() {
+                    self.submit_prompt()
+                } else {
+                    Vec::new()
+                }
+            }
+            KeyCode::Tab if prompt.has_path() => {
+                if let Some(f) = prompt.form.get_mut("path")
+                    && let Some(longer) = super::mail_server::complete(&f.text_value())
+                {
+                    f.set(&Value::from(longer));
+                }
+                Vec::new()
+            }
+            _ => {
+                prompt.form.key(k);
+                Vec::new()
+            }
+        }
+    }
+
+    fn submit_prompt(&mut self) -> Vec<Command> {
+        let Some(prompt) = self.settings.prompt.take() else {
+            return Vec::new();
+        };
+        match prompt.kind {
+            PromptKind::AddApiSystem => {
+                let name = prompt.form.value("name").trim().to_string();
+                let taken = self
+                    .settings
+                    .api_systems
+                    .items()
+                    .iter()
+                    .any(|s| item_text(s, "name").trim().to_lowercase() == name.to_lowercase());
+                if taken {
+                    let mut prompt = prompt;
+                    if let Some(f) = prompt.form.get_mut("name") {
+                        f.error = Some(Txt::NameTaken.t(self.lang).to_string());
+                    }
+                    self.settings.prompt = Some(prompt);
+                    return Vec::new();
+                }
+                let item = json!({"id": uuid::Uuid::new_v4().to_string(), "name": name});
+                let editor = &mut self.settings.api_systems;
+                let cmds = editor.apply_now(move |doc| {
+                    if let Some(items) = doc.get_mut("systems").and_then(Value::as_array_mut) {
+                        items.push(item.clone());
+                    }
+                });
+                editor.selected = editor.len().saturating_sub(1);
+                cmds
+            }
+            PromptKind::LoadKey => vec![Command::ReadPrivateKey(prompt.form.value("path"))],
+            PromptKind::WriteKey => {
+                let e = &self.settings.erp;
+                let Some(company) = e.items().get(e.selected) else {
+                    return Vec::new();
+                };
+                let key = item_text(company, "private_key");
+                vec![Command::WritePrivateKey {
+                    company_id: item_text(company, "id").to_string(),
+                    unsaved_pem: (key != MASK).then(|| key.to_string()),
+                    path: prompt.form.value("path"),
+                }]
+            }
+            PromptKind::IbardLogin => {
+                let login = prompt.form.value("login").trim().to_string();
+                let password = prompt.form.value("password");
+                self.settings.storage.apply_now(move |doc| {
+                    doc["ibard_login"] = json!(login);
+                    doc["ibard_password"] = json!(password);
+                    doc["ibard_logged_in_user"] = json!(login);
+                })
+            }
+        }
+    }
+
+    fn picker_key(&mut self, k: KeyEvent) -> Vec<Command> {
+        let Some(picker) = self.settings.picker.as_mut() else {
+            return Vec::new();
+        };
+        let n = picker.items.len().max(1);
+        match k.code {
+            KeyCode::Up | KeyCode::Char('k') => picker.selected = (picker.selected + n - 1) % n,
+            KeyCode::Down | KeyCode::Char('j') => picker.selected = (picker.selected + 1) % n,
+            KeyCode::Enter => {
+                let Some(picker) = self.settings.picker.take() else {
+                    return Vec::new();
+                };
+                let Some((value, _)) = picker.items.get(picker.selected).cloned() else {
+                    return Vec::new();
+                };
+                return self.picked(picker.kind, value);
+            }
+            _ => self.settings.picker = None,
+        }
+        Vec::new()
+    }
+
+    fn picked(&mut self, kind: PickerKind, value: String) -> Vec<Command> {
+        match kind {
+            PickerKind::Mask => {
+                let form = &mut self.settings.templates.form;
+                if form.focused().is_none_or(|f| f.key != "subject")
+                    && let Some(i) = form.fields.iter().position(|f| f.key == "body")
+                {
+                    form.focus = i;
+                }
+                form.paste(&value);
+                Vec::new()
+            }
+            PickerKind::Operator => self.settings.storage.apply_now(move |doc| {
+                doc["default_repository_operator"] = json!(value);
+            }),
+            PickerKind::DefaultTexts => {
+                let defaults = if value == "pl" {
+                    TemplatesSettings::polish()
+                } else {
+                    TemplatesSettings::default()
+                };
+                let editor = &mut self.settings.templates;
+                let t = defaults.get(editor.template_key());
+                for (key, text) in [("subject", &t.subject), ("body", &t.body)] {
+                    if let Some(f) = editor.form.get_mut(key) {
+                        f.set(&Value::from(text.as_str()));
+                    }
+                }
+                editor.form.dirty = true;
+                Vec::new()
+            }
+        }
+    }
+
+    fn confirmed(&mut self, ask: Ask) -> Vec<Command> {
+        match ask {
+            Ask::DeleteCompany { index, .. } => {
+                let e = &mut self.settings.erp;
+                let Some(id) = e.items().get(index).map(|c| item_text(c, "id").to_string()) else {
+                    return Vec::new();
+                };
+                self.settings.new_keys.remove(&id);
+                e.form.dirty = false;
+                let stored = e.stored["companies"]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|c| item_text(c, "id") == id));
+                let cmds = if stored {
+                    e.apply_now(remove_by_id("companies", id))
+                } else {
+                    // Added here and never saved: there is nothing stored to delete.
+                    remove_by_id("companies", id)(&mut e.working);
+                    e.selected = e.selected.min(e.len().saturating_sub(1));
+                    e.changed = e.working != e.stored;
+                    e.load_form();
+                    Vec::new()
+                };
+                self.settings.refresh_erp_sections();
+                cmds
+            }
+            Ask::DeleteApiSystem { index, .. } => {
+                let e = &mut self.settings.api_systems;
+                match e.items().get(index).map(|c| item_text(c, "id").to_string()) {
+                    Some(id) => e.apply_now(remove_by_id("systems", id)),
+                    None => Vec::new(),
+                }
+            }
+            Ask::Anonymize { days, .. } => vec![Command::Anonymize(days)],
+        }
+    }
+
+    /// Keys while typing into a settings pane's form.
+    pub(super) fn settings_form_key(&mut self, k: KeyEvent) -> Vec<Command> {
+        let scope = self.scope();
+        let pane = self.pane;
+        let Some(editor) = self.editor_of(pane) else {
+            return Vec::new();
+        };
+        let multi_line = editor.form.focused().is_some_and(|f| f.is_multi_line());
+        let action = if multi_line && matches!(k.code, KeyCode::Enter | KeyCode::Up | KeyCode::Down)
+        {
+            None
+        } else {
+            action_for(scope, &k)
+        };
+        let cmds = match action {
+            Some(Action::LeaveForm) => {
+                editor.form.editing = false;
+                Vec::new()
+            }
+            Some(Action::Save) => editor.save(),
+            Some(a @ (Action::NextField | Action::PrevField)) => {
+                editor.form.move_focus(a == Action::NextField);
+                Vec::new()
+            }
+            Some(Action::ShowPassword) => {
+                if let Some(i) = Some(editor.form.focus)
+                    && let Some(f) = editor.form.fields.get_mut(i)
+                {
+                    f.toggle_shown();
+                }
+                Vec::new()
+            }
+            Some(Action::InsertMask) => {
+                self.open_mask_picker();
+                Vec::new()
+            }
+            Some(_) => Vec::new(),
+            None => {
+                editor.form.key(k);
+                editor.refresh_warnings();
+                Vec::new()
+            }
+        };
+        self.after_edit(pane);
+        cmds
+    }
+
+    fn editor_of(&mut self, pane: Pane) -> Option<&mut super::settings_panes::TabEditor> {
+        let tab = pane.tab().filter(|t| *t != Tab::MailServer)?;
+        self.settings.editor_mut(tab)
+    }
+
+    /// Sections that follow a choice (ERP system, domain) are redrawn after each key.
+    fn after_edit(&mut self, pane: Pane) {
+        match pane {
+            Pane::Erp => self.settings.refresh_erp_sections(),
+            Pane::Domain => self.settings.refresh_domain_sections(),
+            _ => {}
+        }
+    }
+
+    fn open_mask_picker(&mut self) {
+        let key = self.settings.templates.template_key();
+        self.settings.picker = Some(Picker {
+            kind: PickerKind::Mask,
+            title: Txt::PickMask,
+            items: mask_items(key),
+            selected: 0,
+        });
+    }
+
+    fn say(&mut self, is_error: bool, text: Txt) {
+        self.status = Some((is_error, text.t(self.lang).to_string()));
+    }
+
+    /// A pane key outside the form.
+    pub(super) fn settings_action(&mut self, a: Action) -> Vec<Command> {
+        let pane = self.pane;
+        let lang: Lang = self.lang;
+        let permissions = self.config.permissions_section;
+        let Some(editor) = self.editor_of(pane) else {
+            return Vec::new();
+        };
+        let cmds = match a {
+            Action::Up | Action::Down => {
+                editor.move_selection(if a == Action::Up { -1 } else { 1 });
+                Vec::new()
+            }
+            Action::EditAccount => {
+                if !editor.form.fields.is_empty() && !editor.is_empty() {
+                    editor.form.editing = true;
+                    editor.form.settle_focus();
+                }
+                Vec::new()
+            }
+            Action::Save => editor.save(),
+            Action::Add if pane == Pane::Erp => {
+                if editor.commit_form()
+                    && let Some(item) = Tab::Erp.new_list_item("companies")
+                {
+                    match editor
+                        .working
+                        .get_mut("companies")
+                        .and_then(Value::as_array_mut)
+                    {
+                        Some(items) => items.push(item),
+                        None => editor.working["companies"] = json!([item]),
+                    }
+                    editor.changed = true;
+                    editor.selected = editor.len() - 1;
+                    editor.load_form();
+                    editor.form.editing = true;
+                    editor.form.focus = 0;
+                }
+                Vec::new()
+            }
+            Action::Add => {
+                self.settings.prompt = Some(Prompt::new(PromptKind::AddApiSystem, lang));
+                Vec::new()
+            }
+            Action::Delete => {
+                let index = editor.selected;
+                let name_key = if pane == Pane::Erp {
+                    "company_name"
+                } else {
+                    "name"
+                };
+                if let Some(item) = editor.items().get(index) {
+                    let name = item_text(item, name_key).to_string();
+                    self.settings.ask = Some(if pane == Pane::Erp {
+                        Ask::DeleteCompany { index, name }
+                    } else {
+                        Ask::DeleteApiSystem { index, name }
+                    });
+                }
+                Vec::new()
+            }
+            Action::InsertMask => {
+                self.open_mask_picker();
+                Vec::new()
+            }
+            Action::Defaults => {
+                self.settings.picker = Some(Picker {
+                    kind: PickerKind::DefaultTexts,
+                    title: Txt::DefaultTexts,
+                    items: vec![
+                        ("en".into(), Txt::LangEnglish.t(lang).into()),
+                        ("pl".into(), Txt::LangPolish.t(lang).into()),
+                    ],
+                    selected: usize::from(lang == Lang::Pl),
+                });
+                Vec::new()
+            }
+            Action::Trim => {
+                editor.trim();
+                Vec::new()
+            }
+            Action::LoadKey if !editor.is_empty() => {
+                self.settings.prompt = Some(Prompt::new(PromptKind::LoadKey, lang));
+                Vec::new()
+            }
+            Action::WriteKey => {
+                let has_key = editor
+                    .items()
+                    .get(editor.selected)
+                    .is_some_and(|c| !item_text(c, "private_key").is_empty());
+                if has_key {
+                    self.settings.prompt = Some(Prompt::new(PromptKind::WriteKey, lang));
+                } else {
+                    self.say(true, Txt::NoKey);
+                }
+                Vec::new()
+            }
+            Action::RemoveKey => {
+                let index = editor.selected;
+                if let Some(company) = editor
+                    .working
+                    .get_mut("companies")
+                    .and_then(|c| c.get_mut(index))
+                {
+                    let id = item_text(company, "id").to_string();
+                    company["private_key"] = json!("");
+                    editor.changed = true;
+                    self.settings.new_keys.remove(&id);
+                }
+                Vec::new()
+            }
+            Action::GenerateToken => {
+                let nip = editor.value("nip");
+                if nip.trim().is_empty() {
+                    self.say(true, Txt::EnterNipFirst);
+                } else if let Err(m) = check_nip(&nip) {
+                    self.status = Some((true, format!("nip: {m}")));
+                } else {
+                    let mode = self.config.ksef_mode_name();
+                    self.status = Some((
+                        false,
+                        format!(
+                            "{} ({}: {mode})",
+                            Txt::KsefGenerateInfo.t(lang),
+                            Txt::KsefMode.t(lang)
+                        ),
+                    ));
+                }
+                Vec::new()
+            }
+            Action::Anonymize => {
+                if !editor.commit_form() {
+                    return Vec::new();
+                }
+                match editor.working["anonymize_after_days"].as_u64() {
+                    Some(days) if days >= 1 && days <= u64::from(u32::MAX) => {
+                        vec![Command::CountAnonymizable(days as u32)]
+                    }
+                    _ => {
+                        editor.form.show_errors(&[crate::settings::FieldError::new(
+                            "anonymize_after_days",
+                            "must be at least 1",
+                        )]);
+                        Vec::new()
+                    }
+                }
+            }
+            Action::TwoStep => editor.apply_now(|doc| {
+                let on = doc["enforce_two_step_verification"]
+                    .as_bool()
+                    .unwrap_or(false);
+                doc["enforce_two_step_verification"] = json!(!on);
+            }),
+            Action::Permissions if permissions => editor.apply_now(|doc| {
+                let on = doc["verify_document_permissions"]
+                    .as_bool()
+                    .unwrap_or(false);
+                doc["verify_document_permissions"] = json!(!on);
+            }),
+            Action::PickOperator => {
+                let items: Vec<(String, String)> = self
+                    .settings
+                    .operators
+                    .iter()
+                    .flatten()
+                    .map(|o| (o.login.clone(), format!("{} ({})", o.name, o.login)))
+                    .collect();
+                if items.is_empty() {
+                    self.say(true, Txt::NoOperators);
+                } else {
+                    let current = item_text(
+                        &self.settings.storage.working,
+                        "default_repository_operator",
+                    );
+                    let selected = items.iter().position(|(l, _)| l == current).unwrap_or(0);
+                    self.settings.picker = Some(Picker {
+                        kind: PickerKind::Operator,
+                        title: Txt::PickOperator,
+                        items,
+                        selected,
+                    });
+                }
+                Vec::new()
+            }
+            Action::RemoveOperator => editor.apply_now(|doc| {
+                doc["default_repository_operator"] = json!("");
+            }),
+            Action::IbardLogin => {
+                self.settings.prompt = Some(Prompt::new(PromptKind::IbardLogin, lang));
+                Vec::new()
+            }
+            Action::IbardLogout => editor.apply_now(|doc| {
+                doc["ibard_login"] = json!("");
+                doc["ibard_password"] = json!("");
+                doc["ibard_logged_in_user"] = json!("");
+            }),
+            _ => Vec::new(),
+        };
+        self.after_edit(pane);
+        cmds
+    }
+}
