@@ -291,6 +291,7 @@ pub enum Txt {
     EdeliveryFormat,
     KPermissions,
     UnknownMask,
+    NewCompany,
 }
 
 impl Txt {
@@ -469,13 +470,13 @@ impl Txt {
                 OXl => "XL",
                 OOptima => "Optima",
                 OEnterprise => "Enterprise",
-                FConnServer => "Connection: server",
-                FConnDatabase => "Connection: database",
-                FConnAuth => "Connection: authentication",
+                FConnServer => "SQL server",
+                FConnDatabase => "Database",
+                FConnAuth => "Authentication",
                 OWindows => "Windows",
                 OSqlLogin => "SQL Server login",
-                FConnUser => "Connection: user",
-                FConnPassword => "Connection: password",
+                FConnUser => "SQL user",
+                FConnPassword => "SQL password",
                 FSpolka => "Company name",
                 FSpolkaOptima => "Company name (database)",
                 FErpDisplayName => "Display name",
@@ -568,6 +569,7 @@ impl Txt {
                 EdeliveryFormat => "AE:PL-XXXXX-XXXXX-XXXXX-XX",
                 KPermissions => "permissions verification on/off",
                 UnknownMask => "unknown mask",
+                NewCompany => "(new company)",
             },
             Lang::Pl => match self {
                 AppTitle => "dmsctl",
@@ -741,13 +743,13 @@ impl Txt {
                 OXl => "XL",
                 OOptima => "Optima",
                 OEnterprise => "Enterprise",
-                FConnServer => "Połączenie: serwer",
-                FConnDatabase => "Połączenie: baza danych",
-                FConnAuth => "Połączenie: uwierzytelnianie",
+                FConnServer => "Serwer SQL",
+                FConnDatabase => "Baza danych",
+                FConnAuth => "Uwierzytelnianie",
                 OWindows => "Windows",
                 OSqlLogin => "Logowanie SQL Server",
-                FConnUser => "Połączenie: użytkownik",
-                FConnPassword => "Połączenie: hasło",
+                FConnUser => "Użytkownik SQL",
+                FConnPassword => "Hasło SQL",
                 FSpolka => "Nazwa spółki",
                 FSpolkaOptima => "Nazwa spółki (baza)",
                 FErpDisplayName => "Nazwa wyświetlana",
@@ -842,6 +844,7 @@ impl Txt {
                 EdeliveryFormat => "AE:PL-XXXXX-XXXXX-XXXXX-XX",
                 KPermissions => "weryfikacja uprawnień wł./wył.",
                 UnknownMask => "nieznana maska",
+                NewCompany => "(nowa spółka)",
             },
         }
     }
@@ -862,6 +865,24 @@ pub fn problem(p: &crate::settings::Problem, lang: Lang) -> String {
             OAuthWithSendmail => "w trybie profilu serwera nie można używać Office 365 (OAuth2); wybierz komponent mailowy".into(),
             SingleLine => "tylko jedna linia, bez znaków sterujących".into(),
             NotANumber(v) => format!("`{v}` nie jest liczbą"),
+            NotANip(v) => format!("`{v}` nie jest numerem NIP: NIP ma 10 cyfr"),
+            NipChecksum(v) => format!("`{v}` nie jest poprawnym NIP-em: cyfra kontrolna się nie zgadza"),
+            TooLong { value, max } => format!("`{value}` ma więcej niż {max} znaków"),
+            TooShort { min } => format!("co najmniej {min} znaki"),
+            Taken(v) => format!("`{v}` jest już użyte w innej pozycji"),
+            OptimaOnly => "używane tylko z systemem Optima; zostaw puste".into(),
+            NotAnEdeliveryAddress(v) => {
+                format!("`{v}` nie jest adresem e-Doręczeń (AE:PL-XXXXX-XXXXX-XXXXX-XX)")
+            }
+            BadPrivateKey(why) => format!("nie można użyć klucza prywatnego: {why}"),
+            RequiredWithDomain => "wymagane, gdy włączono „Używaj domeny”".into(),
+            NotADomain(v) => format!("`{v}` nie jest nazwą domeny"),
+            NotAUrl(v) => format!("`{v}` nie jest adresem http(s), np. http://serwer/web/documents/"),
+            UnknownMask { mask, allowed } => {
+                format!("nieznana maska {{{mask}}}; ten szablon dopuszcza {allowed}")
+            }
+            AtLeastOne => "co najmniej 1".into(),
+            NotAUuid(v) => format!("`{v}` nie jest identyfikatorem UUID"),
         },
     }
 }

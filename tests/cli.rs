@@ -736,3 +736,117 @@ fn enqueue_renders_a_template() {
         1
     );
 }
+
+/// Lists through the command line: add prints the new id, a bad value is refused naming
+/// the element's field and stores nothing, remove takes ids.
+#[test]
+fn settings_add_and_remove_list_elements() {
+    let env = Env::sqlite();
+    let out = env.run(&[
+        "settings",
+        "add",
+        "erp",
+        "companies",
+        "company_name=Firma A",
+        "abbreviation=FA",
+        "nip=5260001241",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("erp.companies[0].nip") && stderr(&out).contains("check digit"),
+        "{}",
+        stderr(&out)
+    );
+    let erp = env.json(&["settings", "show", "erp", "--json"]);
+    assert_eq!(erp["data"]["companies"].as_array().unwrap().len(), 0);
+
+    let out = env.run_with_stdin(
+        &[
+            "settings",
+            "add",
+            "erp",
+            "companies",
+            "company_name=Firma A",
+            "abbreviation=FA",
+            "nip=526-000-12-46",
+            "connection.server=sql01",
+            "ksef_token=-",
+        ],
+        "token-z-stdin\n",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let id = stdout(&out).trim().to_string();
+    assert!(uuid_like(&id), "{id}");
+    let erp = env.json(&["settings", "show", "erp", "--json"]);
+    let company = &erp["data"]["companies"][0];
+    assert_eq!(company["id"], id.as_str());
+    assert_eq!(company["connection"]["server"], "sql01");
+    assert_eq!(company["ksef_token"], dmsctl::settings::MASK);
+    // The element is then set by its id.
+    let field = format!("companies[{id}].edelivery_address=AE:PL-12345-67890-ABCDE-12");
+    assert_eq!(
+        env.run(&["settings", "set", "erp", &field]).status.code(),
+        Some(0)
+    );
+
+    // API systems: names unique, at least two characters.
+    let out = env.run(&[
+        "settings",
+        "add",
+        "api_systems",
+        "systems",
+        "name=comarch hrm",
+    ]);
+    refused(&out, "api_systems.systems[1].name");
+    let out = env.run(&["settings", "add", "api_systems", "systems", "name=Portal"]);
+    let portal = stdout(&out).trim().to_string();
+    let out = env.run(&["settings", "add", "domain", "groups", "name=x"]);
+    refused(&out, "LIST");
+    assert_eq!(
+        env.run(&["settings", "remove", "api_systems", "systems", &portal])
+            .status
+            .code(),
+        Some(0)
+    );
+    let out = env.run(&["settings", "remove", "api_systems", "systems", &portal]);
+    assert_eq!(out.status.code(), Some(2), "already gone");
+    let systems = env.json(&["settings", "show", "api_systems", "--json"]);
+    let names: Vec<&str> = systems["data"]["systems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Comarch HRM"]);
+}
+
+/// Bad input: exit code 2 and a message naming what was wrong.
+fn refused(out: &Output, naming: &str) {
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(out));
+    assert!(stderr(out).contains(naming), "{}", stderr(out));
+}
+
+fn uuid_like(s: &str) -> bool {
+    s.len() == 36 && s.chars().filter(|c| *c == '-').count() == 4
+}
+
+/// `queue anonymize` only counts without --yes; `demo` fills the operators once.
+#[test]
+fn anonymize_counts_first_and_demo_operators() {
+    let env = Env::sqlite();
+    enqueue(&env, &[]);
+    let counted = env.json(&["queue", "anonymize", "--older-than", "1d", "--json"]);
+    assert_eq!(counted["would_change"], 0);
+    let done = env.json(&["queue", "anonymize", "--yes", "--json"]);
+    assert_eq!(done["changed"], 0);
+    let out = env.run(&["queue", "anonymize", "--older-than", "soon"]);
+    refused(&out, "--older-than");
+
+    let first = env.json(&["demo", "--json"]);
+    assert_eq!(first["operators_added"], 5);
+    let again = env.json(&["demo", "--json"]);
+    assert_eq!(
+        again["operators_added"], 0,
+        "operators already there are kept"
+    );
+}

@@ -4,18 +4,23 @@
 mod common;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use dmsctl::config::KsefWorkMode;
 use dmsctl::i18n::Lang;
+use dmsctl::i18n::Txt;
 use dmsctl::queue::{
     AttachmentInfo, Mail, MailDetail, MailStatus, MailSummary, QueueCounts, QueueShape, ShapeRow,
 };
+use dmsctl::settings::{FieldError, MASK, Problem, Tab};
 use dmsctl::store::SenderRow;
 use dmsctl::tui::app::App;
 use dmsctl::tui::msg::{Msg, Overview};
+use dmsctl::tui::settings_panes::PaneConfig;
 use dmsctl::tui::theme::Theme;
 use dmsctl::tui::view::draw;
 use dmsctl::worklog::{Level, LogEntry};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use serde_json::json;
 
 const NOW: i64 = 1_790_000_000_000;
 
@@ -209,6 +214,177 @@ fn detail(a: &mut App) {
     })));
 }
 
+fn settings_doc(tab: dmsctl::settings::Tab, doc: serde_json::Value, a: &mut App) {
+    a.update(Msg::SettingsLoaded {
+        tab,
+        doc,
+        version: 3,
+    });
+}
+
+fn configured(a: &mut App, config: PaneConfig) {
+    let app = std::mem::replace(a, App::new(Lang::En, Theme::default(), NOW));
+    *a = app.with_config(config);
+}
+
+fn pane(a: &mut App, title: Txt) {
+    let i = a.panes.iter().position(|p| p.title() == title).unwrap();
+    let digit = char::from_digit(i as u32 + 1, 10).unwrap();
+    key(a, KeyCode::Char(digit));
+}
+
+fn templates(a: &mut App) {
+    settings_doc(Tab::Templates, Tab::Templates.default_json(), a);
+    pane(a, Txt::TabTemplates);
+    key(a, KeyCode::Down);
+    key(a, KeyCode::Down);
+}
+
+/// A typo in a mask: the preview names it.
+fn templates_typo(a: &mut App) {
+    templates(a);
+    key(a, KeyCode::Enter);
+    key(a, KeyCode::Down);
+    for c in " {DocumentNumer}".chars() {
+        key(a, KeyCode::Char(c));
+    }
+}
+
+fn api_auth(a: &mut App) {
+    settings_doc(
+        Tab::ApiAuth,
+        json!({"company_name": "Firma Sp. z o.o. ", "login": "admin", "password": MASK}),
+        a,
+    );
+    pane(a, Txt::TabApiAuth);
+}
+
+fn erp_config() -> PaneConfig {
+    PaneConfig {
+        multi_company: true,
+        ksef_work_mode: KsefWorkMode::Test,
+        ..PaneConfig::default()
+    }
+}
+
+fn erp(a: &mut App) {
+    configured(a, erp_config());
+    let company = |id: &str, name: &str, abbr: &str, nip: &str, key: &str| {
+        let mut c = serde_json::to_value(dmsctl::settings::ErpCompany {
+            id: id.into(),
+            company_name: name.into(),
+            abbreviation: abbr.into(),
+            nip: nip.into(),
+            erp_system: dmsctl::settings::ErpSystem::Optima,
+            display_name: format!("{name} (Optima)"),
+            login: "operator ".into(),
+            ..Default::default()
+        })
+        .unwrap();
+        c["private_key"] = json!(key);
+        c
+    };
+    settings_doc(
+        Tab::Erp,
+        json!({"companies": [
+            company("6f9619ff-8b86-4d11-b42d-00c04fc964ff", "Alfa Sp. z o.o.", "ALFA", "526-000-12-46", MASK),
+            company("7f9619ff-8b86-4d11-b42d-00c04fc964ff", "Beta S.A.", "BETA", "", ""),
+        ]}),
+        a,
+    );
+    a.update(Msg::KeyInfos(
+        [(
+            "6f9619ff-8b86-4d11-b42d-00c04fc964ff".to_string(),
+            Ok(dmsctl::settings::KeyInfo {
+                kind: "RSA 2048 (PKCS#1)".into(),
+                fingerprint: "SHA256:ZW2xLyCHYfRQUGPsQW+f2whgo4z5Lc2iHOdfOAK7UDo".into(),
+            }),
+        )]
+        .into_iter()
+        .collect(),
+    ));
+    pane(a, Txt::TabErp);
+}
+
+fn erp_invalid(a: &mut App) {
+    erp(a);
+    key(a, KeyCode::Char('a'));
+    a.update(Msg::SettingsInvalid {
+        tab: Tab::Erp,
+        errors: vec![
+            FieldError::problem("erp.companies[2].company_name", Problem::Required),
+            FieldError::problem(
+                "erp.companies[2].nip",
+                Problem::NipChecksum("5260001241".into()),
+            ),
+        ],
+    });
+}
+
+fn domain(a: &mut App) {
+    settings_doc(
+        Tab::Domain,
+        json!({"use_domain": true, "domain_name": "firma.local", "group": ""}),
+        a,
+    );
+    pane(a, Txt::TabDomain);
+}
+
+fn tools(a: &mut App) {
+    configured(
+        a,
+        PaneConfig {
+            permissions_section: true,
+            ..PaneConfig::default()
+        },
+    );
+    settings_doc(
+        Tab::Tools,
+        json!({"anonymize_after_days": 180, "enforce_two_step_verification": true, "verify_document_permissions": false}),
+        a,
+    );
+    pane(a, Txt::TabTools);
+}
+
+fn api_systems(a: &mut App) {
+    settings_doc(
+        Tab::ApiSystems,
+        json!({"systems": [
+            {"id": "6d1f7c53-2b0e-4c51-9a53-0f3c6b1e8a01", "name": "Comarch HRM"},
+            {"id": "0b6e2f1a-9d3c-4e57-8a21-3f4c5d6e7f80", "name": "Portal B2B"},
+        ]}),
+        a,
+    );
+    pane(a, Txt::TabApiSystems);
+}
+
+fn storage(a: &mut App) {
+    configured(
+        a,
+        PaneConfig {
+            use_repository: true,
+            workflow_ibard: true,
+            ..PaneConfig::default()
+        },
+    );
+    settings_doc(
+        Tab::Storage,
+        json!({"default_repository_operator": "anowak", "ibard_login": "dms@firma.pl", "ibard_password": MASK, "ibard_logged_in_user": "dms@firma.pl"}),
+        a,
+    );
+    a.update(Msg::OperatorsLoaded(vec![
+        dmsctl::store::Operator {
+            login: "anowak".into(),
+            name: "Anna Nowak".into(),
+        },
+        dmsctl::store::Operator {
+            login: "jkowalski".into(),
+            name: "Jan Kowalski".into(),
+        },
+    ]));
+    pane(a, Txt::TabStorage);
+}
+
 macro_rules! screens {
     ($($name:ident: $lang:expr, $setup:expr;)*) => {
         $(
@@ -249,7 +425,6 @@ fn mail_server(a: &mut App) {
 
 /// A typed character that makes the address invalid, and the save's answer.
 fn mail_server_errors(a: &mut App) {
-    use dmsctl::settings::{FieldError, Problem};
     mail_server(a);
     key(a, KeyCode::Enter);
     key(a, KeyCode::Down);
@@ -291,6 +466,26 @@ screens! {
     worklog_pl: Lang::Pl, |a| key(a, KeyCode::Char('3'));
     help_en: Lang::En, |a| key(a, KeyCode::Char('?'));
     help_pl: Lang::Pl, |a| key(a, KeyCode::Char('?'));
+    templates_en: Lang::En, templates;
+    templates_pl: Lang::Pl, templates;
+    templates_typo_pl: Lang::Pl, templates_typo;
+    templates_masks_en: Lang::En, |a| { templates(a); key(a, KeyCode::Char('m')); };
+    api_auth_en: Lang::En, api_auth;
+    api_auth_pl: Lang::Pl, api_auth;
+    erp_en: Lang::En, erp;
+    erp_pl: Lang::Pl, erp;
+    erp_invalid_pl: Lang::Pl, erp_invalid;
+    erp_delete_en: Lang::En, |a| { erp(a); key(a, KeyCode::Char('d')); };
+    domain_en: Lang::En, domain;
+    domain_pl: Lang::Pl, domain;
+    tools_en: Lang::En, tools;
+    tools_pl: Lang::Pl, tools;
+    tools_anonymize_en: Lang::En, |a| { tools(a); a.update(Msg::AnonymizeCount { days: 180, count: 42 }); };
+    api_systems_en: Lang::En, api_systems;
+    api_systems_pl: Lang::Pl, api_systems;
+    api_systems_add_en: Lang::En, |a| { api_systems(a); key(a, KeyCode::Char('a')); key(a, KeyCode::Char('X')); };
+    storage_en: Lang::En, storage;
+    storage_pl: Lang::Pl, storage;
     shape_en: Lang::En, |a| {
         key(a, KeyCode::Char('s'));
         a.update(Msg::ShapeLoaded(QueueShape {
@@ -408,6 +603,123 @@ mod executor {
             "{eml}"
         );
         assert!(eml.contains("From: Obieg <dms@firma.pl>"), "{eml}");
+        db.finish().await;
+    }
+
+    /// A private key goes from a file into the console as kind and fingerprint, is
+    /// saved sealed, and is written back out to a new 0600 file, never over another.
+    #[tokio::test]
+    async fn private_key_load_save_and_write_out() {
+        use std::os::unix::fs::PermissionsExt;
+
+        use dmsctl::settings::{ErpCompany, ErpSettings, Tab};
+        use dmsctl::tui::msg::Done;
+
+        let db = common::TestDb::new(common::Backend::Sqlite).await.unwrap();
+        let keys = tempfile::tempdir().unwrap();
+        let settings = Settings::new(db.store.clone(), keys.path().join("secret.key"));
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let actor = Actor {
+            user: "t".into(),
+            ssh_client: None,
+        };
+        let exec = Executor::new(
+            db.store.clone(),
+            settings.clone(),
+            Default::default(),
+            actor.clone(),
+            tx,
+        );
+        async fn recv(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Msg>) -> Msg {
+            tokio::time::timeout(Duration::from_secs(5), rx.recv())
+                .await
+                .unwrap()
+                .unwrap()
+        }
+        let fixture = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/keys/rsa_pkcs1.pem"
+        );
+        exec.run(vec![Command::ReadPrivateKey(fixture.into())]);
+        let pem = match recv(&mut rx).await {
+            Msg::PrivateKeyRead(Ok((pem, info))) => {
+                assert_eq!(info.kind, "RSA 1024 (PKCS#1)");
+                pem
+            }
+            other => panic!("{other:?}"),
+        };
+        let cert = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/keys/certificate.pem"
+        );
+        exec.run(vec![Command::ReadPrivateKey(cert.into())]);
+        match recv(&mut rx).await {
+            Msg::PrivateKeyRead(Err(e)) => assert!(
+                e.contains("certificate.pem") && e.contains("CERTIFICATE"),
+                "{e}"
+            ),
+            other => panic!("{other:?}"),
+        }
+
+        let company = ErpCompany {
+            company_name: "Alfa".into(),
+            abbreviation: "ALF".into(),
+            private_key: dmsctl::secrets::Secret::new(pem.clone()),
+            ..ErpCompany::default()
+        };
+        let id = company.id.clone();
+        settings
+            .save(
+                &ErpSettings {
+                    companies: vec![company],
+                },
+                0,
+                &actor,
+            )
+            .await
+            .unwrap();
+        // Loading the tab tells the console what the key is, never the key.
+        exec.run(vec![Command::LoadSettings(Tab::Erp)]);
+        let mut seen = (false, false);
+        while seen != (true, true) {
+            match recv(&mut rx).await {
+                Msg::KeyInfos(infos) => {
+                    assert_eq!(infos[&id].as_ref().unwrap().kind, "RSA 1024 (PKCS#1)");
+                    seen.0 = true;
+                }
+                Msg::SettingsLoaded { doc, .. } => {
+                    assert_eq!(doc["companies"][0]["private_key"], dmsctl::settings::MASK);
+                    assert!(!doc.to_string().contains("PRIVATE KEY"));
+                    seen.1 = true;
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        let out = tempfile::tempdir().unwrap();
+        let path = out.path().join("alfa.pem");
+        let write = Command::WritePrivateKey {
+            company_id: id.clone(),
+            unsaved_pem: None,
+            path: path.display().to_string(),
+        };
+        exec.run(vec![write.clone()]);
+        match recv(&mut rx).await {
+            Msg::ActionDone(Ok(Done::KeyWritten(p, info))) => {
+                assert_eq!(p, path);
+                assert_eq!(info.kind, "RSA 1024 (PKCS#1)");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), pem);
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        exec.run(vec![write]);
+        match recv(&mut rx).await {
+            Msg::ActionDone(Err(e)) => assert!(e.contains("alfa.pem"), "{e}"),
+            other => panic!("{other:?}"),
+        }
         db.finish().await;
     }
 }

@@ -390,3 +390,182 @@ fn sigterm_restores_the_terminal_and_small_terminals_get_a_message() {
     assert!(!s.screen().contains("Mail queue"));
     drop(dir);
 }
+
+fn settings_json(dir: &Path, db: &str, tab: &str) -> serde_json::Value {
+    let shown: serde_json::Value =
+        serde_json::from_str(&dmsctl(dir, db, &["settings", "show", tab, "--json"])).unwrap();
+    shown["data"].clone()
+}
+
+/// Templates: a mask picked into the subject shows in the preview, a typo in a mask is
+/// refused on save with the mask named, and the fixed template is saved and used. Then
+/// the API systems dialog: Add stays off below two characters.
+#[test]
+fn templates_pane_edit_preview_save_and_api_systems() {
+    let (dir, db) = fresh();
+    dmsctl(dir.path(), &db, &["migrate"]);
+    let s = Session::start("dmsctl-e2e-templates", dir.path(), &db, 120, 40);
+    s.wait_for("Mail queue", Duration::from_secs(10));
+    s.keys(&["4"]);
+    s.wait_for("Preview (sample data)", Duration::from_secs(3));
+    s.wait_for(
+        "Document FV/17/2026 is waiting for you",
+        Duration::from_secs(3),
+    );
+    // URL prefix, then the subject; its cursor is at the end.
+    s.keys(&["Enter", "Down", " ("]);
+    // Ctrl-K lists the masks of this template; the sixth is {StageName}.
+    s.keys(&["C-k"]);
+    s.wait_for("Insert a mask", Duration::from_secs(3));
+    s.keys(&["Down", "Down", "Down", "Down", "Down", "Enter", ")"]);
+    s.wait_for(
+        "Document FV/17/2026 is waiting for you (Akceptacja)",
+        Duration::from_secs(3),
+    );
+    // A typo: the preview says so at once, and saving is refused naming the mask.
+    s.keys(&[" {DocumentNumer}"]);
+    s.wait_for("unknown mask: {DocumentNumer}", Duration::from_secs(3));
+    s.keys(&["C-s"]);
+    // Beside the subject, and in the status line.
+    s.wait_for(
+        "✗ unknown mask {DocumentNumer}; this",
+        Duration::from_secs(5),
+    );
+    s.wait_for(
+        "subject: unknown mask {DocumentNumer}",
+        Duration::from_secs(1),
+    );
+    let stored = settings_json(dir.path(), &db, "templates");
+    assert_eq!(
+        stored["received_each"]["subject"], "Document {DocumentNumber} is waiting for you",
+        "nothing was saved"
+    );
+    for _ in 0.." {DocumentNumer}".len() {
+        s.keys(&["BSpace"]);
+    }
+    s.keys(&["C-s"]);
+    s.wait_for("Settings saved: templates", Duration::from_secs(5));
+    let stored = settings_json(dir.path(), &db, "templates");
+    assert_eq!(
+        stored["received_each"]["subject"],
+        "Document {DocumentNumber} is waiting for you ({StageName})"
+    );
+    // The saved template is what `enqueue --template` renders.
+    dmsctl(
+        dir.path(),
+        &db,
+        &[
+            "enqueue",
+            "--template",
+            "received_each",
+            "--to",
+            "jan@firma.pl",
+            "--var",
+            "StageName=Akceptacja",
+            "--var",
+            "WorkflowName=Faktury",
+            "--var",
+            "Origin=Biuro",
+            "--var",
+            "Proceeding=Sprawdź",
+            "--doc",
+            "7,DocumentNumber=FV/7",
+        ],
+    );
+    let listed: serde_json::Value =
+        serde_json::from_str(&dmsctl(dir.path(), &db, &["queue", "ls", "--json"])).unwrap();
+    assert_eq!(
+        listed[0]["subject"],
+        "Document FV/7 is waiting for you (Akceptacja)"
+    );
+
+    // API systems: the predefined one is listed; Add is off until two characters.
+    s.keys(&["Escape", "8"]);
+    s.wait_for("Comarch HRM", Duration::from_secs(3));
+    s.keys(&["a", "X", "Enter"]);
+    s.wait_for("at least 2 characters", Duration::from_secs(3));
+    s.keys(&["Y", "Enter"]);
+    s.wait_for("Settings saved: api_systems", Duration::from_secs(5));
+    let systems = settings_json(dir.path(), &db, "api_systems");
+    let names: Vec<&str> = systems["systems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Comarch HRM", "XY"]);
+    // Cancel adds nothing.
+    s.keys(&["a", "Zet", "Escape"]);
+    assert!(!s.screen().contains("Zet"));
+    assert_eq!(
+        settings_json(dir.path(), &db, "api_systems")["systems"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    drop(dir);
+}
+
+/// ERP connections (multi-company): add a company with an invalid NIP, see the error
+/// beside the field, fix it, save, then delete it after confirming.
+#[test]
+fn erp_pane_add_invalid_nip_fix_save_delete() {
+    let (dir, db) = fresh();
+    std::fs::write(dir.path().join("config.toml"), "multi_company = true\n").unwrap();
+    dmsctl(dir.path(), &db, &["migrate"]);
+    let s = Session::start("dmsctl-e2e-erp", dir.path(), &db, 120, 40);
+    s.wait_for("Mail queue", Duration::from_secs(10));
+    s.keys(&["5"]);
+    s.wait_for("No companies yet", Duration::from_secs(3));
+    s.wait_for("KSeF environment: Demo", Duration::from_secs(3));
+    // a: a new company, its form open on the ERP system.
+    s.keys(&[
+        "a",
+        "Down",
+        "Firma Testowa",
+        "Down",
+        "FT",
+        "Down",
+        "5260001241",
+    ]);
+    s.keys(&["C-s"]);
+    s.wait_for(
+        "nip: `5260001241` is not a valid NIP",
+        Duration::from_secs(5),
+    );
+    assert!(
+        s.screen()
+            .lines()
+            .any(|l| l.contains("(NIP)") && l.contains("✗ `5260001241` is not a valid")),
+        "the error stands beside the NIP field:\n{}",
+        s.screen()
+    );
+    assert_eq!(
+        settings_json(dir.path(), &db, "erp")["companies"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0,
+        "nothing saved"
+    );
+    s.keys(&["BSpace", "6", "C-s"]);
+    s.wait_for("Settings saved: erp (version 1)", Duration::from_secs(5));
+    let erp = settings_json(dir.path(), &db, "erp");
+    assert_eq!(erp["companies"][0]["company_name"], "Firma Testowa");
+    assert_eq!(erp["companies"][0]["nip"], "5260001246");
+    assert_eq!(erp["companies"][0]["abbreviation"], "FT");
+    s.keys(&["Escape", "d"]);
+    s.wait_for("Delete Firma Testowa?", Duration::from_secs(3));
+    s.keys(&["y"]);
+    s.wait_for("Settings saved: erp (version 2)", Duration::from_secs(5));
+    s.wait_for("No companies yet", Duration::from_secs(3));
+    assert_eq!(
+        settings_json(dir.path(), &db, "erp")["companies"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    drop(dir);
+}

@@ -23,6 +23,7 @@ both_backends!(
     actions_apply_to_all_or_none,
     retry_requeues_failed_and_archived,
     purge_removes_only_old_archived,
+    anonymize_replaces_personal_data_of_old_archived_only,
     keyset_pages_cover_everything_once,
     search_matches_text_and_ids_literally,
     counts_and_queue_shape,
@@ -557,6 +558,82 @@ async fn purge_removes_only_old_archived(db: &TestDb) {
             .await
             .unwrap(),
         0
+    );
+}
+
+async fn anonymize_replaces_personal_data_of_old_archived_only(db: &TestDb) {
+    let q = MailQueue::new(db.store.clone());
+    let mut archived = mail("Jan Kowalski <jan@firma.pl>", "Umowa 17/2026");
+    archived.cc = vec!["anna@firma.pl".into()];
+    archived.body_text = "PESEL 80010112345".into();
+    archived.body_html = Some("<p>PESEL 80010112345</p>".into());
+    archived.attachments = vec![NewAttachment {
+        file_name: "umowa.pdf".into(),
+        content_type: "application/pdf".into(),
+        data: b"%PDF-1.4 poufne".to_vec(),
+    }];
+    let old = q.enqueue(archived).await.unwrap();
+    let failed = q.enqueue(mail("ola@firma.pl", "Nie doszło")).await.unwrap();
+    let c = q.claim("s1", 2, Duration::from_secs(60)).await.unwrap();
+    let attempt = |id| c.iter().find(|m| m.mail.id == id).unwrap().attempt;
+    q.record(
+        "s1",
+        &[
+            OutcomeRecord {
+                id: old,
+                attempt: attempt(old),
+                outcome: sent(false),
+            },
+            OutcomeRecord {
+                id: failed,
+                attempt: attempt(failed),
+                outcome: MailOutcome::Failed {
+                    failure: failure("550 no such user"),
+                },
+            },
+        ],
+    )
+    .await
+    .unwrap();
+    let year = Duration::from_secs(365 * 86_400);
+    assert_eq!(
+        q.count_anonymizable(year).await.unwrap(),
+        0,
+        "sent just now"
+    );
+
+    // A year and a day on: only the archived mail is old enough and counted, once.
+    let later = MailQueue::new(db.store.clone()).with_clock(|| now_ms() + 366 * 86_400_000);
+    assert_eq!(later.count_anonymizable(year).await.unwrap(), 1);
+    assert_eq!(later.anonymize_archived(year, "tester").await.unwrap(), 1);
+    assert_eq!(later.count_anonymizable(year).await.unwrap(), 0);
+    assert_eq!(later.anonymize_archived(year, "tester").await.unwrap(), 0);
+
+    let d = q.detail(old).await.unwrap();
+    assert_eq!(d.mail.status, MailStatus::Sent, "still archived");
+    assert_eq!(d.mail.to, dmsctl::store::ANONYMIZED_RECIPIENT);
+    assert_eq!(d.mail.subject, dmsctl::store::ANONYMIZED_SUBJECT);
+    assert!(d.mail.cc.is_empty() && d.mail.body_text.is_empty() && d.mail.body_html.is_none());
+    assert!(d.attachments.is_empty());
+    assert!(q.attachments(old).await.unwrap().is_empty());
+    // Nothing else changed: the failed mail keeps its data.
+    let f = q.detail(failed).await.unwrap().mail;
+    assert_eq!(
+        (f.to.as_str(), f.subject.as_str()),
+        ("ola@firma.pl", "Nie doszło")
+    );
+    // The work log says who did it and how many.
+    let log = dmsctl::worklog::WorkLog::new(db.store.clone())
+        .entries(&LogFilter {
+            limit: 5,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.message.contains("anonymized by tester") && e.message.contains("(1 mails)")),
+        "{log:?}"
     );
 }
 

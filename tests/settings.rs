@@ -293,10 +293,59 @@ async fn export_import_round_trips_every_tab(db: &TestDb) {
         password: Secret::new("pw-b"),
         ..ErpCompany::default()
     });
+    erp.companies[0].private_key = Secret::new(
+        std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/keys/ec_sec1.pem"
+        ))
+        .unwrap(),
+    );
+    erp.companies[1].connection.password = Secret::new("sql-pw");
     s.save(&erp, 0, &actor()).await.unwrap();
+    // Every other tab away from its defaults too, secrets included.
+    let mut templates = Tab::Templates.default_json();
+    templates["url_prefix"] = "https://dms.firma.pl/web/documents/".into();
+    templates["overdue"]["subject"] =
+        "Zaległe: {ExpiredDocumentsBegin}{DocumentNumber}{ExpiredDocumentsEnd}".into();
+    let api_systems = s.load_json(Tab::ApiSystems).await.unwrap();
+    let mut systems = api_systems.value.clone();
+    systems["systems"].as_array_mut().unwrap().push(
+        serde_json::json!({"id": "0b6e2f1a-9d3c-4e57-8a21-3f4c5d6e7f80", "name": "Portal B2B"}),
+    );
+    s.save_json(
+        vec![
+            (Tab::Templates, templates, 0),
+            (
+                Tab::ApiAuth,
+                serde_json::json!({"company_name": "Firma", "login": "admin", "password": "erp-pw"}),
+                0,
+            ),
+            (
+                Tab::Domain,
+                serde_json::json!({"use_domain": true, "domain_name": "firma.local", "group": "Księgowość"}),
+                0,
+            ),
+            (
+                Tab::Tools,
+                serde_json::json!({"anonymize_after_days": 30, "enforce_two_step_verification": true, "verify_document_permissions": true}),
+                0,
+            ),
+            (Tab::ApiSystems, systems, api_systems.version),
+            (
+                Tab::Storage,
+                serde_json::json!({"default_repository_operator": "anowak", "ibard_login": "dms@firma.pl", "ibard_password": "ibard-pw", "ibard_logged_in_user": "dms@firma.pl"}),
+                0,
+            ),
+        ],
+        &actor(),
+    )
+    .await
+    .unwrap();
     let mut before = Vec::new();
     for tab in Tab::ALL {
-        before.push(s.load_json(tab).await.unwrap().value);
+        let v = s.load_json(tab).await.unwrap().value;
+        assert_ne!(v, tab.default_json(), "{tab} holds more than its defaults");
+        before.push(v);
     }
 
     // With secrets: import into a fresh database gives the same documents.
@@ -320,7 +369,17 @@ async fn export_import_round_trips_every_tab(db: &TestDb) {
     // Without secrets: re-importing keeps the stored secrets (matched by id even when
     // the file lists the companies in another order).
     let bare = s.export_toml(false).await.unwrap();
-    assert!(!bare.contains("token-a") && !bare.contains("pw-b") && !bare.contains("Tajne"));
+    for secret in [
+        "token-a",
+        "pw-b",
+        "Tajne",
+        "sql-pw",
+        "erp-pw",
+        "ibard-pw",
+        "PRIVATE KEY",
+    ] {
+        assert!(!bare.contains(secret), "{secret} left out of a bare export");
+    }
     let mut doc: toml::Table = toml::from_str(&bare).unwrap();
     let companies = doc["erp"]["companies"].as_array().unwrap().clone();
     doc.get_mut("erp").unwrap()["companies"] =
@@ -358,6 +417,17 @@ async fn api_systems_seeded_once(db: &TestDb) {
     let seeded = s.load::<ApiSystemsSettings>().await.unwrap();
     assert_eq!(seeded.value.systems.len(), 1);
     assert_eq!(seeded.value.systems[0].name, "Comarch HRM");
+    // Present already, it is not added twice when the migrations run again.
+    db.store.migrate().await.unwrap();
+    assert_eq!(
+        s.load::<ApiSystemsSettings>()
+            .await
+            .unwrap()
+            .value
+            .systems
+            .len(),
+        1
+    );
     // Deleted by the admin, it stays deleted after the migrations run again.
     s.save(&ApiSystemsSettings::default(), seeded.version, &actor())
         .await

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::{FieldError, SettingsTab, Tab, single_line};
+use super::{FieldError, Problem, SettingsTab, Tab, single_line};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -48,21 +48,23 @@ impl SettingsTab for ApiSystemsSettings {
         for (i, s) in self.systems.iter().enumerate() {
             let field = |f: &str| format!("systems[{i}].{f}");
             if s.name.trim().chars().count() < MIN_NAME_CHARS {
-                e.push(FieldError::new(
+                e.push(FieldError::problem(
                     field("name"),
-                    "must have at least 2 characters",
+                    Problem::TooShort {
+                        min: MIN_NAME_CHARS,
+                    },
                 ));
             } else if !names.insert(s.name.trim().to_lowercase()) {
-                e.push(FieldError::new(
+                e.push(FieldError::problem(
                     field("name"),
-                    format!("`{}` is already on the list", s.name.trim()),
+                    Problem::Taken(s.name.trim().into()),
                 ));
             }
             single_line(&field("name"), &s.name, &mut e);
             if uuid::Uuid::parse_str(&s.id).is_err() {
-                e.push(FieldError::new(
+                e.push(FieldError::problem(
                     field("id"),
-                    format!("`{}` is not a UUID", s.id),
+                    Problem::NotAUuid(s.id.clone()),
                 ));
             } else if !ids.insert(s.id.to_lowercase()) {
                 e.push(FieldError::new(field("id"), "is used twice"));

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{FieldError, SettingsTab, Tab, check_host};
+use super::{FieldError, Problem, SettingsTab, Tab, check_host};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -27,15 +27,15 @@ pub(crate) fn validate_domain(use_domain: bool, domain_name: &str) -> Vec<FieldE
     let mut e = Vec::new();
     if domain_name.trim().is_empty() {
         if use_domain {
-            e.push(FieldError::new(
+            e.push(FieldError::problem(
                 "domain_name",
-                "is required when use_domain is on",
+                Problem::RequiredWithDomain,
             ));
         }
     } else if check_host(domain_name).is_err() {
-        e.push(FieldError::new(
+        e.push(FieldError::problem(
             "domain_name",
-            format!("`{domain_name}` is not a domain name"),
+            Problem::NotADomain(domain_name.into()),
         ));
     }
     e

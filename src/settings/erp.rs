@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::private_key::describe_private_key;
 use super::{
-    FieldError, SettingsTab, Tab, domain::validate_domain, single_line, whitespace_warning,
+    FieldError, Problem, SettingsTab, Tab, domain::validate_domain, single_line, whitespace_warning,
 };
 use crate::secrets::Secret;
 
@@ -124,17 +124,17 @@ impl SettingsTab for ErpSettings {
             if !c.company_name.trim().is_empty()
                 && !names.insert(c.company_name.trim().to_lowercase())
             {
-                ce.push(FieldError::new(
+                ce.push(FieldError::problem(
                     "company_name",
-                    "is used by another company",
+                    Problem::Taken(c.company_name.trim().into()),
                 ));
             }
             if !c.abbreviation.trim().is_empty()
                 && !abbreviations.insert(c.abbreviation.trim().to_lowercase())
             {
-                ce.push(FieldError::new(
+                ce.push(FieldError::problem(
                     "abbreviation",
-                    "is used by another company",
+                    Problem::Taken(c.abbreviation.trim().into()),
                 ));
             }
             if !ids.insert(c.id.clone()) {
@@ -162,44 +162,47 @@ impl ErpCompany {
     pub fn validate(&self) -> Vec<FieldError> {
         let mut e = Vec::new();
         if uuid::Uuid::parse_str(&self.id).is_err() {
-            e.push(FieldError::new(
+            e.push(FieldError::problem(
                 "id",
-                format!("`{}` is not a UUID", self.id),
+                Problem::NotAUuid(self.id.clone()),
             ));
         }
         if self.company_name.trim().is_empty() {
-            e.push(FieldError::new("company_name", "is required"));
+            e.push(FieldError::problem("company_name", Problem::Required));
         }
         single_line("company_name", &self.company_name, &mut e);
         let abbr = self.abbreviation.trim();
         if abbr.is_empty() {
-            e.push(FieldError::new("abbreviation", "is required"));
+            e.push(FieldError::problem("abbreviation", Problem::Required));
         } else if abbr.chars().count() > MAX_ABBREVIATION_CHARS {
-            e.push(FieldError::new(
+            e.push(FieldError::problem(
                 "abbreviation",
-                format!("`{abbr}` is longer than {MAX_ABBREVIATION_CHARS} characters"),
+                Problem::TooLong {
+                    value: abbr.into(),
+                    max: MAX_ABBREVIATION_CHARS,
+                },
             ));
         }
         if !self.display_name.is_empty() && self.erp_system != ErpSystem::Optima {
-            e.push(FieldError::new(
-                "display_name",
-                "is only used with the Optima ERP system; leave it empty",
-            ));
+            e.push(FieldError::problem("display_name", Problem::OptimaOnly));
         }
         if !self.nip.trim().is_empty()
-            && let Err(m) = check_nip(&self.nip)
+            && let Err(p) = check_nip(&self.nip)
         {
-            e.push(FieldError::new("nip", m));
+            e.push(FieldError::problem("nip", p));
         }
         if !self.edelivery_address.trim().is_empty()
-            && let Err(m) = check_edelivery_address(&self.edelivery_address)
+            && let Err(p) = check_edelivery_address(&self.edelivery_address)
         {
-            e.push(FieldError::new("edelivery_address", m));
+            e.push(FieldError::problem("edelivery_address", p));
         }
         if !self.private_key.is_empty()
             && let Err(m) = describe_private_key(self.private_key.expose())
         {
-            e.push(FieldError::new("private_key", m));
+            e.push(FieldError::problem(
+                "private_key",
+                Problem::BadPrivateKey(m),
+            ));
         }
         e.extend(validate_domain(self.use_domain, &self.domain_name));
         e
@@ -208,10 +211,10 @@ impl ErpCompany {
 
 /// Polish tax id: 10 digits (dashes and spaces allowed), weights 6,5,7,2,3,4,5,6,7,
 /// sum mod 11 equal to the last digit.
-pub fn check_nip(value: &str) -> Result<String, String> {
+pub fn check_nip(value: &str) -> Result<String, Problem> {
     let digits: String = value.chars().filter(|c| !matches!(c, '-' | ' ')).collect();
     if digits.len() != 10 || !digits.chars().all(|c| c.is_ascii_digit()) {
-        return Err(format!("`{value}` is not a NIP: it must have 10 digits"));
+        return Err(Problem::NotANip(value.into()));
     }
     let d: Vec<u32> = digits.chars().filter_map(|c| c.to_digit(10)).collect();
     let sum: u32 = [6, 5, 7, 2, 3, 4, 5, 6, 7]
@@ -220,15 +223,13 @@ pub fn check_nip(value: &str) -> Result<String, String> {
         .map(|(w, x)| w * x)
         .sum();
     if sum % 11 == 10 || sum % 11 != d[9] {
-        return Err(format!(
-            "`{value}` is not a valid NIP: the check digit does not match"
-        ));
+        return Err(Problem::NipChecksum(value.into()));
     }
     Ok(digits)
 }
 
 /// `AE:PL-XXXXX-XXXXX-XXXXX-XX`, X a digit or capital letter.
-pub fn check_edelivery_address(value: &str) -> Result<(), String> {
+pub fn check_edelivery_address(value: &str) -> Result<(), Problem> {
     let v = value.trim();
     let ok = v.strip_prefix("AE:PL-").is_some_and(|rest| {
         let groups: Vec<&str> = rest.split('-').collect();
@@ -242,9 +243,7 @@ pub fn check_edelivery_address(value: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!(
-            "`{value}` is not an e-Delivery address (AE:PL-XXXXX-XXXXX-XXXXX-XX)"
-        ))
+        Err(Problem::NotAnEdeliveryAddress(value.into()))
     }
 }
 

@@ -60,6 +60,32 @@ pub enum Problem {
     OAuthWithSendmail,
     SingleLine,
     NotANumber(String),
+    /// Not 10 digits.
+    NotANip(String),
+    /// 10 digits whose check digit does not match.
+    NipChecksum(String),
+    TooLong {
+        value: String,
+        max: usize,
+    },
+    TooShort {
+        min: usize,
+    },
+    /// Another element of the list has it already.
+    Taken(String),
+    OptimaOnly,
+    NotAnEdeliveryAddress(String),
+    /// The private key cannot be used; the detail says why (English).
+    BadPrivateKey(String),
+    RequiredWithDomain,
+    NotADomain(String),
+    NotAUrl(String),
+    UnknownMask {
+        mask: String,
+        allowed: String,
+    },
+    AtLeastOne,
+    NotAUuid(String),
 }
 
 impl Problem {
@@ -77,6 +103,30 @@ impl Problem {
             }
             Problem::SingleLine => "must be a single line without control characters".into(),
             Problem::NotANumber(v) => format!("`{v}` is not a number"),
+            Problem::NotANip(v) => format!("`{v}` is not a NIP: it must have 10 digits"),
+            Problem::NipChecksum(v) => {
+                format!("`{v}` is not a valid NIP: the check digit does not match")
+            }
+            Problem::TooLong { value, max } => {
+                format!("`{value}` is longer than {max} characters")
+            }
+            Problem::TooShort { min } => format!("must have at least {min} characters"),
+            Problem::Taken(v) => format!("`{v}` is already used by another entry"),
+            Problem::OptimaOnly => "is only used with the Optima ERP system; leave it empty".into(),
+            Problem::NotAnEdeliveryAddress(v) => {
+                format!("`{v}` is not an e-Delivery address (AE:PL-XXXXX-XXXXX-XXXXX-XX)")
+            }
+            Problem::BadPrivateKey(why) => why.clone(),
+            Problem::RequiredWithDomain => "is required when use_domain is on".into(),
+            Problem::NotADomain(v) => format!("`{v}` is not a domain name"),
+            Problem::NotAUrl(v) => {
+                format!("`{v}` is not an http(s) URL such as http://server/web/documents/")
+            }
+            Problem::UnknownMask { mask, allowed } => {
+                format!("unknown mask {{{mask}}}; this template allows {allowed}")
+            }
+            Problem::AtLeastOne => "must be at least 1".into(),
+            Problem::NotAUuid(v) => format!("`{v}` is not a UUID"),
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{FieldError, SettingsTab, Tab, single_line};
+use super::{FieldError, Problem, SettingsTab, Tab, single_line};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TemplateKey {
@@ -209,12 +209,9 @@ impl SettingsTab for TemplatesSettings {
         let mut e = Vec::new();
         match url::Url::parse(self.url_prefix.trim()) {
             Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
-            _ => e.push(FieldError::new(
+            _ => e.push(FieldError::problem(
                 "url_prefix",
-                format!(
-                    "`{}` is not an http(s) URL such as http://server/web/documents/",
-                    self.url_prefix
-                ),
+                Problem::NotAUrl(self.url_prefix.clone()),
             )),
         }
         for key in TemplateKey::ALL {
@@ -223,16 +220,17 @@ impl SettingsTab for TemplatesSettings {
             for (part, text) in [("subject", &tpl.subject), ("body", &tpl.body)] {
                 for mask in masks_in(text) {
                     if !key.masks().contains(&mask) {
-                        e.push(FieldError::new(
+                        e.push(FieldError::problem(
                             format!("{}.{part}", key.key()),
-                            format!(
-                                "unknown mask {{{mask}}}; this template allows {}",
-                                key.masks()
+                            Problem::UnknownMask {
+                                mask: mask.into(),
+                                allowed: key
+                                    .masks()
                                     .iter()
                                     .map(|m| format!("{{{m}}}"))
                                     .collect::<Vec<_>>()
-                                    .join(", ")
-                            ),
+                                    .join(", "),
+                            },
                         ));
                     }
                 }

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{FieldError, SettingsTab, Tab};
+use super::{FieldError, Problem, SettingsTab, Tab};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -34,9 +34,9 @@ impl SettingsTab for ToolsSettings {
     fn validate(&self) -> Vec<FieldError> {
         let mut e = Vec::new();
         if self.anonymize_after_days == 0 {
-            e.push(FieldError::new(
+            e.push(FieldError::problem(
                 "anonymize_after_days",
-                "must be at least 1",
+                Problem::AtLeastOne,
             ));
         }
         e

@@ -531,8 +531,17 @@ impl Form {
                 theme.muted()
             };
             let marker = if focused { "› " } else { "  " };
+            // A label cut short ends in `…` and keeps a space before the value.
+            let room = usize::from(label_width).saturating_sub(3);
+            let label = field.label.t(lang);
+            let label = if label.chars().count() > room {
+                let cut: String = label.chars().take(room.saturating_sub(1)).collect();
+                format!("{cut}…")
+            } else {
+                label.to_string()
+            };
             f.render_widget(
-                Paragraph::new(format!("{marker}{}", field.label.t(lang))).style(label_style),
+                Paragraph::new(format!("{marker}{label}")).style(label_style),
                 label_area,
             );
             let [value, error] =

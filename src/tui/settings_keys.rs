@@ -422,8 +422,8 @@ impl App {
                 let nip = editor.value("nip");
                 if nip.trim().is_empty() {
                     self.say(true, Txt::EnterNipFirst);
-                } else if let Err(m) = check_nip(&nip) {
-                    self.status = Some((true, format!("nip: {m}")));
+                } else if let Err(p) = check_nip(&nip) {
+                    self.status = Some((true, format!("nip: {}", crate::i18n::problem(&p, lang))));
                 } else {
                     let mode = self.config.ksef_mode_name();
                     self.status = Some((
@@ -446,10 +446,12 @@ impl App {
                         vec![Command::CountAnonymizable(days as u32)]
                     }
                     _ => {
-                        editor.form.show_errors(&[crate::settings::FieldError::new(
-                            "anonymize_after_days",
-                            "must be at least 1",
-                        )]);
+                        editor
+                            .form
+                            .show_errors(&[crate::settings::FieldError::problem(
+                                "anonymize_after_days",
+                                crate::settings::Problem::AtLeastOne,
+                            )]);
                         Vec::new()
                     }
                 }
@@ -507,5 +509,163 @@ impl App {
         };
         self.after_edit(pane);
         cmds
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crossterm::event::{KeyEvent, KeyModifiers};
+    use serde_json::json;
+
+    use super::*;
+    use crate::tui::msg::Msg;
+    use crate::tui::settings_panes::PaneConfig;
+    use crate::tui::theme::Theme;
+
+    fn key(a: &mut App, c: KeyCode) -> Vec<Command> {
+        a.update(Msg::Key(KeyEvent::new(c, KeyModifiers::NONE)))
+    }
+
+    fn typed(a: &mut App, text: &str) {
+        for c in text.chars() {
+            key(a, KeyCode::Char(c));
+        }
+    }
+
+    fn app(config: PaneConfig) -> App {
+        let mut a = App::new(Lang::En, Theme::default(), 0).with_config(config);
+        a.start();
+        a
+    }
+
+    fn go(a: &mut App, pane: Pane) {
+        let i = a.panes.iter().position(|p| *p == pane).unwrap();
+        key(
+            a,
+            KeyCode::Char(char::from_digit(i as u32 + 1, 10).unwrap()),
+        );
+        assert_eq!(a.pane, pane);
+    }
+
+    #[test]
+    fn api_system_dialog_adds_only_two_characters_or_more_and_cancel_adds_nothing() {
+        let mut a = app(PaneConfig::default());
+        a.update(Msg::SettingsLoaded {
+            tab: Tab::ApiSystems,
+            doc: json!({"systems": [{"id": "6d1f7c53-2b0e-4c51-9a53-0f3c6b1e8a01", "name": "Comarch HRM"}]}),
+            version: 1,
+        });
+        go(&mut a, Pane::ApiSystems);
+        key(&mut a, KeyCode::Char('a'));
+        typed(&mut a, "q");
+        assert!(key(&mut a, KeyCode::Enter).is_empty(), "Add is off");
+        assert!(a.settings.prompt.is_some());
+        key(&mut a, KeyCode::Esc);
+        assert!(a.settings.prompt.is_none());
+        assert_eq!(
+            a.settings.api_systems.items().len(),
+            1,
+            "Cancel adds nothing"
+        );
+        // A name already there is refused in the dialog.
+        key(&mut a, KeyCode::Char('a'));
+        typed(&mut a, "comarch HRM");
+        assert!(key(&mut a, KeyCode::Enter).is_empty());
+        let p = a.settings.prompt.as_ref().unwrap();
+        assert!(p.form.get("name").unwrap().error.is_some());
+        key(&mut a, KeyCode::Esc);
+        key(&mut a, KeyCode::Char('a'));
+        typed(&mut a, "Portal");
+        match &key(&mut a, KeyCode::Enter)[..] {
+            [
+                Command::SaveSettings {
+                    tab: Tab::ApiSystems,
+                    doc,
+                    version: 1,
+                },
+            ] => {
+                assert_eq!(doc["systems"][1]["name"], "Portal");
+                assert_eq!(doc["systems"][1]["id"].as_str().unwrap().len(), 36);
+            }
+            other => panic!("{other:?}"),
+        }
+        // Delete asks first; "no" keeps it.
+        key(&mut a, KeyCode::Char('d'));
+        assert!(
+            matches!(a.settings.ask, Some(Ask::DeleteApiSystem { ref name, .. }) if name == "Portal")
+        );
+        assert!(key(&mut a, KeyCode::Char('n')).is_empty());
+    }
+
+    #[test]
+    fn ksef_token_generation_needs_the_nip_first() {
+        let mut a = app(PaneConfig {
+            multi_company: true,
+            ..PaneConfig::default()
+        });
+        go(&mut a, Pane::Erp);
+        key(&mut a, KeyCode::Char('a'));
+        key(&mut a, KeyCode::Esc);
+        key(&mut a, KeyCode::Char('g'));
+        assert_eq!(
+            a.status,
+            Some((true, "Enter the company NIP first".to_string()))
+        );
+        key(&mut a, KeyCode::Enter);
+        for _ in 0..3 {
+            key(&mut a, KeyCode::Down);
+        }
+        typed(&mut a, "5260001246");
+        key(&mut a, KeyCode::Esc);
+        key(&mut a, KeyCode::Char('g'));
+        let (is_error, text) = a.status.clone().unwrap();
+        assert!(
+            !is_error && text.contains("ministry") && text.contains("Demo"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn anonymizing_counts_asks_then_acts() {
+        let mut a = app(PaneConfig::default());
+        a.update(Msg::SettingsLoaded {
+            tab: Tab::Tools,
+            doc: json!({"anonymize_after_days": 90, "enforce_two_step_verification": false, "verify_document_permissions": false}),
+            version: 1,
+        });
+        go(&mut a, Pane::Tools);
+        assert_eq!(
+            key(&mut a, KeyCode::Char('a')),
+            vec![Command::CountAnonymizable(90)]
+        );
+        a.update(Msg::AnonymizeCount { days: 90, count: 0 });
+        assert!(a.settings.ask.is_none(), "nothing to do, nothing asked");
+        a.update(Msg::AnonymizeCount { days: 90, count: 7 });
+        assert_eq!(
+            key(&mut a, KeyCode::Char('y')),
+            vec![Command::Anonymize(90)]
+        );
+        // The two-step link saves the flipped flag at once.
+        match &key(&mut a, KeyCode::Char('v'))[..] {
+            [Command::SaveSettings { doc, .. }] => {
+                assert_eq!(doc["enforce_two_step_verification"], true)
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn leaving_a_settings_pane_with_unsaved_changes_asks() {
+        let mut a = app(PaneConfig::default());
+        go(&mut a, Pane::Domain);
+        key(&mut a, KeyCode::Enter);
+        key(&mut a, KeyCode::Char(' '));
+        key(&mut a, KeyCode::Esc);
+        assert!(a.pane_dirty(Pane::Domain));
+        key(&mut a, KeyCode::Char('2'));
+        assert_eq!(a.pane, Pane::Domain, "asked first");
+        key(&mut a, KeyCode::Char('y'));
+        assert_eq!(a.pane, Pane::Queue);
+        assert!(!a.pane_dirty(Pane::Domain), "the stored values are back");
     }
 }

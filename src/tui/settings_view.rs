@@ -222,11 +222,11 @@ fn erp(f: &mut Frame, app: &App, area: Rect) {
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            let text = format!(
-                " {:<6}{}",
-                item_text(c, "abbreviation"),
-                item_text(c, "company_name")
-            );
+            let name = match item_text(c, "company_name") {
+                "" => Txt::NewCompany.t(lang),
+                n => n,
+            };
+            let text = format!(" {:<6}{name}", item_text(c, "abbreviation"));
             if i == e.selected {
                 Line::styled(text, app.theme.selection())
             } else {

@@ -309,18 +309,24 @@ fn tabs(f: &mut Frame, app: &App, area: Rect) {
         ),
         Span::raw("│"),
     ];
-    // Every pane's number and name; where that does not fit, names only for the pane
-    // in view.
-    let labels = |all: bool| -> Vec<Span<'static>> {
+    // Every pane's number and name; where that does not fit, the other panes' names
+    // shortened as far as needed, at last to their numbers alone.
+    let labels = |room: Option<usize>| -> Vec<Span<'static>> {
         app.panes
             .iter()
             .enumerate()
             .map(|(i, p)| {
                 let chosen = *p == app.pane;
-                let label = if all || chosen {
-                    format!(" {} {} ", i + 1, p.title().t(app.lang))
-                } else {
-                    format!(" {} ", i + 1)
+                let name = p.title().t(app.lang);
+                let label = match room {
+                    _ if chosen => format!(" {} {name} ", i + 1),
+                    None => format!(" {} {name} ", i + 1),
+                    Some(0) => format!(" {} ", i + 1),
+                    Some(n) if name.chars().count() > n => {
+                        let short: String = name.chars().take(n).collect();
+                        format!(" {} {}… ", i + 1, short.trim_end())
+                    }
+                    Some(_) => format!(" {} {name} ", i + 1),
                 };
                 let style = if chosen {
                     app.theme.selection()
@@ -337,15 +343,14 @@ fn tabs(f: &mut Frame, app: &App, area: Rect) {
         .sum::<usize>()
         + Txt::Help.t(app.lang).chars().count()
         + 3;
-    let mut names = labels(true);
-    if fixed
-        + names
-            .iter()
-            .map(|s| s.content.chars().count())
-            .sum::<usize>()
-        > area.width as usize
-    {
-        names = labels(false);
+    let width = |l: &[Span]| fixed + l.iter().map(|s| s.content.chars().count()).sum::<usize>();
+    let mut names = labels(None);
+    if width(&names) > area.width as usize {
+        names = (3..=12)
+            .rev()
+            .map(|n| labels(Some(n)))
+            .find(|l| width(l) <= area.width as usize)
+            .unwrap_or_else(|| labels(Some(0)));
     }
     spans.extend(names);
     let right = format!("? {} ", Txt::Help.t(app.lang));
