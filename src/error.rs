@@ -57,6 +57,10 @@ pub enum Error {
     #[error("secret store: {0}")]
     Secret(String),
 
+    /// Microsoft 365 sign-in, or a token refresh, did not work.
+    #[error("{0}")]
+    SignIn(crate::oauth::SignInFailure),
+
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
 

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod i18n;
+pub mod oauth;
 pub mod queue;
 pub mod secrets;
 pub mod sender;

@@ -2,6 +2,7 @@
 //! console. Exit code 0 on success, 2 on bad input (nothing changed), 1 otherwise.
 
 mod enqueue;
+mod oauth;
 mod output;
 mod queue;
 mod settings;
@@ -72,6 +73,9 @@ pub enum Command {
     /// Check the connection to the mail server.
     #[command(subcommand)]
     Check(worker::CheckCommand),
+    /// Microsoft 365 sign-in for the mail account (OAuth2 device code).
+    #[command(subcommand)]
+    Oauth(oauth::OAuthCommand),
     /// Fill the operators table with a few demo operators (as the DMS would), for
     /// trying the File storage pane; operators already there are kept.
     Demo,
@@ -91,6 +95,14 @@ impl Context {
 
     pub fn settings(&self) -> Settings {
         Settings::new(self.store.clone(), self.config.key_file())
+    }
+
+    pub fn oauth(&self) -> crate::oauth::OAuth {
+        crate::oauth::OAuth::new(
+            self.store.clone(),
+            self.settings(),
+            &self.config.config.oauth,
+        )
     }
 }
 
@@ -175,6 +187,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Some(Command::SendTest(args)) => worker::send_test(&ctx, args).await,
         Some(Command::Check(worker::CheckCommand::Smtp)) => worker::check_smtp(&ctx).await,
         Some(Command::Demo) => demo(&ctx).await,
+        Some(Command::Oauth(cmd)) => oauth::run(&ctx, cmd).await,
     };
     // Closing waits for connections still out; never let that keep the process alive.
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), ctx.store.close()).await;

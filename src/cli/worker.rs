@@ -333,7 +333,7 @@ async fn wait_for_outcome(ctx: &Context, id: i64, timeout: Duration) -> Result<T
 
 pub async fn check_smtp(ctx: &Context) -> Result<()> {
     let account = ctx.settings().load::<MailServerSettings>().await?.value;
-    let report = check(&account, &ctx.config.config.sender).await;
+    let report = check(&account, &ctx.config.config.sender, &ctx.oauth()).await;
     match ctx.output {
         OutputMode::Json => print_json(&report)?,
         OutputMode::Text => {

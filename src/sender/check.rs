@@ -37,14 +37,20 @@ impl CheckReport {
     }
 }
 
-pub async fn check(account: &MailServerSettings, config: &SenderConfig) -> CheckReport {
-    check_with_progress(account, config, None).await
+pub async fn check(
+    account: &MailServerSettings,
+    config: &SenderConfig,
+    oauth: &crate::oauth::OAuth,
+) -> CheckReport {
+    check_with_progress(account, config, oauth, None).await
 }
 
-/// As `check`, telling `progress` each step's name as it starts.
+/// As `check`, telling `progress` each step's name as it starts. With OAuth2 the login
+/// uses the stored access token (refreshed if due).
 pub async fn check_with_progress(
     account: &MailServerSettings,
     config: &SenderConfig,
+    oauth: &crate::oauth::OAuth,
     progress: Option<tokio::sync::mpsc::UnboundedSender<&'static str>>,
 ) -> CheckReport {
     if account.send_with == SendWith::Sendmail {
@@ -78,7 +84,27 @@ pub async fn check_with_progress(
             insecure: false,
         };
     }
-    let target = SmtpTarget::new(account, config);
+    let mut target = SmtpTarget::new(account, config);
+    let mut sign_in = None;
+    if account.auth_method == crate::settings::AuthMethod::Oauth2 {
+        match oauth.access_token(false).await {
+            Ok(t) => target = target.with_token(&t.login, &t.token),
+            Err(e) => sign_in = Some(e.to_string()),
+        }
+    }
+    if let Some(why) = sign_in {
+        return CheckReport {
+            steps: vec![Step {
+                name: "auth",
+                state: StepState::Failed,
+                detail: format!("Microsoft 365 sign-in is needed: {why}"),
+                hint: Some(
+                    "sign in with `dmsctl oauth login` or Authorize (a) in the console".into(),
+                ),
+            }],
+            insecure: false,
+        };
+    }
     let mut report = ConnectReport {
         progress,
         ..ConnectReport::default()

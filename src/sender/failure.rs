@@ -206,6 +206,44 @@ impl SmtpFailure {
         }
     }
 
+    /// An XOAUTH2 login refused: a 535, or a 334 challenge (Gmail-style: the server
+    /// answers a bad token with a base64 error and waits). A fresh token may do.
+    pub fn token_rejected(&self) -> bool {
+        self.stage == Stage::Auth
+            && (self.code == Some(535)
+                || self.code == Some(334)
+                || self.text.contains("does not expect a challenge"))
+    }
+
+    /// Marks a failure of an XOAUTH2 login and gives it the Microsoft 365 hints.
+    pub fn with_oauth(mut self) -> Self {
+        let t = self.text.to_lowercase();
+        let hint = if t.contains("5.7.139") {
+            Some(
+                "SMTP AUTH is disabled for the tenant or the mailbox (535 5.7.139): an Exchange \
+                 admin must allow authenticated SMTP for this mailbox",
+            )
+        } else if t.contains("5.7.3") {
+            Some(
+                "the token or the mailbox is wrong (535 5.7.3): login must be the mailbox the \
+                 token was issued for, and the app needs SMTP.Send",
+            )
+        } else if self.text.contains("does not expect a challenge") || self.code == Some(334) {
+            Some(
+                "the server refused the token with a challenge (a Google-style XOAUTH2 error): \
+                 Google accounts need an app password, not OAuth2",
+            )
+        } else if self.code == Some(535) {
+            Some("the server refused the access token: sign in again if a refresh does not help")
+        } else {
+            None
+        };
+        if let Some(h) = hint {
+            self.hint = Some(h.to_string());
+        }
+        self
+    }
+
     fn find_hint(&self) -> Option<String> {
         let t = self.text.to_lowercase();
         let hint = match (self.stage, self.code) {
@@ -298,6 +336,48 @@ pub fn next_attempt(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refused_tokens_and_their_hints() {
+        let ms = SmtpFailure::new(
+            Stage::Auth,
+            Some(535),
+            "5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled",
+            true,
+        )
+        .with_oauth();
+        assert!(ms.token_rejected());
+        assert!(
+            ms.hint
+                .as_deref()
+                .unwrap()
+                .contains("SMTP AUTH is disabled")
+        );
+        let bad = SmtpFailure::new(
+            Stage::Auth,
+            Some(535),
+            "5.7.3 Authentication unsuccessful",
+            true,
+        )
+        .with_oauth();
+        assert!(
+            bad.hint
+                .as_deref()
+                .unwrap()
+                .contains("mailbox the token was issued for")
+        );
+        let google = SmtpFailure::new(
+            Stage::Auth,
+            None,
+            "client: This mechanism does not expect a challenge",
+            false,
+        )
+        .with_oauth();
+        assert!(google.token_rejected());
+        assert!(google.hint.as_deref().unwrap().contains("app password"));
+        let other = SmtpFailure::new(Stage::Rcpt, Some(535), "x", true);
+        assert!(!other.token_rejected());
+    }
 
     #[test]
     fn schedule_doubles_caps_and_expires() {

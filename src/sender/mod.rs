@@ -20,9 +20,10 @@ use failure::{SmtpFailure, next_attempt, retry_delay};
 use transport::{SmtpSession, SmtpTarget};
 
 use crate::config::{Config, SenderConfig};
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::oauth::{AccessToken, OAuth};
 use crate::queue::{Attachment, ClaimedMail, MailOutcome, MailQueue, OutcomeRecord, StoredFailure};
-use crate::settings::{MailServerSettings, SendWith, Settings, SettingsTab};
+use crate::settings::{AuthMethod, MailServerSettings, SendWith, Settings, SettingsTab};
 use crate::store::{SenderRow, Store};
 use crate::time::{Millis, duration_ms, now_ms};
 use crate::worklog::{Level, NewLogEntry, WorkLog};
@@ -74,11 +75,28 @@ struct Account {
     settings: MailServerSettings,
     version: i64,
     route: Route,
+    /// The access token the route signs in with (Microsoft 365).
+    token: Option<AccessToken>,
+}
+
+impl Account {
+    fn uses_oauth(&self) -> bool {
+        self.settings.send_with == SendWith::Smtp && self.settings.auth_method == AuthMethod::Oauth2
+    }
+
+    /// Signs in with this token from now on (new connections).
+    fn set_token(&mut self, token: AccessToken, config: &SenderConfig) {
+        self.route = Route::Smtp(
+            SmtpTarget::new(&self.settings, config).with_token(&token.login, &token.token),
+        );
+        self.token = Some(token);
+    }
 }
 
 pub struct Sender {
     queue: MailQueue,
     settings: Settings,
+    oauth: OAuth,
     log: WorkLog,
     config: SenderConfig,
     delete_after_sending: bool,
@@ -89,6 +107,9 @@ pub struct Sender {
 struct BatchState {
     /// Set by the first destination-wide failure: the remaining mails wait untried.
     destination_down: Mutex<Option<SmtpFailure>>,
+    /// Set when the server refused the access token: nothing is charged, and the
+    /// batch goes back to be sent with a refreshed one.
+    token_rejected: Mutex<Option<SmtpFailure>>,
     release_at: Millis,
 }
 
@@ -96,6 +117,7 @@ impl Sender {
     pub fn new(store: Store, settings: Settings, config: &Config, options: SenderOptions) -> Self {
         Sender {
             queue: MailQueue::new(store.clone()),
+            oauth: OAuth::new(store.clone(), settings.clone(), &config.oauth),
             settings,
             log: WorkLog::new(store),
             config: config.sender.clone(),
@@ -194,6 +216,9 @@ impl Sender {
         limit: u32,
     ) -> Result<()> {
         let mut account: Option<Account> = None;
+        // A refused token is refreshed once; refused again, it is the account's problem.
+        let mut force_refresh = false;
+        let mut refreshed_after_refusal = false;
         let mut backoff_until: Millis = 0;
         let mut destination_failures: u32 = 0;
         let mut last_heartbeat = 0;
@@ -220,14 +245,39 @@ impl Sender {
                 backoff_until = 0;
                 destination_failures = 0;
             }
-            let Some(acct) = account.as_ref() else {
+            let Some(acct) = account.as_mut() else {
                 continue;
             };
+            let mut sign_in_needed = None;
+            if acct.uses_oauth() && !paused && acct.settings.enabled {
+                match self.oauth.access_token(force_refresh).await {
+                    Ok(t) => {
+                        if acct.token.as_ref() != Some(&t) {
+                            close_all(sessions).await;
+                            acct.set_token(t, &self.config);
+                        }
+                    }
+                    Err(Error::SignIn(f)) => {
+                        sign_in_needed = Some(format!(
+                            "Microsoft 365 sign-in is needed again: {f}; mails stay pending"
+                        ))
+                    }
+                    Err(e) => {
+                        sign_in_needed = Some(format!(
+                            "cannot get an OAuth2 access token: {e}; mails stay pending"
+                        ))
+                    }
+                }
+                force_refresh = false;
+            }
+            let acct: &Account = acct;
 
             let idle_reason = if paused {
                 Some("sending is paused (dmsctl worker resume)".to_string())
             } else if !acct.settings.enabled {
                 Some("sending is disabled in the Mail server tab; mails stay pending".to_string())
+            } else if let Some(why) = sign_in_needed {
+                Some(why)
             } else if now < backoff_until {
                 Some(String::new())
             } else {
@@ -275,12 +325,38 @@ impl Sender {
                 now_ms() + duration_ms(retry_delay(&self.config, destination_failures + 1));
             let state = BatchState {
                 destination_down: Mutex::new(None),
+                token_rejected: Mutex::new(None),
                 release_at,
             };
             let records = self.send_batch(acct, sessions, claimed, &state).await;
             pipeline.settle(summary).await?;
             pipeline.commit(&self.queue, &self.options.id, records);
-            let down = state.destination_down.into_inner().ok().flatten();
+            let refused = state.token_rejected.into_inner().ok().flatten();
+            let mut down = state.destination_down.into_inner().ok().flatten();
+            if let Some(f) = refused {
+                close_all(sessions).await;
+                if refreshed_after_refusal {
+                    // A fresh token refused too: the tenant or the mailbox says no.
+                    down = Some(f);
+                    refreshed_after_refusal = false;
+                } else {
+                    self.note(
+                        Level::Warn,
+                        format!("{}; refreshing the access token", f.summary()),
+                    )
+                    .await;
+                    force_refresh = true;
+                    refreshed_after_refusal = true;
+                    // The batch goes back now, to be sent again with the new token.
+                    pipeline.settle(summary).await?;
+                    pipeline
+                        .release_prefetched(&self.queue, &self.options.id, now_ms(), summary)
+                        .await?;
+                    continue;
+                }
+            } else if acct.token.is_some() {
+                refreshed_after_refusal = false;
+            }
             match down {
                 Some(f) => {
                     destination_failures += 1;
@@ -316,6 +392,7 @@ impl Sender {
             settings,
             version,
             route,
+            token: None,
         }
     }
 
@@ -381,7 +458,12 @@ impl Sender {
     ) -> Vec<OutcomeRecord> {
         let mut out = Vec::with_capacity(share.len());
         for c in share {
-            let outcome = if destination_down(state) {
+            let outcome = if token_rejected(state) {
+                MailOutcome::Release {
+                    at: now_ms(),
+                    note: None,
+                }
+            } else if destination_down(state) {
                 MailOutcome::Release {
                     at: state.release_at,
                     note: None,
@@ -430,6 +512,17 @@ impl Sender {
                 if session.is_none() {
                     match target.connect().await {
                         Ok(s) => *session = Some(s),
+                        Err(f) if target.uses_xoauth2() && f.token_rejected() => {
+                            if let Ok(mut r) = state.token_rejected.lock()
+                                && r.is_none()
+                            {
+                                *r = Some(f);
+                            }
+                            return MailOutcome::Release {
+                                at: now_ms(),
+                                note: None,
+                            };
+                        }
                         Err(f) => return self.destination_failed(c, f, state),
                     }
                 }
@@ -579,6 +672,14 @@ impl Pipeline {
 async fn join<T>(h: tokio::task::JoinHandle<Result<T>>) -> Result<T> {
     h.await
         .map_err(|e| crate::error::Error::State(format!("sender task failed: {e}")))?
+}
+
+fn token_rejected(state: &BatchState) -> bool {
+    state
+        .token_rejected
+        .lock()
+        .map(|d| d.is_some())
+        .unwrap_or(true)
 }
 
 fn destination_down(state: &BatchState) -> bool {

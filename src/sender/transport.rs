@@ -35,6 +35,8 @@ pub struct SmtpTarget {
     pub port: u16,
     pub encryption: Encryption,
     credentials: Option<Credentials>,
+    /// XOAUTH2 with an access token instead of PLAIN/LOGIN with a password.
+    xoauth2: bool,
     pub timeout: Duration,
     pub trust: Trust,
     hello: ClientId,
@@ -68,6 +70,7 @@ impl SmtpTarget {
             credentials: (!login.is_empty()).then(|| {
                 Credentials::new(login.to_string(), account.password.expose().to_string())
             }),
+            xoauth2: false,
             timeout: config.smtp_timeout,
             trust: Trust {
                 ca_file: config.tls_ca_file.clone(),
@@ -75,6 +78,22 @@ impl SmtpTarget {
             },
             hello: ClientId::default(),
         }
+    }
+
+    /// The same server, signing in with XOAUTH2 as `login` with an access token.
+    /// lettre fixes credentials when a connection is built, so a refreshed token needs
+    /// new connections.
+    pub fn with_token(mut self, login: &str, access_token: &str) -> Self {
+        self.credentials = Some(Credentials::new(
+            login.to_string(),
+            access_token.to_string(),
+        ));
+        self.xoauth2 = true;
+        self
+    }
+
+    pub fn uses_xoauth2(&self) -> bool {
+        self.xoauth2
     }
 
     /// Implicit TLS: `ssl`, or `auto` on port 465.
@@ -156,12 +175,17 @@ impl SmtpTarget {
 
         if let Some(credentials) = &self.credentials {
             report.enter("auth");
-            self.limit(
-                Stage::Auth,
-                conn.auth(&[Mechanism::Plain, Mechanism::Login], credentials),
-            )
-            .await?
-            .map_err(|e| SmtpFailure::smtp(Stage::Auth, &e))?;
+            let mechanisms: &[Mechanism] = if self.xoauth2 {
+                &[Mechanism::Xoauth2]
+            } else {
+                &[Mechanism::Plain, Mechanism::Login]
+            };
+            self.limit(Stage::Auth, conn.auth(mechanisms, credentials))
+                .await?
+                .map_err(|e| {
+                    let f = SmtpFailure::smtp(Stage::Auth, &e);
+                    if self.xoauth2 { f.with_oauth() } else { f }
+                })?;
             report.authenticated = true;
         }
         Ok((

@@ -92,6 +92,11 @@ impl Settings {
         }
     }
 
+    /// The key secrets are sealed with (`create`: make one if there is none yet).
+    pub fn secret_key(&self, create: bool) -> Result<Arc<SecretKey>> {
+        self.key(create)
+    }
+
     fn key(&self, create: bool) -> Result<Arc<SecretKey>> {
         let mut slot = self
             .key

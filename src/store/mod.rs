@@ -5,6 +5,7 @@
 
 mod feed;
 mod mails;
+mod oauth;
 mod operators;
 mod senders;
 mod settings;
@@ -23,6 +24,7 @@ pub use mails::{
     ANONYMIZED_RECIPIENT, ANONYMIZED_SUBJECT, MailOutcome, OutcomeRecord, QueueShapeRow,
     StoredFailure,
 };
+pub use oauth::StoredTokens;
 pub use operators::Operator;
 pub use senders::SenderRow;
 pub use settings::{AuditRow, SettingsWrite, StoredSettings};

@@ -52,6 +52,7 @@ pub struct Executor {
     store: Store,
     settings: Settings,
     sender: SenderConfig,
+    oauth: crate::oauth::OAuth,
     actor: Actor,
     /// The language errors are worded in.
     lang: crate::i18n::Lang,
@@ -71,6 +72,7 @@ impl Executor {
         Executor {
             queue: MailQueue::new(store.clone()),
             log: WorkLog::new(store.clone()),
+            oauth: crate::oauth::OAuth::new(store.clone(), settings.clone(), &Default::default()),
             store,
             settings,
             sender,
@@ -79,6 +81,12 @@ impl Executor {
             eml_dir: std::env::current_dir().unwrap_or_else(|_| std::path::PathBuf::from(".")),
             tx,
         }
+    }
+
+    /// Microsoft 365 sign-in as the config says (default: Microsoft's endpoints).
+    pub fn with_oauth(mut self, config: &crate::config::OAuthConfig) -> Self {
+        self.oauth = crate::oauth::OAuth::new(self.store.clone(), self.settings.clone(), config);
+        self
     }
 
     pub fn with_lang(mut self, lang: crate::i18n::Lang) -> Self {
@@ -190,6 +198,7 @@ impl Executor {
                     let report = crate::sender::check::check_with_progress(
                         &account,
                         &self.sender,
+                        &self.oauth,
                         Some(steps),
                     )
                     .await;

@@ -96,6 +96,7 @@ pub async fn run(
         options.actor,
         tx,
     )
+    .with_oauth(&config.config.oauth)
     .with_lang(options.lang);
     let mut terminal = term::enter(no_color)?;
     let result = run_app(&mut terminal, &mut app, rx, &executor).await;

@@ -2,6 +2,7 @@
 //! LISTEN/NOTIFY and row counts never cross between tests running in parallel).
 #![allow(dead_code)]
 
+pub mod oauth;
 pub mod smtp;
 
 use std::sync::atomic::{AtomicU32, Ordering};

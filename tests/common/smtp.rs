@@ -94,6 +94,17 @@ impl Recorder {
         auth: Option<&str>,
         auth_only: Option<&str>,
     ) -> Recorder {
+        let mut extra = Vec::new();
+        if let Some(a) = auth {
+            extra.extend(["--auth".to_string(), a.to_string()]);
+        }
+        if let Some(m) = auth_only {
+            extra.extend(["--auth-only".to_string(), m.to_string()]);
+        }
+        Self::start_args(tls, ca, &extra)
+    }
+
+    fn start_args(tls: Tls, ca: Option<&TestCa>, extra: &[String]) -> Recorder {
         let port = free_port();
         let out = tempfile::tempdir().unwrap();
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_server.py");
@@ -113,12 +124,7 @@ impl Recorder {
         if let Some(ca) = ca {
             cmd.arg("--cert").arg(ca.cert()).arg("--key").arg(ca.key());
         }
-        if let Some(a) = auth {
-            cmd.args(["--auth", a]);
-        }
-        if let Some(m) = auth_only {
-            cmd.args(["--auth-only", m]);
-        }
+        cmd.args(extra);
         let mut child = cmd
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -297,4 +303,33 @@ pub async fn run_once(store: &Store, settings: &TestSettings, config: &Config) -
         .await
         .expect("the sender finished within 60 s")
         .expect("the sender ran")
+}
+
+impl Recorder {
+    /// Offers only AUTH XOAUTH2, accepting the bearer tokens listed in `tokens` (kept
+    /// by the OAuth test server); `challenge`: refuse with a Gmail-style 334 first.
+    pub fn start_xoauth2(tokens: &Path, challenge: bool) -> Recorder {
+        Self::start_args(Tls::Plain, None, &{
+            let mut a = vec!["--xoauth2-tokens".to_string(), tokens.display().to_string()];
+            if challenge {
+                a.push("--xoauth2-challenge".into());
+            }
+            a
+        })
+    }
+
+    /// XOAUTH2 logins seen so far: (user, token valid).
+    pub fn xoauth2_logins(&self) -> Vec<(String, bool)> {
+        std::fs::read_to_string(self.out.path().join("auth.log"))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .map(|v| {
+                (
+                    v["user"].as_str().unwrap_or("").to_string(),
+                    v["valid"].as_bool().unwrap_or(false),
+                )
+            })
+            .collect()
+    }
 }

@@ -7,9 +7,16 @@ OUT_DIR/<n>.eml.
 
 Recipients whose local part starts with `reject` get 550, with `later` get 451.
 
+With --xoauth2-tokens FILE only AUTH XOAUTH2 is offered, and a login passes while its
+bearer token is one of FILE's lines (the OAuth test server keeps them). A bad token gets
+`535 5.7.3 Authentication unsuccessful`, or with --xoauth2-challenge a Gmail-style 334
+challenge (base64 JSON) first.
+
 usage: smtp_server.py --port P --out DIR [--tls plain|starttls|implicit]
                       [--cert PEM --key PEM] [--auth USER:PASSWORD [--auth-only PLAIN|LOGIN]]
+                      [--xoauth2-tokens FILE [--xoauth2-challenge]]
 """
+import base64
 import argparse
 import asyncio
 import hashlib
@@ -28,9 +35,36 @@ from aiosmtpd.smtp import AuthResult, LoginPassword, SMTP
 
 
 class Recorder:
-    def __init__(self, out):
+    def __init__(self, out, xoauth2_tokens=None, challenge=False):
         self.out = out
         self.count = 0
+        self.xoauth2_tokens = xoauth2_tokens
+        self.challenge = challenge
+
+    async def auth_XOAUTH2(self, server, args):
+        if self.xoauth2_tokens is None or len(args) < 2:
+            return AuthResult(success=False, handled=False)
+        fields = base64.b64decode(args[1]).decode().split("\x01")
+        user = next((f[5:] for f in fields if f.startswith("user=")), "")
+        token = next((f[12:] for f in fields if f.startswith("auth=Bearer ")), "")
+        with open(self.xoauth2_tokens) as f:
+            valid = {line.strip() for line in f if line.strip()}
+        with open(os.path.join(self.out, "auth.log"), "a") as f:
+            f.write(json.dumps({"user": user, "valid": token in valid}) + "\n")
+        if token in valid:
+            return AuthResult(success=True, handled=False,
+                              auth_data=LoginPassword(user.encode(), token.encode()))
+        if self.challenge:
+            error = json.dumps({"status": "401", "schemes": "bearer", "scope": "https://mail.google.com/"})
+            # The client answers with an empty line, or gives up and closes.
+            try:
+                await server.challenge_auth(error)
+            except Exception:
+                pass
+            return AuthResult(success=False, handled=False,
+                              message="535 5.7.8 Username and Password not accepted")
+        return AuthResult(success=False, handled=False,
+                          message="535 5.7.3 Authentication unsuccessful [SN4PR0601CA0001]")
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         local = address.split("@", 1)[0].lower()
@@ -135,6 +169,8 @@ def main():
     p.add_argument("--key")
     p.add_argument("--auth")
     p.add_argument("--auth-only", help="offer just this AUTH mechanism (PLAIN or LOGIN)")
+    p.add_argument("--xoauth2-tokens")
+    p.add_argument("--xoauth2-challenge", action="store_true")
     a = p.parse_args()
 
     context = None
@@ -143,8 +179,12 @@ def main():
         context.load_cert_chain(a.cert, a.key)
 
     kwargs = {"hostname": "127.0.0.1", "port": a.port}
-    handler = Recorder(a.out)
+    handler = Recorder(a.out, a.xoauth2_tokens, a.xoauth2_challenge)
     server_kwargs = {}
+    if a.xoauth2_tokens:
+        server_kwargs["auth_require_tls"] = False
+        server_kwargs["auth_required"] = True
+        server_kwargs["auth_exclude_mechanism"] = ["PLAIN", "LOGIN"]
     if a.auth:
         user, password = a.auth.split(":", 1)
         server_kwargs["authenticator"] = authenticator(user, password)

@@ -1,0 +1,16 @@
+-- Microsoft 365 sign-in (SPEC §1.5): the mail account's OAuth2 tokens, sealed like
+-- every secret. `version` moves on each write, so senders on several hosts that
+-- refresh at once keep the newest tokens instead of overwriting each other's.
+CREATE TABLE oauth_tokens (
+    account       TEXT   PRIMARY KEY,
+    login         TEXT   NOT NULL,
+    access_token  TEXT   NOT NULL,
+    refresh_token TEXT   NOT NULL,
+    expires_at    BIGINT NOT NULL,
+    scopes        TEXT   NOT NULL,
+    updated_at    BIGINT NOT NULL,
+    refresh_error TEXT,
+    version       BIGINT NOT NULL
+);
+CREATE TRIGGER oauth_tokens_changed AFTER INSERT OR UPDATE OR DELETE ON oauth_tokens
+    FOR EACH STATEMENT EXECUTE FUNCTION dmsctl_notify_change();
