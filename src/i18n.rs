@@ -292,6 +292,20 @@ pub enum Txt {
     KPermissions,
     UnknownMask,
     NewCompany,
+    KAuthorize,
+    SignInTitle,
+    SignInOpen,
+    SignInEnter,
+    SignInWaiting,
+    SignInStarting,
+    CouldNotLogIn,
+    NeedsOauth,
+    SaveFirst,
+    TokenValidUntil,
+    SignInNeeded,
+    NotSignedInYet,
+    AnyKeyCloses,
+    CodeExpiresIn,
 }
 
 impl Txt {
@@ -394,7 +408,7 @@ impl Txt {
                 HintGoogle => "Google accounts with OAuth2 are not supported: use an app password.",
                 HintSendmailOauth => "Office 365 (OAuth2) cannot be used with the server's MTA.",
                 HintOauthSignIn => {
-                    "Sign-in for Microsoft 365 (device code) is started with `dmsctl oauth login`."
+                    "Sign in with a (Authorize) or `dmsctl oauth login`: a code typed on any device."
                 }
                 Saved => "Settings saved",
                 Unsaved => "unsaved changes",
@@ -570,6 +584,20 @@ impl Txt {
                 KPermissions => "permissions verification on/off",
                 UnknownMask => "unknown mask",
                 NewCompany => "(new company)",
+                KAuthorize => "authorize (Microsoft 365)",
+                SignInTitle => "Microsoft 365 sign-in",
+                SignInOpen => "On any device, open",
+                SignInEnter => "and enter the code",
+                SignInWaiting => "Waiting for the sign-in… (Esc cancels)",
+                SignInStarting => "Asking for a code…",
+                CouldNotLogIn => "Could not log in to the account of user",
+                NeedsOauth => "Choose OAuth2 (Microsoft 365) as the authentication method first",
+                SaveFirst => "Save the account first (Ctrl-S)",
+                TokenValidUntil => "access token valid until",
+                SignInNeeded => "Sign-in needed again",
+                NotSignedInYet => "Not signed in to Microsoft 365: press a to authorize.",
+                AnyKeyCloses => "any key closes",
+                CodeExpiresIn => "the code expires in",
             },
             Lang::Pl => match self {
                 AppTitle => "dmsctl",
@@ -667,7 +695,7 @@ impl Txt {
                     "W trybie profilu serwera nie można używać Office 365 (OAuth2)."
                 }
                 HintOauthSignIn => {
-                    "Logowanie Microsoft 365 (kod urządzenia): `dmsctl oauth login`."
+                    "Zaloguj przez a (Autoryzacja) lub `dmsctl oauth login`: kod wpisany na dowolnym urządzeniu."
                 }
                 Saved => "Zapisano dane",
                 Unsaved => "niezapisane zmiany",
@@ -845,6 +873,20 @@ impl Txt {
                 KPermissions => "weryfikacja uprawnień wł./wył.",
                 UnknownMask => "nieznana maska",
                 NewCompany => "(nowa spółka)",
+                KAuthorize => "autoryzacja (Microsoft 365)",
+                SignInTitle => "Logowanie Microsoft 365",
+                SignInOpen => "Na dowolnym urządzeniu otwórz",
+                SignInEnter => "i wpisz kod",
+                SignInWaiting => "Czekam na zalogowanie… (Esc anuluje)",
+                SignInStarting => "Pobieranie kodu…",
+                CouldNotLogIn => "Nie udało się zalogować do konta użytkownika",
+                NeedsOauth => "Najpierw wybierz metodę uwierzytelniania OAuth2 (Microsoft 365)",
+                SaveFirst => "Najpierw zapisz konto (Ctrl-S)",
+                TokenValidUntil => "token dostępu ważny do",
+                SignInNeeded => "Wymagane ponowne logowanie",
+                NotSignedInYet => "Brak logowania do Microsoft 365: naciśnij a, aby autoryzować.",
+                AnyKeyCloses => "dowolny klawisz zamyka",
+                CodeExpiresIn => "kod wygasa za",
             },
         }
     }
@@ -914,10 +956,33 @@ pub fn error(e: &crate::Error, lang: Lang) -> String {
                 "wiadomość {id} jest w stanie „{state}”: nie można jej {verb}; nic nie zmieniono"
             )
         }
+        (crate::Error::SignIn(f), Lang::Pl) => sign_in_failure_pl(f),
         (crate::Error::NotFound { what: "mail", id }, Lang::Pl) => {
             format!("nie ma wiadomości {id}")
         }
         _ => e.to_string(),
+    }
+}
+
+fn sign_in_failure_pl(f: &crate::oauth::SignInFailure) -> String {
+    use crate::oauth::SignInFailure::*;
+    match f {
+        Declined => {
+            "logowanie zostało odrzucone na stronie Microsoft (authorization_declined)".into()
+        }
+        Expired => {
+            "kod wygasł przed zakończeniem logowania (expired_token); zacznij od nowa".into()
+        }
+        InvalidGrant(d) => format!(
+            "token odświeżania nie jest już przyjmowany (invalid_grant: {d}); zaloguj się ponownie"
+        ),
+        Refused(code, d) => format!("dostawca tożsamości odpowiedział {code}: {d}"),
+        Unreachable(d) => {
+            format!("brak połączenia z dostawcą tożsamości: {d} (sprawdź sieć i [oauth] authority)")
+        }
+        NotSignedIn => {
+            "nikt nie jest zalogowany: użyj Autoryzacji (a) lub `dmsctl oauth login`".into()
+        }
     }
 }
 

@@ -850,3 +850,62 @@ fn anonymize_counts_first_and_demo_operators() {
         "operators already there are kept"
     );
 }
+
+/// `oauth login` works without a terminal: it prints the address and code, polls, and
+/// says who is logged in; a declined sign-in names the account and the reason.
+#[test]
+fn oauth_login_status_logout_through_the_binary() {
+    use common::oauth::IdentityProvider;
+    let env = Env::sqlite();
+    let out = env.run(&["oauth", "login"]);
+    refused(&out, "oauth.client_id");
+    let idp = IdentityProvider::start("pending,ok", 3600);
+    std::fs::write(env.config(), idp.config_toml()).unwrap();
+    let out = env.run(&["oauth", "login"]);
+    refused(&out, "mail_server.login");
+    env.json(&[
+        "settings",
+        "set",
+        "mail_server",
+        "auth_method=oauth2",
+        "login=dms@firma.onmicrosoft.com",
+        "--json",
+    ]);
+    let out = env.run(&["oauth", "login"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("open https://microsoft.com/devicelogin and enter the code DMS-4242"),
+        "{text}"
+    );
+    assert!(!text.contains('█'), "no QR code without a terminal");
+    assert!(
+        text.trim_end()
+            .ends_with("Logged in user dms@firma.onmicrosoft.com"),
+        "{text}"
+    );
+    let status = stdout(&env.run(&["oauth", "status"]));
+    assert!(
+        status.contains("account:       dms@firma.onmicrosoft.com"),
+        "{status}"
+    );
+    assert!(status.contains("refresh token stored"), "{status}");
+    let json = env.json(&["oauth", "status", "--json"]);
+    assert_eq!(json["login"], "dms@firma.onmicrosoft.com");
+    assert!(!json.to_string().contains("at-"), "no token in the output");
+    assert_eq!(env.json(&["oauth", "logout", "--json"])["signed_out"], true);
+    assert!(stdout(&env.run(&["oauth", "status"])).contains("Not signed in"));
+
+    drop(idp);
+    let declined = IdentityProvider::start("pending,declined", 3600);
+    std::fs::write(env.config(), declined.config_toml()).unwrap();
+    let out = env.run(&["oauth", "login"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(
+            "Could not log in to the account of user dms@firma.onmicrosoft.com: the sign-in was declined"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -569,3 +569,49 @@ fn erp_pane_add_invalid_nip_fix_save_delete() {
     );
     drop(dir);
 }
+
+/// Authorize in the Mail server pane: the code shows in a dialog, the sign-in finishes
+/// on the other device, and the dialog says who is logged in.
+#[test]
+fn microsoft_365_sign_in_dialog() {
+    use common::oauth::IdentityProvider;
+    let (dir, db) = fresh();
+    let idp = IdentityProvider::start("pending,pending,ok", 3600);
+    std::fs::write(dir.path().join("config.toml"), idp.config_toml()).unwrap();
+    dmsctl(
+        dir.path(),
+        &db,
+        &[
+            "settings",
+            "set",
+            "mail_server",
+            "auth_method=oauth2",
+            "login=dms@firma.onmicrosoft.com",
+            "server_name=smtp.office365.com",
+            "port=587",
+            "encryption=starttls",
+        ],
+    );
+    let s = Session::start("dmsctl-e2e-oauth", dir.path(), &db, 120, 40);
+    s.wait_for("Mail queue", Duration::from_secs(10));
+    s.keys(&["1"]);
+    s.wait_for("Not signed in to Microsoft 365", Duration::from_secs(3));
+    s.keys(&["a"]);
+    s.wait_for("Microsoft 365 sign-in", Duration::from_secs(3));
+    s.wait_for("DMS-4242", Duration::from_secs(5));
+    assert!(s.screen().contains("https://microsoft.com/devicelogin"));
+    assert!(
+        s.screen().contains('▀') || s.screen().contains('▄'),
+        "a QR code where there is room:\n{}",
+        s.screen()
+    );
+    s.wait_for(
+        "Logged in user dms@firma.onmicrosoft.com",
+        Duration::from_secs(10),
+    );
+    s.keys(&["Escape"]);
+    s.wait_for("access token valid until", Duration::from_secs(3));
+    let status = dmsctl(dir.path(), &db, &["oauth", "status"]);
+    assert!(status.contains("dms@firma.onmicrosoft.com"), "{status}");
+    drop(dir);
+}

@@ -25,6 +25,7 @@ pub async fn run(ctx: &Context, cmd: OAuthCommand) -> Result<()> {
     let oauth = ctx.oauth();
     match cmd {
         OAuthCommand::Login => {
+            crate::oauth::client_id(&ctx.config.config.oauth)?;
             let account = ctx.settings().load::<MailServerSettings>().await?.value;
             if account.send_with == SendWith::Sendmail {
                 return Err(Error::invalid_argument(

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::keys::{Action, Scope, action_for};
-use super::mail_server::{MailServerView, TestOutcome};
+use super::mail_server::{MailServerView, SignIn, TestOutcome};
 use super::msg::{Command, Msg, Overview};
 use super::settings_panes::{self, Ask, PaneConfig, SettingsPanes, TabEditor};
 use super::theme::Theme;
@@ -259,6 +259,7 @@ impl App {
             Command::LoadOverview,
             Command::LoadQueue(self.queue_query()),
             Command::LoadLog(self.log_filter()),
+            Command::LoadSignInStatus,
         ];
         cmds.extend(
             self.panes
@@ -418,6 +419,39 @@ impl App {
                 }
                 Vec::new()
             }
+            Msg::SignInCode {
+                uri,
+                code,
+                qr,
+                expires_in,
+            } => {
+                if self.mail.sign_in == Some(SignIn::Starting) {
+                    self.mail.sign_in = Some(SignIn::Code {
+                        uri,
+                        code,
+                        qr,
+                        expires_at: self.now + expires_in.as_millis() as Millis,
+                    });
+                }
+                Vec::new()
+            }
+            Msg::SignInDone { login, result } => {
+                self.status = Some(match &result {
+                    Ok(()) => (false, format!("{} {login}", Txt::LoggedInUser.t(self.lang))),
+                    Err(why) => (
+                        true,
+                        format!("{} {login}: {why}", Txt::CouldNotLogIn.t(self.lang)),
+                    ),
+                });
+                if self.mail.sign_in.is_some() {
+                    self.mail.sign_in = Some(SignIn::Done { login, result });
+                }
+                Vec::new()
+            }
+            Msg::SignInStatus(status) => {
+                self.mail.sign_in_status = status;
+                Vec::new()
+            }
             Msg::KeyInfos(infos) => {
                 self.settings.key_infos = infos;
                 Vec::new()
@@ -566,6 +600,9 @@ impl App {
         if !self.mail.dirty() {
             cmds.push(Command::LoadSettings(Tab::MailServer));
         }
+        if self.pane == Pane::MailServer {
+            cmds.push(Command::LoadSignInStatus);
+        }
         cmds.extend(self.refresh_pane());
         cmds
     }
@@ -671,6 +708,17 @@ impl App {
         }
         if let Some(cmds) = self.settings_popup_key(k) {
             return cmds;
+        }
+        if let Some(dialog) = self.mail.sign_in.take() {
+            // Esc (or any key once it is over) closes it; a running sign-in stops.
+            return match (k.code, &dialog) {
+                (_, SignIn::Done { .. }) => Vec::new(),
+                (KeyCode::Esc, _) => vec![Command::CancelSignIn],
+                _ => {
+                    self.mail.sign_in = Some(dialog);
+                    Vec::new()
+                }
+            };
         }
         if let Some(c) = self.mail.conflict.take() {
             return match k.code {
@@ -862,6 +910,24 @@ impl App {
                 Vec::new()
             }
             Action::Save => self.mail.save(),
+            Action::Authorize => {
+                let lang = self.lang;
+                let say = |t: Txt| Some((true, t.t(lang).to_string()));
+                if self.mail.account.value("send_with") == "sendmail" {
+                    self.status = say(Txt::HintSendmailOauth);
+                } else if self.mail.account.value("auth_method") != "oauth2" {
+                    self.status = say(Txt::NeedsOauth);
+                } else if self.mail.dirty()
+                    || self.mail.stored.get("auth_method").and_then(|v| v.as_str())
+                        != Some("oauth2")
+                {
+                    self.status = say(Txt::SaveFirst);
+                } else {
+                    self.mail.sign_in = Some(SignIn::Starting);
+                    return vec![Command::StartSignIn];
+                }
+                Vec::new()
+            }
             Action::Presets => {
                 self.mail.presets_open = Some(0);
                 Vec::new()

@@ -58,6 +58,8 @@ pub struct Executor {
     lang: crate::i18n::Lang,
     /// Where "save as .eml" writes.
     eml_dir: std::path::PathBuf,
+    /// The sign-in running (device code polling), so Esc can stop it.
+    sign_in: std::sync::Arc<std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>>,
     tx: UnboundedSender<Msg>,
 }
 
@@ -79,6 +81,7 @@ impl Executor {
             actor,
             lang: crate::i18n::Lang::En,
             eml_dir: std::env::current_dir().unwrap_or_else(|_| std::path::PathBuf::from(".")),
+            sign_in: Default::default(),
             tx,
         }
     }
@@ -101,6 +104,10 @@ impl Executor {
 
     pub fn run(&self, commands: Vec<Command>) {
         for cmd in commands {
+            if matches!(cmd, Command::StartSignIn | Command::CancelSignIn) {
+                self.sign_in(cmd == Command::StartSignIn);
+                continue;
+            }
             let this = self.clone();
             tokio::spawn(async move {
                 let msg = this.exec(cmd).await;
@@ -248,6 +255,13 @@ impl Executor {
                     Err(e) => failed(e),
                 }
             }
+            // `run` starts and stops the sign-in itself; here they only report where it is.
+            Command::LoadSignInStatus | Command::StartSignIn | Command::CancelSignIn => {
+                match self.oauth.status().await {
+                    Ok(s) => Msg::SignInStatus(s),
+                    Err(e) => failed(e),
+                }
+            }
             Command::Anonymize(days) => Msg::ActionDone(
                 self.queue
                     .anonymize_archived(days_duration(days), &self.actor.user)
@@ -256,6 +270,80 @@ impl Executor {
                     .map_err(|e| e.to_string()),
             ),
         }
+    }
+
+    /// Starts the device-code sign-in as a task of its own (replacing one running), or
+    /// stops it.
+    fn sign_in(&self, start: bool) {
+        let Ok(mut slot) = self.sign_in.lock() else {
+            return;
+        };
+        if let Some(running) = slot.take() {
+            running.abort();
+        }
+        if !start {
+            return;
+        }
+        let this = self.clone();
+        *slot = Some(tokio::spawn(async move {
+            let done = this.run_sign_in().await;
+            let _ = this.tx.send(done);
+            let _ = this.tx.send(match this.oauth.status().await {
+                Ok(s) => Msg::SignInStatus(s),
+                Err(e) => Msg::LoadFailed(e.to_string()),
+            });
+        }));
+    }
+
+    async fn run_sign_in(&self) -> Msg {
+        let lang = self.lang;
+        let login = match self.oauth.account_login().await {
+            Ok(l) if !l.is_empty() => l,
+            Ok(_) => {
+                return Msg::SignInDone {
+                    login: String::new(),
+                    result: Err(crate::i18n::error(
+                        &Error::invalid_argument(
+                            "mail_server.login",
+                            "is empty: set the mailbox to sign in as",
+                        ),
+                        lang,
+                    )),
+                };
+            }
+            Err(e) => {
+                return Msg::SignInDone {
+                    login: String::new(),
+                    result: Err(crate::i18n::error(&e, lang)),
+                };
+            }
+        };
+        let device = match self.oauth.start().await {
+            Ok(d) => d,
+            Err(e) => {
+                return Msg::SignInDone {
+                    login,
+                    result: Err(crate::i18n::error(&e, lang)),
+                };
+            }
+        };
+        let target = device
+            .verification_uri_complete
+            .clone()
+            .unwrap_or_else(|| device.verification_uri.clone());
+        let _ = self.tx.send(Msg::SignInCode {
+            uri: device.verification_uri.clone(),
+            code: device.user_code.clone(),
+            qr: crate::oauth::qr::lines(&target).unwrap_or_default(),
+            expires_in: device.expires_in,
+        });
+        let result = self
+            .oauth
+            .finish(&device, &login)
+            .await
+            .map(|_| ())
+            .map_err(|e| crate::i18n::error(&e, lang));
+        Msg::SignInDone { login, result }
     }
 
     async fn key_infos(

@@ -60,6 +60,7 @@ pub enum Action {
     IbardLogin,
     IbardLogout,
     Permissions,
+    Authorize,
 }
 
 /// Where a binding applies.
@@ -701,6 +702,14 @@ pub const BINDINGS: &[Binding] = &[
         Action::Check,
         KCheck,
         true
+    ),
+    bind!(
+        MailServer,
+        [(KeyCode::Char('a'), N)],
+        "a",
+        Action::Authorize,
+        KAuthorize,
+        false
     ),
     bind!(
         MailServer,

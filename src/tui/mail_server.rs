@@ -56,10 +56,26 @@ pub const PRESETS: [Preset; 4] = [
         port: 587,
         encryption: "starttls",
         auth: "oauth2",
-        hint_en: "OAuth2: sign in with `dmsctl oauth login`.",
-        hint_pl: "OAuth2: zaloguj się przez `dmsctl oauth login`.",
+        hint_en: "OAuth2: save, then a (Authorize) signs in with a code.",
+        hint_pl: "OAuth2: zapisz, potem a (Autoryzacja) loguje kodem.",
     },
 ];
+
+/// The Microsoft 365 sign-in dialog.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SignIn {
+    Starting,
+    Code {
+        uri: String,
+        code: String,
+        qr: Vec<String>,
+        expires_at: crate::time::Millis,
+    },
+    Done {
+        login: String,
+        result: Result<(), String>,
+    },
+}
 
 /// What the test message turned into.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,6 +103,9 @@ pub struct MailServerView {
     pub check: Option<CheckReport>,
     pub test_mail: Option<(i64, TestOutcome)>,
     pub conflict: Option<Conflict>,
+    pub sign_in: Option<SignIn>,
+    /// Who is signed in to Microsoft 365, as stored.
+    pub sign_in_status: Option<crate::oauth::TokenStatus>,
 }
 
 impl Default for MailServerView {
@@ -154,6 +173,8 @@ impl MailServerView {
             check: None,
             test_mail: None,
             conflict: None,
+            sign_in: None,
+            sign_in_status: None,
         };
         v.refresh_sections();
         v

@@ -7,6 +7,7 @@ use crossterm::event::KeyEvent;
 use serde_json::Value;
 
 use super::mail_server::TestOutcome;
+use crate::oauth::TokenStatus;
 use crate::queue::{
     MailAction, MailDetail, MailId, MailQuery, MailSummary, QueueCounts, QueueShape,
 };
@@ -69,6 +70,20 @@ pub enum Msg {
         days: u32,
         count: i64,
     },
+    /// Microsoft 365 sign-in: the address and code to show.
+    SignInCode {
+        uri: String,
+        code: String,
+        qr: Vec<String>,
+        expires_in: std::time::Duration,
+    },
+    /// Sign-in finished for `login`: nothing, or why not (in the user's language).
+    SignInDone {
+        login: String,
+        result: Result<(), String>,
+    },
+    /// Who is signed in and whether the tokens still refresh.
+    SignInStatus(Option<TokenStatus>),
     /// A step of the connection check has started.
     CheckProgress(&'static str),
     CheckDone(CheckReport),
@@ -141,4 +156,7 @@ pub enum Command {
     },
     CountAnonymizable(u32),
     Anonymize(u32),
+    StartSignIn,
+    CancelSignIn,
+    LoadSignInStatus,
 }

@@ -54,6 +54,9 @@ pub fn draw(f: &mut Frame, app: &App) {
     if let Some(c) = &app.mail.conflict {
         conflict(f, app, area, c);
     }
+    if let Some(s) = &app.mail.sign_in {
+        sign_in(f, app, area, s);
+    }
     if app.leave.is_some() {
         yes_no(f, app, area, 64, Txt::LeaveUnsaved.t(app.lang).to_string());
     }
@@ -198,6 +201,27 @@ fn account_notes(f: &mut Frame, app: &App, area: Rect) {
         if m.account.value("server_name").contains("gmail") {
             lines.push(Line::styled(Txt::HintGoogle.t(lang), app.theme.warn()));
         }
+        lines.push(match &m.sign_in_status {
+            Some(s) if s.refresh_error.is_some() => Line::styled(
+                format!(
+                    "{}: {} (a)",
+                    Txt::SignInNeeded.t(lang),
+                    s.refresh_error.as_deref().unwrap_or_default()
+                ),
+                app.theme.error(),
+            ),
+            Some(s) => Line::styled(
+                format!(
+                    "{} {}, {} {}",
+                    Txt::LoggedInUser.t(lang),
+                    s.login,
+                    Txt::TokenValidUntil.t(lang),
+                    format_rfc3339(s.access_token_expires_at)
+                ),
+                app.theme.ok(),
+            ),
+            None => Line::styled(Txt::NotSignedInYet.t(lang), app.theme.warn()),
+        });
         lines.push(Line::styled(
             Txt::HintOauthSignIn.t(lang),
             app.theme.muted(),
@@ -270,6 +294,73 @@ fn presets(f: &mut Frame, app: &App, area: Rect, selected: usize) {
             Block::default()
                 .borders(Borders::ALL)
                 .title(Txt::Presets.t(app.lang)),
+        ),
+        r,
+    );
+}
+
+/// The Microsoft 365 sign-in: where to go and the code, the QR code where there is
+/// room, then the outcome.
+fn sign_in(f: &mut Frame, app: &App, area: Rect, s: &super::mail_server::SignIn) {
+    use super::mail_server::SignIn;
+    let lang = app.lang;
+    let mut lines = Vec::new();
+    match s {
+        SignIn::Starting => {
+            lines.push(Line::styled(Txt::SignInStarting.t(lang), app.theme.muted()));
+        }
+        SignIn::Code {
+            uri,
+            code,
+            qr,
+            expires_at,
+        } => {
+            lines.push(Line::from(vec![
+                Span::raw(format!("{} ", Txt::SignInOpen.t(lang))),
+                Span::styled(uri.clone(), app.theme.accent()),
+            ]));
+            lines.push(Line::from(vec![
+                Span::raw(format!("{} ", Txt::SignInEnter.t(lang))),
+                Span::styled(code.clone(), app.theme.title()),
+            ]));
+            if area.height as usize >= qr.len() + 10 {
+                lines.push(Line::from(""));
+                lines.extend(qr.iter().map(|l| Line::from(l.clone())));
+            }
+            lines.push(Line::from(""));
+            lines.push(Line::styled(
+                format!(
+                    "{}  ({} {})",
+                    Txt::SignInWaiting.t(lang),
+                    Txt::CodeExpiresIn.t(lang),
+                    format_age((*expires_at - app.now).max(0))
+                ),
+                app.theme.muted(),
+            ));
+        }
+        SignIn::Done { login, result } => {
+            lines.push(match result {
+                Ok(()) => Line::styled(
+                    format!("{} {login}", Txt::LoggedInUser.t(lang)),
+                    app.theme.ok(),
+                ),
+                Err(why) => Line::styled(
+                    format!("{} {login}: {why}", Txt::CouldNotLogIn.t(lang)),
+                    app.theme.error(),
+                ),
+            });
+            lines.push(Line::from(""));
+            lines.push(Line::styled(Txt::AnyKeyCloses.t(lang), app.theme.muted()));
+        }
+    }
+    let r = centered(area, 72, (lines.len() as u16 + 4).min(area.height));
+    f.render_widget(Clear, r);
+    f.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(Txt::SignInTitle.t(lang))
+                .border_style(app.theme.accent()),
         ),
         r,
     );
