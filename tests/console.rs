@@ -214,6 +214,41 @@ fn detail(a: &mut App) {
     })));
 }
 
+/// The Mail server pane on Microsoft 365, its Authorize dialog showing the code, then
+/// (with `done`) the outcome.
+fn sign_in(a: &mut App, done: Option<Result<(), String>>) {
+    let doc = serde_json::to_value(dmsctl::settings::MailServerSettings {
+        enabled: true,
+        from_address: "dms@firma.onmicrosoft.com".into(),
+        login: "dms@firma.onmicrosoft.com".into(),
+        server_name: "smtp.office365.com".into(),
+        port: 587,
+        encryption: dmsctl::settings::Encryption::Starttls,
+        auth_method: dmsctl::settings::AuthMethod::Oauth2,
+        ..Default::default()
+    })
+    .unwrap();
+    a.update(Msg::SettingsLoaded {
+        tab: Tab::MailServer,
+        doc,
+        version: 4,
+    });
+    key(a, KeyCode::Char('1'));
+    key(a, KeyCode::Char('a'));
+    a.update(Msg::SignInCode {
+        uri: "https://microsoft.com/devicelogin".into(),
+        code: "DMS-4242".into(),
+        qr: dmsctl::oauth::qr::lines("https://microsoft.com/devicelogin").unwrap(),
+        expires_in: std::time::Duration::from_secs(900),
+    });
+    if let Some(result) = done {
+        a.update(Msg::SignInDone {
+            login: "dms@firma.onmicrosoft.com".into(),
+            result,
+        });
+    }
+}
+
 fn settings_doc(tab: dmsctl::settings::Tab, doc: serde_json::Value, a: &mut App) {
     a.update(Msg::SettingsLoaded {
         tab,
@@ -466,6 +501,9 @@ screens! {
     worklog_pl: Lang::Pl, |a| key(a, KeyCode::Char('3'));
     help_en: Lang::En, |a| key(a, KeyCode::Char('?'));
     help_pl: Lang::Pl, |a| key(a, KeyCode::Char('?'));
+    sign_in_code_en: Lang::En, |a| sign_in(a, None);
+    sign_in_done_pl: Lang::Pl, |a| sign_in(a, Some(Ok(())));
+    sign_in_declined_pl: Lang::Pl, |a| sign_in(a, Some(Err("logowanie zostało odrzucone na stronie Microsoft (authorization_declined)".into())));
     templates_en: Lang::En, templates;
     templates_pl: Lang::Pl, templates;
     templates_typo_pl: Lang::Pl, templates_typo;

@@ -249,3 +249,49 @@ async fn refresh_failure_keeps_mails_pending() {
     drop(server);
     db.finish().await;
 }
+
+/// Two senders find the token due at once: the refresh token rotates under one of them,
+/// and it takes the other's new tokens instead of recording a failure.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_refreshes_keep_the_newest_tokens() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let Some(db) = db else { return };
+    let idp = IdentityProvider::start("ok", 3600);
+    let (settings, a) = signed_in(&db, &idp, 25).await;
+    let b = OAuth::new(db.store.clone(), settings.settings.clone(), &idp.config());
+    let (x, y) = tokio::join!(a.access_token(true), b.access_token(true));
+    let (x, y) = (x.unwrap(), y.unwrap());
+    let status = a.status().await.unwrap().unwrap();
+    assert!(status.refresh_error.is_none(), "{status:?}");
+    // Whichever refreshed last, the stored token is one of the two handed out and the
+    // next refresh works with the stored (rotated) refresh token.
+    let stored = a.access_token(false).await.unwrap();
+    assert!(stored.token == x.token || stored.token == y.token);
+    a.access_token(true).await.unwrap();
+    db.finish().await;
+}
+
+/// `check smtp` signs in with the stored token; without one it says sign-in is needed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_connection_check_uses_the_token() {
+    let db = TestDb::new(Backend::Sqlite).await.unwrap();
+    let idp = IdentityProvider::start("ok", 3600);
+    let server = Recorder::start_xoauth2(&idp.tokens(), false);
+    let settings = save_account(&db.store, &oauth_account(server.port)).await;
+    let oauth = OAuth::new(db.store.clone(), settings.settings.clone(), &idp.config());
+    let config = config(&idp);
+    let report =
+        dmsctl::sender::check::check(&oauth_account(server.port), &config.sender, &oauth).await;
+    assert!(!report.passed());
+    assert!(
+        report.steps[0].detail.contains("sign-in is needed"),
+        "{report:?}"
+    );
+    let device = oauth.start().await.unwrap();
+    oauth.finish(&device, MAILBOX).await.unwrap();
+    let report =
+        dmsctl::sender::check::check(&oauth_account(server.port), &config.sender, &oauth).await;
+    assert!(report.passed(), "{report:?}");
+    assert_eq!(server.xoauth2_logins(), [(MAILBOX.to_string(), true)]);
+    db.finish().await;
+}
