@@ -21,6 +21,14 @@ const INSERT_MAIL: &str = "INSERT INTO process_mails (status, priority, from_add
     next_attempt_at, queued_at) VALUES ('pending', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $11) \
     RETURNING id";
 
+/// A work-log entry that says how many mails it is about.
+fn counted(entry: &NewLogEntry, n: u64) -> NewLogEntry {
+    NewLogEntry {
+        message: format!("{} ({n} mails)", entry.message),
+        ..entry.clone()
+    }
+}
+
 /// What an anonymized mail keeps in place of its recipients and subject.
 pub const ANONYMIZED_RECIPIENT: &str = "anonymized@anonymized.invalid";
 pub const ANONYMIZED_SUBJECT: &str = "(anonymized)";
@@ -454,8 +462,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
-            let entry = NewLogEntry { message: format!("{} ({n} mails)", entry.message), ..entry.clone() };
-            insert_log!(tx, now, entry, None::<MailId>)?;
+            insert_log!(tx, now, counted(entry, n), None::<MailId>)?;
             tx.commit().await?;
             Ok(n)
         })
@@ -504,8 +511,7 @@ impl Store {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-            let entry = NewLogEntry { message: format!("{} ({n} mails)", entry.message), ..entry.clone() };
-            insert_log!(tx, now, entry, None::<MailId>)?;
+            insert_log!(tx, now, counted(entry, n), None::<MailId>)?;
             tx.commit().await?;
             Ok(n)
         })

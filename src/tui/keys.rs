@@ -73,6 +73,8 @@ pub enum Scope {
     MailServer,
     /// Typing into a form: only these keys are not text.
     Form,
+    /// What every settings pane with a form shares (edit, save).
+    SettingsForm,
     Templates,
     /// Typing into a template: the form's keys and mask insertion.
     TemplatesForm,
@@ -91,6 +93,9 @@ impl Scope {
         match self {
             Scope::Global | Scope::Form => None,
             Scope::TemplatesForm => Some(Scope::Form),
+            Scope::Templates | Scope::ApiAuth | Scope::Erp | Scope::Domain | Scope::Tools => {
+                Some(Scope::SettingsForm)
+            }
             _ => Some(Scope::Global),
         }
     }
@@ -129,7 +134,23 @@ macro_rules! bind {
 }
 
 pub const BINDINGS: &[Binding] = &[
-    // Settings panes.
+    // Settings panes with a form (their own keys fall back to these).
+    bind!(
+        SettingsForm,
+        [(KeyCode::Enter, N), (KeyCode::Char('e'), N)],
+        "Enter/e",
+        Action::EditAccount,
+        KEdit,
+        true
+    ),
+    bind!(
+        SettingsForm,
+        [(KeyCode::Char('s'), C)],
+        "C-s",
+        Action::Save,
+        KSave,
+        true
+    ),
     bind!(
         Templates,
         [(KeyCode::Up, N), (KeyCode::Char('k'), N)],
@@ -148,22 +169,6 @@ pub const BINDINGS: &[Binding] = &[
     ),
     bind!(
         Templates,
-        [(KeyCode::Enter, N), (KeyCode::Char('e'), N)],
-        "Enter/e",
-        Action::EditAccount,
-        KEdit,
-        true
-    ),
-    bind!(
-        Templates,
-        [(KeyCode::Char('s'), C)],
-        "C-s",
-        Action::Save,
-        KSave,
-        true
-    ),
-    bind!(
-        Templates,
         [(KeyCode::Char('m'), N)],
         "m",
         Action::InsertMask,
@@ -176,7 +181,7 @@ pub const BINDINGS: &[Binding] = &[
         "D",
         Action::Defaults,
         KDefaults,
-        true
+        false
     ),
     bind!(
         TemplatesForm,
@@ -184,22 +189,6 @@ pub const BINDINGS: &[Binding] = &[
         "C-k",
         Action::InsertMask,
         KInsertMask,
-        true
-    ),
-    bind!(
-        ApiAuth,
-        [(KeyCode::Enter, N), (KeyCode::Char('e'), N)],
-        "Enter/e",
-        Action::EditAccount,
-        KEdit,
-        true
-    ),
-    bind!(
-        ApiAuth,
-        [(KeyCode::Char('s'), C)],
-        "C-s",
-        Action::Save,
-        KSave,
         true
     ),
     bind!(
@@ -226,23 +215,7 @@ pub const BINDINGS: &[Binding] = &[
         KSelectItem,
         false
     ),
-    bind!(
-        Erp,
-        [(KeyCode::Enter, N), (KeyCode::Char('e'), N)],
-        "Enter/e",
-        Action::EditAccount,
-        KEdit,
-        true
-    ),
     bind!(Erp, [(KeyCode::Char('a'), N)], "a", Action::Add, KAdd, true),
-    bind!(
-        Erp,
-        [(KeyCode::Char('s'), C)],
-        "C-s",
-        Action::Save,
-        KSave,
-        true
-    ),
     bind!(
         Erp,
         [(KeyCode::Char('d'), N), (KeyCode::Delete, N)],
@@ -290,38 +263,6 @@ pub const BINDINGS: &[Binding] = &[
         Action::Trim,
         KTrim,
         false
-    ),
-    bind!(
-        Domain,
-        [(KeyCode::Enter, N), (KeyCode::Char('e'), N)],
-        "Enter/e",
-        Action::EditAccount,
-        KEdit,
-        true
-    ),
-    bind!(
-        Domain,
-        [(KeyCode::Char('s'), C)],
-        "C-s",
-        Action::Save,
-        KSave,
-        true
-    ),
-    bind!(
-        Tools,
-        [(KeyCode::Enter, N), (KeyCode::Char('e'), N)],
-        "Enter/e",
-        Action::EditAccount,
-        KEdit,
-        true
-    ),
-    bind!(
-        Tools,
-        [(KeyCode::Char('s'), C)],
-        "C-s",
-        Action::Save,
-        KSave,
-        true
     ),
     bind!(
         Tools,
@@ -948,6 +889,7 @@ mod tests {
             Scope::WorkLog,
             Scope::MailServer,
             Scope::Form,
+            Scope::SettingsForm,
             Scope::Templates,
             Scope::TemplatesForm,
             Scope::ApiAuth,
