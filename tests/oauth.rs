@@ -295,3 +295,31 @@ async fn the_connection_check_uses_the_token() {
     assert_eq!(server.xoauth2_logins(), [(MAILBOX.to_string(), true)]);
     db.finish().await;
 }
+
+/// An identity provider out of reach is not a refused refresh: nothing is recorded, and
+/// once it answers again the refresh goes through.
+#[tokio::test]
+async fn an_unreachable_provider_is_retried_not_recorded() {
+    let db = TestDb::new(Backend::Sqlite).await.unwrap();
+    let idp = IdentityProvider::start("ok", 60);
+    let (settings, _) = signed_in(&db, &idp, 25).await;
+    let mut gone = idp.config();
+    gone.authority = format!("http://127.0.0.1:{}", common::smtp::free_port());
+    let offline = OAuth::new(db.store.clone(), settings.settings.clone(), &gone);
+    match offline.access_token(false).await {
+        Err(Error::SignIn(SignInFailure::Unreachable(_))) => {}
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        offline
+            .status()
+            .await
+            .unwrap()
+            .unwrap()
+            .refresh_error
+            .is_none()
+    );
+    let online = OAuth::new(db.store.clone(), settings.settings.clone(), &idp.config());
+    online.access_token(false).await.unwrap();
+    db.finish().await;
+}

@@ -243,6 +243,10 @@ impl OAuth {
                 // Another sender refreshed meanwhile: its tokens are the current ones.
                 self.newer_than(&key, stored.version).await
             }
+            // Not reaching the provider says nothing about the tokens: try again later.
+            Err(Error::SignIn(failure @ SignInFailure::Unreachable(_))) => {
+                Err(Error::SignIn(failure))
+            }
             Err(Error::SignIn(failure)) => {
                 let recorded = self
                     .store
