@@ -1422,6 +1422,62 @@ mod mail_server_tests {
 }
 
 #[cfg(test)]
+mod sign_in_tests {
+    use super::*;
+
+    fn key(a: &mut App, c: KeyCode) -> Vec<Command> {
+        a.update(Msg::Key(KeyEvent::new(c, KeyModifiers::NONE)))
+    }
+
+    #[test]
+    fn authorize_needs_a_saved_oauth_account_and_esc_cancels() {
+        let mut a = App::new(Lang::En, Theme::default(), 0);
+        let mut doc = serde_json::to_value(crate::settings::MailServerSettings::default()).unwrap();
+        a.update(Msg::SettingsLoaded {
+            tab: Tab::MailServer,
+            doc: doc.clone(),
+            version: 1,
+        });
+        key(&mut a, KeyCode::Char('1'));
+        assert!(key(&mut a, KeyCode::Char('a')).is_empty());
+        assert!(
+            a.status.as_ref().unwrap().1.contains("OAuth2"),
+            "{:?}",
+            a.status
+        );
+        doc["auth_method"] = serde_json::json!("oauth2");
+        a.update(Msg::SettingsLoaded {
+            tab: Tab::MailServer,
+            doc,
+            version: 2,
+        });
+        assert_eq!(key(&mut a, KeyCode::Char('a')), vec![Command::StartSignIn]);
+        assert!(
+            key(&mut a, KeyCode::Char('q')).is_empty(),
+            "the dialog takes the keys"
+        );
+        assert!(!a.quit);
+        a.update(Msg::SignInCode {
+            uri: "https://microsoft.com/devicelogin".into(),
+            code: "DMS-4242".into(),
+            qr: Vec::new(),
+            expires_in: std::time::Duration::from_secs(900),
+        });
+        assert!(matches!(a.mail.sign_in, Some(SignIn::Code { .. })));
+        assert_eq!(key(&mut a, KeyCode::Esc), vec![Command::CancelSignIn]);
+        assert!(a.mail.sign_in.is_none());
+        // A late answer of the cancelled sign-in opens nothing.
+        a.update(Msg::SignInCode {
+            uri: "u".into(),
+            code: "c".into(),
+            qr: Vec::new(),
+            expires_in: std::time::Duration::from_secs(1),
+        });
+        assert!(a.mail.sign_in.is_none());
+    }
+}
+
+#[cfg(test)]
 mod queue_order_tests {
     use super::*;
 
