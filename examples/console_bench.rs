@@ -1,7 +1,7 @@
 //! The console with 1,000,000 mails in SQLite.
 //!
 //! ```text
-//! cargo run --release --example console_bench
+//! cargo build --release && cargo run --release --example console_bench
 //! ```
 //!
 //! - first frame: the real binary in tmux, from start until the newest mail is on the
@@ -48,6 +48,11 @@ fn terminal_run(dir: &std::path::Path, db: &str, marker: &str) -> (Duration, f64
         .and_then(|p| p.parent())
         .expect("target dir")
         .join("dmsctl");
+    assert!(
+        binary.exists(),
+        "{} is missing: an example does not build the binary; run `cargo build --release` first",
+        binary.display()
+    );
     let cmd = format!(
         "env DMSCTL_CONFIG={} DMSCTL_DATABASE_URL={db} DMSCTL_LOG_FILE={} {}; sleep 30",
         dir.join("config.toml").display(),
