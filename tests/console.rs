@@ -678,9 +678,16 @@ mod executor {
             env!("CARGO_MANIFEST_DIR"),
             "/tests/fixtures/keys/rsa_pkcs1.pem"
         );
-        exec.run(vec![Command::ReadPrivateKey(fixture.into())]);
+        exec.run(vec![Command::ReadPrivateKey {
+            company_id: "c1".into(),
+            path: fixture.into(),
+        }]);
         let pem = match recv(&mut rx).await {
-            Msg::PrivateKeyRead(Ok((pem, info))) => {
+            Msg::PrivateKeyRead {
+                company_id,
+                result: Ok((pem, info)),
+            } => {
+                assert_eq!(company_id, "c1");
                 assert_eq!(info.kind, "RSA 1024 (PKCS#1)");
                 pem
             }
@@ -690,9 +697,12 @@ mod executor {
             env!("CARGO_MANIFEST_DIR"),
             "/tests/fixtures/keys/certificate.pem"
         );
-        exec.run(vec![Command::ReadPrivateKey(cert.into())]);
+        exec.run(vec![Command::ReadPrivateKey {
+            company_id: "c1".into(),
+            path: cert.into(),
+        }]);
         match recv(&mut rx).await {
-            Msg::PrivateKeyRead(Err(e)) => assert!(
+            Msg::PrivateKeyRead { result: Err(e), .. } => assert!(
                 e.contains("certificate.pem") && e.contains("CERTIFICATE"),
                 "{e}"
             ),

@@ -456,19 +456,22 @@ impl App {
                 self.settings.key_infos = infos;
                 Vec::new()
             }
-            Msg::PrivateKeyRead(result) => {
+            Msg::PrivateKeyRead { company_id, result } => {
                 match result {
                     Ok((pem, info)) => {
+                        // The company the key was loaded for, wherever the selection is now.
                         let e = &mut self.settings.erp;
-                        let index = e.selected;
                         if let Some(company) = e
                             .working
                             .get_mut("companies")
-                            .and_then(|c| c.get_mut(index))
+                            .and_then(|c| c.as_array_mut())
+                            .and_then(|c| {
+                                c.iter_mut()
+                                    .find(|c| settings_panes::item_text(c, "id") == company_id)
+                            })
                         {
-                            let id = settings_panes::item_text(company, "id").to_string();
                             company["private_key"] = serde_json::Value::String(pem);
-                            self.settings.new_keys.insert(id, info);
+                            self.settings.new_keys.insert(company_id, info);
                             e.changed = true;
                         }
                     }

@@ -234,7 +234,10 @@ impl Executor {
                 Ok(list) => Msg::OperatorsLoaded(list),
                 Err(e) => failed(e),
             },
-            Command::ReadPrivateKey(path) => Msg::PrivateKeyRead(read_private_key(&path).await),
+            Command::ReadPrivateKey { company_id, path } => Msg::PrivateKeyRead {
+                company_id,
+                result: read_private_key(&path).await,
+            },
             Command::WritePrivateKey {
                 company_id,
                 unsaved_pem,

@@ -61,8 +61,11 @@ pub enum Msg {
     },
     /// What each ERP company's stored private key is, by company id.
     KeyInfos(HashMap<String, Result<KeyInfo, String>>),
-    /// A private key read from a file for the selected company, or why it cannot be used.
-    PrivateKeyRead(Result<(String, KeyInfo), String>),
+    /// A private key read from a file for a company (by id), or why it cannot be used.
+    PrivateKeyRead {
+        company_id: String,
+        result: Result<(String, KeyInfo), String>,
+    },
     /// The DMS's operators, alphabetically.
     OperatorsLoaded(Vec<Operator>),
     /// How many archived mails anonymizing after `days` would touch.
@@ -146,7 +149,10 @@ pub enum Command {
     WatchMail(MailId),
     SaveEml(MailId),
     LoadOperators,
-    ReadPrivateKey(String),
+    ReadPrivateKey {
+        company_id: String,
+        path: String,
+    },
     /// Save a company's key to a new file: the unsaved PEM the console holds, if any,
     /// else the stored key.
     WritePrivateKey {

@@ -114,7 +114,16 @@ impl App {
                 editor.selected = editor.len().saturating_sub(1);
                 cmds
             }
-            PromptKind::LoadKey => vec![Command::ReadPrivateKey(prompt.form.value("path"))],
+            PromptKind::LoadKey => {
+                let e = &self.settings.erp;
+                match e.items().get(e.selected) {
+                    Some(company) => vec![Command::ReadPrivateKey {
+                        company_id: item_text(company, "id").to_string(),
+                        path: prompt.form.value("path"),
+                    }],
+                    None => Vec::new(),
+                }
+            }
             PromptKind::WriteKey => {
                 let e = &self.settings.erp;
                 let Some(company) = e.items().get(e.selected) else {
@@ -649,6 +658,66 @@ mod tests {
         match &key(&mut a, KeyCode::Char('v'))[..] {
             [Command::SaveSettings { doc, .. }] => {
                 assert_eq!(doc["enforce_two_step_verification"], true)
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_loaded_key_goes_to_its_company_and_is_saved_with_it() {
+        let mut a = app(PaneConfig {
+            multi_company: true,
+            ..PaneConfig::default()
+        });
+        let company = |id: &str, name: &str| {
+            let mut c = serde_json::to_value(crate::settings::ErpCompany {
+                company_name: name.into(),
+                abbreviation: name.into(),
+                ..Default::default()
+            })
+            .unwrap();
+            c["id"] = json!(id);
+            c
+        };
+        a.update(Msg::SettingsLoaded {
+            tab: Tab::Erp,
+            doc: json!({"companies": [company("a1", "A"), company("b2", "B")]}),
+            version: 5,
+        });
+        go(&mut a, Pane::Erp);
+        key(&mut a, KeyCode::Char('l'));
+        typed(&mut a, "/tmp/klucz.pem");
+        assert_eq!(
+            key(&mut a, KeyCode::Enter),
+            vec![Command::ReadPrivateKey {
+                company_id: "a1".into(),
+                path: "/tmp/klucz.pem".into()
+            }]
+        );
+        // The selection moves on before the file is read.
+        key(&mut a, KeyCode::Down);
+        let info = crate::settings::KeyInfo {
+            kind: "EC P-256 (SEC1)".into(),
+            fingerprint: "SHA256:x".into(),
+        };
+        a.update(Msg::PrivateKeyRead {
+            company_id: "a1".into(),
+            result: Ok(("-----BEGIN EC PRIVATE KEY-----".into(), info)),
+        });
+        assert_eq!(a.settings.key_state(Lang::En).0, "no key", "B has none");
+        key(&mut a, KeyCode::Up);
+        assert!(a.settings.key_state(Lang::En).0.contains("not saved yet"));
+        match &a.update(Msg::Key(KeyEvent::new(
+            KeyCode::Char('s'),
+            KeyModifiers::CONTROL,
+        )))[..]
+        {
+            [Command::SaveSettings { doc, .. }] => {
+                assert_eq!(
+                    doc["companies"][0]["private_key"],
+                    "-----BEGIN EC PRIVATE KEY-----"
+                );
+                assert_eq!(doc["companies"][1]["private_key"], "");
             }
             other => panic!("{other:?}"),
         }
