@@ -863,7 +863,7 @@ impl Txt {
                 KWriteKey => "zapisz klucz do pliku",
                 KGenerateToken => "generuj token KSeF",
                 KAnonymize => "anonimizuj stare maile",
-                KTwoStep => "wymuszenie weryfikacji dwuetapowej",
+                KTwoStep => "weryfikacja dwuetapowa",
                 KPickOperator => "wybierz operatora",
                 KRemoveOperator => "usuń operatora",
                 KIbardLogin => "autoryzacja IBARD",

@@ -100,6 +100,12 @@ impl Scope {
         }
     }
 
+    /// Typing into a form: keys that are not the form's are text, so the global keys
+    /// (and their hints) do not apply.
+    pub fn is_typing(self) -> bool {
+        self.chain().contains(&Scope::Form)
+    }
+
     /// Scopes whose keys are shown for this one (itself and the parents below Global).
     pub fn chain(self) -> Vec<Scope> {
         let mut out = vec![self];

@@ -953,7 +953,12 @@ fn bottom_line(f: &mut Frame, app: &App, area: Rect) {
 
 /// The pane's keys on the left, `? help` and `q quit` always on the right.
 fn hints(f: &mut Frame, app: &App, area: Rect) {
-    let pinned: Vec<(&str, Txt)> = vec![("?", Txt::KHelp), ("q", Txt::KQuit)];
+    // `?` and `q` are text while typing into a form.
+    let pinned: Vec<(&str, Txt)> = if app.scope().is_typing() {
+        Vec::new()
+    } else {
+        vec![("?", Txt::KHelp), ("q", Txt::KQuit)]
+    };
     let render = |list: &[(&'static str, Txt)]| -> Vec<Span<'static>> {
         list.iter()
             .flat_map(|(keys, label)| {
@@ -967,7 +972,12 @@ fn hints(f: &mut Frame, app: &App, area: Rect) {
     let right = render(&pinned);
     let right_width: usize = right.iter().map(|s| s.content.chars().count()).sum();
     let mut left_list: Vec<(&'static str, Txt)> = Vec::new();
-    for scope in [app.scope(), Scope::Global] {
+    let scopes: &[Scope] = if app.scope().is_typing() {
+        &[app.scope()]
+    } else {
+        &[app.scope(), Scope::Global]
+    };
+    for scope in scopes.iter().copied() {
         for item in shown(scope, true) {
             if !pinned.iter().any(|p| p.1 == item.1) && !left_list.contains(&item) {
                 left_list.push(item);
@@ -980,8 +990,9 @@ fn hints(f: &mut Frame, app: &App, area: Rect) {
     for item in left_list {
         let spans = render(&[item]);
         let w: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+        // One that does not fit leaves room for shorter ones after it.
         if used + w > budget {
-            break;
+            continue;
         }
         used += w;
         left.extend(spans);
