@@ -32,7 +32,7 @@ pub use fields::{check_addr_spec, check_host, check_mailbox};
 pub use mail_server::{AuthMethod, Encryption, MailServerSettings, SendWith};
 pub use private_key::{KeyInfo, describe_private_key};
 pub use secrets_walk::{MASK, mask_secrets};
-pub use service::{Actor, Settings, Versioned};
+pub use service::{Actor, FieldChange, Settings, Versioned, diff as changed_fields};
 pub use storage::StorageSettings;
 pub use templates::{Template, TemplateKey, TemplatesSettings, masks_in};
 pub use tools::ToolsSettings;

@@ -502,8 +502,9 @@ fn parse_bool(text: &str) -> Option<bool> {
     }
 }
 
-/// The fields that differ, with secret values masked.
-fn diff(tab: Tab, old: &Value, new: &Value) -> Vec<FieldChange> {
+/// The fields that differ, with secret values masked (the audit log, and the
+/// console's conflict dialog).
+pub fn diff(tab: Tab, old: &Value, new: &Value) -> Vec<FieldChange> {
     let (mut a, mut b) = (BTreeMap::new(), BTreeMap::new());
     flatten("", old, &mut a);
     flatten("", new, &mut b);

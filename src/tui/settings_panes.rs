@@ -12,7 +12,9 @@ use super::msg::Command;
 use crate::config::{Config, KsefWorkMode, StorageDestination};
 use crate::i18n::{Lang, Txt};
 use crate::settings::render::{Rendered, render, sample};
-use crate::settings::{FieldError, KeyInfo, MASK, Settings, Tab, Template, TemplateKey, masks_in};
+use crate::settings::{
+    FieldError, KeyInfo, MASK, Settings, Tab, Template, TemplateKey, changed_fields, masks_in,
+};
 use crate::store::Operator;
 
 /// Which part of the document the form shows.
@@ -34,56 +36,18 @@ pub struct Conflict {
 }
 
 impl Conflict {
-    pub fn new(mine: &Value, theirs: Value, version: i64) -> Conflict {
-        let (mut a, mut b) = (Vec::new(), Vec::new());
-        flatten("", mine, &mut a);
-        flatten("", &theirs, &mut b);
-        let mut differences = Vec::new();
-        for (k, v) in &a {
-            let t = b
-                .iter()
-                .find(|(bk, _)| bk == k)
-                .map(|(_, v)| v.clone())
-                .unwrap_or_default();
-            if *v != t {
-                differences.push((k.clone(), v.clone(), t));
-            }
-        }
-        for (k, t) in &b {
-            if !a.iter().any(|(ak, _)| ak == k) {
-                differences.push((k.clone(), String::new(), t.clone()));
-            }
-        }
+    /// The fields where `mine` and `theirs` differ, named as the CLI names them
+    /// (`companies[0].nip`).
+    pub fn new(tab: Tab, mine: &Value, theirs: Value, version: i64) -> Conflict {
+        let differences = changed_fields(tab, mine, &theirs)
+            .into_iter()
+            .map(|c| (c.field, c.old, c.new))
+            .collect();
         Conflict {
             theirs,
             version,
             differences,
         }
-    }
-}
-
-fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
-    let join = |k: &str| {
-        if prefix.is_empty() {
-            k.to_string()
-        } else {
-            format!("{prefix}.{k}")
-        }
-    };
-    match v {
-        Value::Object(m) => m.iter().for_each(|(k, v)| flatten(&join(k), v, out)),
-        Value::Array(items) => items.iter().enumerate().for_each(|(i, v)| {
-            let key = v
-                .get("name")
-                .or_else(|| v.get("company_name"))
-                .and_then(Value::as_str)
-                .map(str::to_string)
-                .unwrap_or_else(|| i.to_string());
-            flatten(&format!("{prefix}[{key}]"), v, out)
-        }),
-        Value::String(s) => out.push((prefix.to_string(), s.clone())),
-        Value::Null => out.push((prefix.to_string(), String::new())),
-        other => out.push((prefix.to_string(), other.to_string())),
     }
 }
 
@@ -441,7 +405,7 @@ impl TabEditor {
     pub fn conflicted(&mut self, theirs: Value, version: i64) {
         self.saving = None;
         self.commit_form();
-        self.conflict = Some(Conflict::new(&self.working, theirs, version));
+        self.conflict = Some(Conflict::new(self.tab, &self.working, theirs, version));
     }
 
     /// The value of a field of the element in view (`company_name`), from the form.
@@ -947,6 +911,28 @@ mod tests {
         p.erp.saved(3);
         assert!(p.erp.dirty(), "the typed login is still unsaved");
         assert_eq!(p.erp.items()[0]["login"], "typed");
+    }
+
+    #[test]
+    fn a_conflict_names_the_fields_that_differ() {
+        let mut p = SettingsPanes::new(Lang::En);
+        let doc = erp_doc();
+        p.erp.loaded_doc(doc.clone(), 2);
+        p.erp.form.get_mut("login").unwrap().set(&json!("mine"));
+        p.erp.form.dirty = true;
+        let mut theirs = doc;
+        theirs["companies"][0]["login"] = json!("theirs");
+        p.erp.conflicted(theirs, 3);
+        let c = p.erp.conflict.clone().unwrap();
+        assert_eq!(
+            c.differences,
+            [(
+                "companies[0].login".to_string(),
+                "mine".to_string(),
+                "theirs".to_string()
+            )]
+        );
+        assert_eq!(c.version, 3);
     }
 
     #[test]
