@@ -175,6 +175,8 @@ async fn transport_only(mails: usize, concurrency: usize) -> f64 {
         sent_at: None,
         message_id: None,
         smtp_reply: None,
+        sent_by: None,
+        damaged: Vec::new(),
     };
     let started = Instant::now();
     let per = mails / concurrency;

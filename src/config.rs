@@ -94,7 +94,15 @@ pub struct SenderConfig {
     pub smtp_timeout: Duration,
     pub tls_ca_file: Option<PathBuf>,
     pub tls_accept_invalid_certs: bool,
+    /// Largest message (bodies and attachments, encoded) the sender sends, in bytes;
+    /// a larger mail fails before anything goes on the wire.
+    pub max_message_size: u64,
+    /// Send a login and password over a connection that is not encrypted.
+    pub allow_plaintext_auth: bool,
 }
+
+/// 25 MB, the size most providers accept.
+pub const DEFAULT_MAX_MESSAGE_SIZE: u64 = 25 * 1024 * 1024;
 
 impl Default for SenderConfig {
     fn default() -> Self {
@@ -108,6 +116,8 @@ impl Default for SenderConfig {
             smtp_timeout: Duration::from_secs(60),
             tls_ca_file: None,
             tls_accept_invalid_certs: false,
+            max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
+            allow_plaintext_auth: false,
         }
     }
 }

@@ -52,6 +52,7 @@ fn summary(
         claimed_by: None,
         size: 5_300,
         attachment_count: i64::from(id % 2 == 0),
+        damaged: Vec::new(),
     }
 }
 
@@ -196,6 +197,8 @@ fn detail(a: &mut App) {
             sent_at: None,
             message_id: None,
             smtp_reply: None,
+            sent_by: None,
+            damaged: Vec::new(),
         },
         attachments: vec![AttachmentInfo {
             id: 1,

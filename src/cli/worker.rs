@@ -340,6 +340,7 @@ pub async fn check_smtp(ctx: &Context) -> Result<()> {
             for s in &report.steps {
                 let mark = match s.state {
                     StepState::Ok => "ok     ",
+                    StepState::Warning => "WARNING",
                     StepState::Failed => "FAILED ",
                     StepState::Skipped => "skipped",
                 };

@@ -88,23 +88,21 @@ pub struct NewAttachment {
     pub data: Vec<u8>,
 }
 
-/// One row of a list: no bodies, no attachment bytes.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+/// One row of a list: no bodies, no attachment bytes. Decoded by `store` so that a
+/// row another program wrote badly still lists (see `damaged`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MailSummary {
     pub id: MailId,
-    #[sqlx(try_from = "String")]
     pub status: MailStatus,
     pub held: bool,
     pub priority: i32,
     #[serde(rename = "to", serialize_with = "serialize_address_list")]
-    #[sqlx(rename = "to_addrs")]
     pub to: String,
     pub subject: String,
     pub attempts: i32,
     #[serde(serialize_with = "serialize_millis")]
     pub created_at: Millis,
     #[serde(serialize_with = "serialize_millis")]
-    #[sqlx(rename = "next_attempt_at")]
     pub next_attempt_at: Millis,
     #[serde(serialize_with = "serialize_opt_millis")]
     pub sent_at: Option<Millis>,
@@ -113,26 +111,25 @@ pub struct MailSummary {
     /// Bodies plus attachments, in bytes.
     pub size: i64,
     pub attachment_count: i64,
+    /// Columns that could not be read as their type (`column: why`); shown lossily.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub damaged: Vec<String>,
 }
 
 /// A whole mail without attachment bytes (detail view, sending).
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Mail {
     pub id: MailId,
-    #[sqlx(try_from = "String")]
     pub status: MailStatus,
     pub held: bool,
     pub priority: i32,
     pub from_address: Option<String>,
     pub display_name: Option<String>,
     #[serde(rename = "to", serialize_with = "serialize_address_list")]
-    #[sqlx(rename = "to_addrs")]
     pub to: String,
     #[serde(rename = "cc", serialize_with = "serialize_address_list")]
-    #[sqlx(rename = "cc_addrs")]
     pub cc: String,
     #[serde(rename = "bcc", serialize_with = "serialize_address_list")]
-    #[sqlx(rename = "bcc_addrs")]
     pub bcc: String,
     pub reply_to: Option<String>,
     pub subject: String,
@@ -153,6 +150,12 @@ pub struct Mail {
     pub sent_at: Option<Millis>,
     pub message_id: Option<String>,
     pub smtp_reply: Option<String>,
+    /// The sender (`id@host`) that delivered the mail.
+    pub sent_by: Option<String>,
+    /// Columns that could not be read as their type (`column: why`): the sender fails
+    /// such a mail instead of guessing what it should say.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub damaged: Vec<String>,
 }
 
 impl Mail {
@@ -167,7 +170,7 @@ impl Mail {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AttachmentInfo {
     pub id: i64,
     pub file_name: String,
@@ -175,12 +178,15 @@ pub struct AttachmentInfo {
     pub size: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attachment {
     pub id: i64,
     pub file_name: String,
     pub content_type: String,
     pub data: Vec<u8>,
+    /// Columns that could not be read (`column: why`); the mail fails rather than
+    /// going out with a guessed file name.
+    pub damaged: Vec<String>,
 }
 
 /// A mail taken by a sender. `attempt` identifies this claim: an outcome is only

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-pub use crate::store::{MailOutcome, OutcomeRecord, StoredFailure};
+pub use crate::store::{Claimant, MailOutcome, OutcomeRecord, StoredFailure};
 pub use mail::{
     Attachment, AttachmentInfo, ClaimedMail, Mail, MailId, MailStatus, MailSummary, NewAttachment,
     NewMail,
@@ -263,6 +263,16 @@ impl MailQueue {
         limit: u32,
         lease: Duration,
     ) -> Result<Vec<ClaimedMail>> {
+        self.claim_as(&Claimant::named(owner), limit, lease).await
+    }
+
+    /// As `claim`, for one incarnation of a sender.
+    pub async fn claim_as(
+        &self,
+        owner: &Claimant,
+        limit: u32,
+        lease: Duration,
+    ) -> Result<Vec<ClaimedMail>> {
         let now = self.now();
         self.store.reclaim_expired(now).await?;
         self.store
@@ -272,15 +282,28 @@ impl MailQueue {
 
     pub async fn renew(&self, owner: &str, ids: &[MailId], lease: Duration) -> Result<u64> {
         self.store
-            .renew_leases(owner, ids, self.now() + duration_ms(lease))
+            .renew_leases(
+                &Claimant::named(owner),
+                ids,
+                self.now() + duration_ms(lease),
+            )
             .await
     }
 
-    /// Extends every lease `owner` holds (a sender keeps its claims alive).
-    pub async fn renew_all(&self, owner: &str, lease: Duration) -> Result<u64> {
-        self.store
-            .renew_all_leases(owner, self.now() + duration_ms(lease))
-            .await
+    /// Extends every lease this incarnation holds; returns the renewed mails and when
+    /// their leases now end.
+    pub async fn renew_held(
+        &self,
+        owner: &Claimant,
+        lease: Duration,
+    ) -> Result<(Vec<MailId>, Millis)> {
+        let until = self.now() + duration_ms(lease);
+        Ok((self.store.renew_held_leases(owner, until).await?, until))
+    }
+
+    /// Hands back the claims an earlier, finished process of this sender left.
+    pub async fn release_orphaned_claims(&self, owner: &Claimant) -> Result<u64> {
+        self.store.release_orphaned_claims(owner, self.now()).await
     }
 
     pub async fn reclaim_expired(&self) -> Result<u64> {
@@ -290,6 +313,14 @@ impl MailQueue {
     /// Records outcomes in one durable commit; `false` for a claim that is no longer
     /// current (its lease expired and someone else owns the mail now).
     pub async fn record(&self, owner: &str, records: &[OutcomeRecord]) -> Result<Vec<bool>> {
+        self.record_as(&Claimant::named(owner), records).await
+    }
+
+    pub async fn record_as(
+        &self,
+        owner: &Claimant,
+        records: &[OutcomeRecord],
+    ) -> Result<Vec<bool>> {
         self.store
             .record_outcomes(owner, "sender", records, self.now())
             .await

@@ -12,6 +12,8 @@ use crate::settings::{Encryption, MailServerSettings, SendWith};
 #[serde(rename_all = "lowercase")]
 pub enum StepState {
     Ok,
+    /// Worked, but not as safely as it should (`auto` fell back to clear text).
+    Warning,
     Failed,
     Skipped,
 }
@@ -190,6 +192,7 @@ fn steps(
             Some(f) if f == i => StepState::Failed,
             Some(f) if f < i => StepState::Skipped,
             _ if skipped_by_settings => StepState::Skipped,
+            _ if *stage == Stage::Tls && report.fell_back_to_plain => StepState::Warning,
             _ => StepState::Ok,
         };
         let (detail, hint) = match state {
@@ -207,6 +210,13 @@ fn steps(
                 None,
             ),
             StepState::Skipped => ("not reached".into(), None),
+            StepState::Warning => (
+                "the server offers no STARTTLS: mail goes out unencrypted".into(),
+                Some(
+                    "use encryption ssl (port 465) or starttls (587) if the server supports it"
+                        .into(),
+                ),
+            ),
             StepState::Ok => (ok_detail, None),
         };
         out.push(Step {

@@ -47,6 +47,8 @@ impl fmt::Display for Stage {
     }
 }
 
+const LEASE_LOST: &str = "the lease ran out before the message was sent";
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SmtpFailure {
     pub stage: Stage,
@@ -120,6 +122,32 @@ impl SmtpFailure {
         )
     }
 
+    /// AUTH would carry the password (or token) in clear text.
+    pub fn plaintext_auth_refused(encryption: crate::settings::Encryption) -> Self {
+        let why = match encryption {
+            crate::settings::Encryption::Auto => {
+                "the server offers no STARTTLS, so the connection is not encrypted"
+            }
+            _ => "the connection is not encrypted (encryption none)",
+        };
+        Self::new(
+            Stage::Auth,
+            None,
+            format!("refusing to send the login over an unencrypted connection: {why}"),
+            false,
+        )
+    }
+
+    /// The mail's lease ran out before its data was sent: it is no longer this
+    /// sender's to send.
+    pub fn lease_lost() -> Self {
+        Self::new(Stage::Data, None, LEASE_LOST, false)
+    }
+
+    pub fn is_lease_lost(&self) -> bool {
+        self.stage == Stage::Data && self.code.is_none() && self.text == LEASE_LOST
+    }
+
     pub fn config(text: impl Into<String>) -> Self {
         Self::new(Stage::Config, None, text, false)
     }
@@ -167,7 +195,8 @@ impl SmtpFailure {
 
     /// About the server, the account or the network rather than this mail: one attempt
     /// is charged for the connection, the other mails wait without losing one, and the
-    /// whole destination backs off.
+    /// whole destination backs off. Only what happens before any mail counts (connect,
+    /// greeting, TLS, AUTH), and a 421 (the server says it is shutting the service down).
     pub fn is_destination_wide(&self) -> bool {
         match self.stage {
             Stage::Config
@@ -176,9 +205,15 @@ impl SmtpFailure {
             | Stage::Tls
             | Stage::Greeting
             | Stage::Auth => true,
-            Stage::Mail | Stage::Rcpt | Stage::Data => !self.is_reply() || self.closes_connection(),
+            Stage::Mail | Stage::Rcpt | Stage::Data => self.closes_connection(),
             Stage::Sendmail | Stage::Message => false,
         }
+    }
+
+    /// The connection broke or stalled during one mail's transaction: that mail is
+    /// retried later, and the connection is rebuilt for the next one.
+    pub fn is_connection_lost(&self) -> bool {
+        matches!(self.stage, Stage::Mail | Stage::Rcpt | Stage::Data) && !self.is_reply()
     }
 
     fn reply(&self) -> String {
@@ -295,6 +330,9 @@ impl SmtpFailure {
                 "the port does not speak TLS that way: use starttls on 587 or ssl on 465"
             }
             (Stage::Tls, _) if t.contains("expired") => "the server's certificate has expired",
+            (Stage::Auth, None) if t.contains("unencrypted") => {
+                "use encryption ssl (port 465) or starttls (587); or, on a trusted network only, set [sender] allow_plaintext_auth = true"
+            }
             _ => return None,
         };
         Some(hint.to_string())
@@ -404,7 +442,11 @@ mod tests {
         let busy = SmtpFailure::new(Stage::Mail, Some(421), "4.3.2 shutting down", false);
         assert!(busy.is_destination_wide());
         let dropped = SmtpFailure::new(Stage::Data, None, "incomplete response", false);
-        assert!(dropped.is_destination_wide());
+        assert!(!dropped.is_destination_wide(), "one mail's problem");
+        assert!(dropped.is_connection_lost());
+        assert!(!rcpt.is_connection_lost());
+        let timeout = SmtpFailure::timeout(Stage::Rcpt, Duration::from_secs(5));
+        assert!(timeout.is_connection_lost() && !timeout.is_destination_wide());
         let tls = SmtpFailure::new(
             Stage::Tls,
             None,

@@ -1,11 +1,16 @@
 //! Builds the MIME message of a queued mail: From is the account's display name and
 //! address, bodies and attachments are encoded by lettre (non-ASCII headers and file
 //! names included), and the Message-ID is chosen here so it can be stored on the row.
+//!
+//! Building is linear in the size of the mail: bodies get CRLF line endings in one pass
+//! before lettre sees them (lettre inserts each missing CR on its own, which is quadratic
+//! in the body size), and each address header is set once with all its mailboxes
+//! (adding them one by one re-parses the header each time).
 
 use std::str::FromStr;
 
-use lettre::message::header::ContentType;
-use lettre::message::{Attachment as MimeAttachment, Mailbox, MultiPart, SinglePart};
+use lettre::message::header::{self, ContentType};
+use lettre::message::{Attachment as MimeAttachment, Mailbox, Mailboxes, MultiPart, SinglePart};
 use lettre::{Address, Message};
 
 use crate::queue::{Attachment, Mail};
@@ -82,7 +87,8 @@ pub fn build_with_id(
 
     let message_id = message_id
         .map(str::to_string)
-        .unwrap_or_else(|| format!("<{}@{}>", uuid::Uuid::new_v4().simple(), from_addr.domain()));
+        .or_else(|| mail.message_id.clone())
+        .unwrap_or_else(|| stable_message_id(mail, from_addr.domain()));
     let mut b = Message::builder()
         .from(from)
         .subject(one_line(&mail.subject))
@@ -94,15 +100,20 @@ pub fn build_with_id(
         ("cc", mail.cc_list()),
         ("bcc", mail.bcc_list()),
     ] {
+        if list.is_empty() {
+            continue;
+        }
+        let mut boxes = Mailboxes::new();
         for text in list {
             let mb = mailbox(field, &text)?;
             recipients.push(mb.email.clone());
-            b = match field {
-                "to" => b.to(mb),
-                "cc" => b.cc(mb),
-                _ => b.bcc(mb),
-            };
+            boxes.push(mb);
         }
+        b = match field {
+            "to" => b.header(header::To::from(boxes)),
+            "cc" => b.header(header::Cc::from(boxes)),
+            _ => b.header(header::Bcc::from(boxes)),
+        };
     }
     if recipients.is_empty() {
         return Err(bad("to", "the mail has no recipients"));
@@ -116,12 +127,10 @@ pub fn build_with_id(
         b = b.reply_to(mailbox("reply_to", r)?);
     }
 
-    let text = SinglePart::plain(mail.body_text.clone());
+    let plain = crlf(&mail.body_text);
+    let text = SinglePart::plain(plain.clone());
     let body = match &mail.body_html {
-        Some(html) => Body::Multi(MultiPart::alternative_plain_html(
-            mail.body_text.clone(),
-            html.clone(),
-        )),
+        Some(html) => Body::Multi(MultiPart::alternative_plain_html(plain, crlf(html))),
         None => Body::Single(text),
     };
     let message = if attachments.is_empty() {
@@ -152,6 +161,45 @@ pub fn build_with_id(
         bytes: message.formatted(),
         message_id,
     })
+}
+
+/// The Message-ID of a mail's every attempt until it is queued anew, so a receiver can
+/// drop the copy that at-least-once delivery may produce (a crash between the server's
+/// 250 and the commit). A deliberate requeue (retry of a failed or sent mail) sets a new
+/// `queued_at`, and with it a new Message-ID.
+pub fn stable_message_id(mail: &Mail, domain: &str) -> String {
+    format!("<dmsctl.{}.{}@{domain}>", mail.id, mail.queued_at)
+}
+
+/// `text` with every line ending as CRLF (bare LF and bare CR alike), in one pass.
+pub fn crlf(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len() + text.len() / 16);
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\r' => {
+                out.push_str(&text[start..i]);
+                out.push_str("\r\n");
+                i += if bytes.get(i + 1) == Some(&b'\n') {
+                    2
+                } else {
+                    1
+                };
+                start = i;
+            }
+            b'\n' => {
+                out.push_str(&text[start..i]);
+                out.push_str("\r\n");
+                i += 1;
+                start = i;
+            }
+            _ => i += 1,
+        }
+    }
+    out.push_str(&text[start..]);
+    out
 }
 
 enum Body {
@@ -189,6 +237,8 @@ mod tests {
             sent_at: None,
             message_id: None,
             smtp_reply: None,
+            sent_by: None,
+            damaged: Vec::new(),
         }
     }
 
@@ -212,6 +262,39 @@ mod tests {
         assert!(p.message_id.ends_with("@firma.pl>"));
         assert!(text.contains("Reply-To: biuro@firma.pl"));
         assert_eq!(p.from.to_string(), "dms@firma.pl");
+    }
+
+    #[test]
+    fn line_endings_become_crlf_in_one_pass() {
+        assert_eq!(crlf("a\nb\r\nc\rd\n\n"), "a\r\nb\r\nc\r\nd\r\n\r\n");
+        assert_eq!(crlf("zażółć"), "zażółć");
+        assert_eq!(crlf(""), "");
+    }
+
+    #[test]
+    fn every_attempt_of_a_mail_carries_the_same_message_id() {
+        let m = sample_mail();
+        let first = build(&m, &[], &account()).unwrap().message_id;
+        let mut again = m.clone();
+        again.attempts = 5;
+        assert_eq!(build(&again, &[], &account()).unwrap().message_id, first);
+        let mut requeued = m.clone();
+        requeued.queued_at += 1;
+        assert_ne!(build(&requeued, &[], &account()).unwrap().message_id, first);
+    }
+
+    #[test]
+    fn thousands_of_recipients_are_all_in_the_envelope_and_headers() {
+        let mut m = sample_mail();
+        m.to = (0..3000)
+            .map(|i| format!("u{i}@firma.pl"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let p = build(&m, &[], &account()).unwrap();
+        assert_eq!(p.recipients.len(), 3001);
+        let text = String::from_utf8(p.bytes).unwrap();
+        assert!(text.contains("u2999@firma.pl"));
+        assert_eq!(text.matches("\r\nTo: ").count(), 1, "one To header");
     }
 
     #[test]

@@ -1,6 +1,21 @@
 //! The sender: claims due mails and delivers them as the Mail server tab says, over N
-//! persistent SMTP connections (or through sendmail), committing each batch's outcomes
-//! together. The same loop runs as `dmsctl worker` and inside the console.
+//! persistent SMTP connections (or through sendmail). The same loop runs as
+//! `dmsctl worker` and inside the console.
+//!
+//! One process is a few tasks that never wait for each other's slow work:
+//! - the **control loop** reads the settings and the pause switch, claims only as many
+//!   mails as there are connections, and hands each to the next free connection;
+//! - each **connection** delivers one mail at a time and reports its outcome at once,
+//!   so one slow mail holds back nobody else's;
+//! - the **committer** records outcomes as they come, several per transaction, and keeps
+//!   them in memory while the database is unreachable;
+//! - the **heartbeat** writes the sender's heartbeat and renews its leases on its own
+//!   clock, whatever a delivery is doing.
+//!
+//! A claim belongs to one process lifetime (`Claimant::token`): a restarted sender with
+//! the same id never renews or records the previous process's claims. Before each send
+//! a connection checks that the mail's lease is still its own, so a sender resumed after
+//! a long stop sends nothing that another sender may have taken over.
 
 pub mod check;
 pub mod failure;
@@ -8,21 +23,23 @@ pub mod message;
 pub mod sendmail;
 pub mod transport;
 
-use std::collections::HashMap;
-use std::sync::Mutex;
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures_util::future::join_all;
 use serde::Serialize;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, oneshot, watch};
 
-use failure::{SmtpFailure, next_attempt, retry_delay};
+use failure::{SmtpFailure, Stage, next_attempt, retry_delay};
 use transport::{SmtpSession, SmtpTarget};
 
 use crate::config::{Config, SenderConfig};
 use crate::error::{Error, Result};
 use crate::oauth::{AccessToken, OAuth};
-use crate::queue::{Attachment, ClaimedMail, MailOutcome, MailQueue, OutcomeRecord, StoredFailure};
+use crate::queue::{
+    Attachment, Claimant, ClaimedMail, MailId, MailOutcome, MailQueue, OutcomeRecord, StoredFailure,
+};
 use crate::settings::{AuthMethod, MailServerSettings, SendWith, Settings, SettingsTab};
 use crate::store::{SenderRow, Store};
 use crate::time::{Millis, duration_ms, now_ms};
@@ -30,6 +47,18 @@ use crate::worklog::{Level, NewLogEntry, WorkLog};
 
 const HEARTBEAT: Duration = Duration::from_secs(5);
 const IDLE_POLL: Duration = Duration::from_secs(1);
+/// A sender whose heartbeat is older than this (two missed beats and some slack) is
+/// taken for gone.
+pub const STALE_AFTER_MS: Millis = 15_000;
+/// Back-off while the database cannot be reached: 1 s doubling to 30 s.
+const DB_RETRY_MIN: Duration = Duration::from_secs(1);
+const DB_RETRY_MAX: Duration = Duration::from_secs(30);
+/// Outcomes recorded in one transaction at most.
+const COMMIT_MAX: usize = 256;
+/// How long a stopping sender keeps trying to record outcomes while the database is down.
+const COMMIT_GRACE: Duration = Duration::from_secs(10);
+/// Longest pause before reopening a connection that keeps breaking mid-transaction.
+const RECONNECT_MAX: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Clone)]
 pub struct SenderOptions {
@@ -70,27 +99,91 @@ enum Route {
     Sendmail(String),
 }
 
-/// The mail account as last read, and how to reach it.
+/// The mail account as last read, and how to reach it. A new `generation` means the
+/// connections opened for an older one are closed before the next mail.
 struct Account {
     settings: MailServerSettings,
     version: i64,
     route: Route,
     /// The access token the route signs in with (Microsoft 365).
     token: Option<AccessToken>,
+    generation: u64,
 }
 
 impl Account {
     fn uses_oauth(&self) -> bool {
         self.settings.send_with == SendWith::Smtp && self.settings.auth_method == AuthMethod::Oauth2
     }
+}
 
-    /// Signs in with this token from now on (new connections).
-    fn set_token(&mut self, token: AccessToken, config: &SenderConfig) {
-        self.route = Route::Smtp(
-            SmtpTarget::new(&self.settings, config).with_token(&token.login, &token.token),
-        );
-        self.token = Some(token);
+/// One claimed mail on its way to a connection.
+struct Job {
+    mail: ClaimedMail,
+    attachments: Vec<Attachment>,
+    account: Arc<Account>,
+}
+
+/// What a connection tells the control loop.
+enum Event {
+    /// Connecting, TLS or login failed, or the server said 421: wait before trying again.
+    DestinationDown(SmtpFailure),
+    /// The server refused the access token.
+    TokenRejected(SmtpFailure),
+    Delivered,
+    /// The mail's lease ran out before it was sent; someone else may have it now.
+    LeaseLost(MailId),
+}
+
+/// State the tasks of one sender share.
+struct Shared {
+    /// Until when each claimed mail's lease is known to be this sender's.
+    leases: Mutex<HashMap<MailId, Millis>>,
+    paused: AtomicBool,
+    db: DbHealth,
+    /// Outcomes handed to the committer and not yet recorded.
+    uncommitted: AtomicUsize,
+}
+
+impl Shared {
+    fn lease_valid(&self, id: MailId, margin: Millis) -> bool {
+        self.leases
+            .lock()
+            .map(|l| l.get(&id).is_some_and(|until| now_ms() + margin < *until))
+            .unwrap_or(false)
     }
+}
+
+/// Whether the database answers; a failure is reported once, and its end once.
+#[derive(Default)]
+struct DbHealth {
+    down_since: Mutex<Option<(Millis, String)>>,
+}
+
+impl DbHealth {
+    /// Returns true on the first failure of an outage.
+    fn failed(&self, e: &Error) -> bool {
+        let Ok(mut d) = self.down_since.lock() else {
+            return false;
+        };
+        if d.is_none() {
+            *d = Some((now_ms(), e.to_string()));
+            tracing::warn!(error = %e, "database unreachable; retrying");
+            true
+        } else {
+            false
+        }
+    }
+
+    /// The outage that just ended: since when, and its first error.
+    fn ok(&self) -> Option<(Millis, String)> {
+        self.down_since.lock().ok().and_then(|mut d| d.take())
+    }
+}
+
+/// A database error that can pass: the connection dropped, the server restarted, the
+/// file was locked or the disk full. The sender waits these out instead of exiting.
+fn is_database(e: &Error) -> bool {
+    matches!(e, Error::Database(_))
 }
 
 pub struct Sender {
@@ -101,20 +194,16 @@ pub struct Sender {
     config: SenderConfig,
     delete_after_sending: bool,
     options: SenderOptions,
-}
-
-/// Per-batch state shared by the connection slots.
-struct BatchState {
-    /// Set by the first destination-wide failure: the remaining mails wait untried.
-    destination_down: Mutex<Option<SmtpFailure>>,
-    /// Set when the server refused the access token: nothing is charged, and the
-    /// batch goes back to be sent with a refreshed one.
-    token_rejected: Mutex<Option<SmtpFailure>>,
-    release_at: Millis,
+    claimant: Claimant,
 }
 
 impl Sender {
     pub fn new(store: Store, settings: Settings, config: &Config, options: SenderOptions) -> Self {
+        let claimant = Claimant {
+            id: options.id.clone(),
+            token: uuid::Uuid::new_v4().simple().to_string(),
+            host: hostname(),
+        };
         Sender {
             queue: MailQueue::new(store.clone()),
             oauth: OAuth::new(store.clone(), settings.clone(), &config.oauth),
@@ -123,6 +212,7 @@ impl Sender {
             config: config.sender.clone(),
             delete_after_sending: config.delete_mails_after_sending,
             options,
+            claimant,
         }
     }
 
@@ -130,20 +220,13 @@ impl Sender {
         self.queue.store()
     }
 
-    /// Runs until `shutdown` turns true (finishing the batch in flight) or, with
+    /// Runs until `shutdown` turns true (finishing the mails in flight) or, with
     /// `once`, until nothing is due.
-    pub async fn run(&self, mut shutdown: watch::Receiver<bool>) -> Result<Summary> {
-        let started = now_ms();
-        self.store()
-            .register_sender(&SenderRow {
-                id: self.options.id.clone(),
-                host: hostname(),
-                pid: i64::from(std::process::id()),
-                started_at: started,
-                heartbeat_at: started,
-                paused: false,
-            })
-            .await?;
+    pub async fn run(&self, shutdown: watch::Receiver<bool>) -> Result<Summary> {
+        if self.options.id.trim().is_empty() {
+            return Err(Error::invalid_argument("--id", "a sender needs a name"));
+        }
+        self.register().await?;
         let insecure = self.config.tls_accept_invalid_certs;
         self.note(
             Level::Info,
@@ -159,8 +242,11 @@ impl Sender {
             ),
         )
         .await;
-        let result = self.serve(&mut shutdown).await;
-        let _ = self.store().unregister_sender(&self.options.id).await;
+        let result = self.serve(shutdown).await;
+        let _ = self
+            .store()
+            .unregister_sender(&self.claimant.id, &self.claimant.token)
+            .await;
         if let Ok(s) = &result {
             self.note(
                 Level::Info,
@@ -174,403 +260,158 @@ impl Sender {
         result
     }
 
-    async fn serve(&self, shutdown: &mut watch::Receiver<bool>) -> Result<Summary> {
-        let mut summary = Summary::default();
-        let mut feed = self.store().change_feed(Duration::from_millis(200)).await?;
-        let mut sessions: Vec<Option<SmtpSession>> =
-            (0..self.options.concurrency.max(1)).map(|_| None).collect();
-        let lease = Duration::from_secs(u64::from(self.config.lease_seconds));
-        let limit = self.config.batch_size.max(self.options.concurrency as u32);
-        let mut pipeline = Pipeline::default();
-        let renewer = self.renew_leases(lease);
-        let result = self
-            .serve_loop(
-                shutdown,
-                &mut feed,
-                &mut sessions,
-                &mut pipeline,
-                &mut summary,
-                lease,
-                limit,
+    /// Registers this process. A live sender with the same id is refused; one that is
+    /// provably gone (same host, its process no longer exists) has its claims released.
+    async fn register(&self) -> Result<()> {
+        let now = now_ms();
+        let me = &self.claimant;
+        let previous = self.store().sender(&me.id).await?;
+        let mut predecessor_gone = false;
+        if let Some((prev, incarnation)) = &previous
+            && incarnation.as_deref() != Some(me.token.as_str())
+        {
+            let same_host = prev.host == me.host;
+            let gone = same_host
+                && prev.pid != i64::from(std::process::id())
+                && !std::path::Path::new(&format!("/proc/{}", prev.pid)).exists();
+            if now - prev.heartbeat_at < STALE_AFTER_MS && !gone {
+                return Err(Error::State(format!(
+                    "another sender with id `{}` is running (host {}, pid {}, heartbeat {} s ago); \
+                     give each sender its own --id",
+                    me.id,
+                    prev.host,
+                    prev.pid,
+                    (now - prev.heartbeat_at).max(0) / 1000
+                )));
+            }
+            predecessor_gone = gone;
+        }
+        self.store()
+            .register_sender(
+                &SenderRow {
+                    id: me.id.clone(),
+                    host: me.host.clone(),
+                    pid: i64::from(std::process::id()),
+                    started_at: now,
+                    heartbeat_at: now,
+                    paused: false,
+                },
+                &me.token,
             )
-            .await;
-        renewer.abort();
-        // Whatever happened, nothing claimed stays claimed and nothing sent goes unrecorded.
-        let settled = pipeline.settle(&mut summary).await;
-        let released = pipeline
-            .release_prefetched(&self.queue, &self.options.id, now_ms(), &mut summary)
-            .await;
-        close_all(&mut sessions).await;
-        result.and(settled).and(released).map(|_| summary)
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    async fn serve_loop(
-        &self,
-        shutdown: &mut watch::Receiver<bool>,
-        feed: &mut crate::store::ChangeFeed,
-        sessions: &mut [Option<SmtpSession>],
-        pipeline: &mut Pipeline,
-        summary: &mut Summary,
-        lease: Duration,
-        limit: u32,
-    ) -> Result<()> {
-        let mut account: Option<Account> = None;
-        // A refused token is refreshed once; refused again, it is the account's problem.
-        let mut force_refresh = false;
-        let mut refreshed_after_refusal = false;
-        let mut backoff_until: Millis = 0;
-        let mut destination_failures: u32 = 0;
-        let mut last_heartbeat = 0;
-        let mut announced_idle_reason: Option<String> = None;
-
-        while !*shutdown.borrow() {
-            let now = now_ms();
-            let paused = self.store().senders_paused().await?;
-            if now - last_heartbeat >= duration_ms(HEARTBEAT) {
-                self.store()
-                    .sender_heartbeat(&self.options.id, paused, now)
-                    .await?;
-                last_heartbeat = now;
-            }
-
-            let version = self
-                .store()
-                .settings_version(MailServerSettings::KEY)
-                .await?;
-            if account.as_ref().is_none_or(|a| a.version != version) {
-                let stored = self.settings.load::<MailServerSettings>().await?;
-                close_all(sessions).await;
-                account = Some(self.account(stored.value, stored.version));
-                backoff_until = 0;
-                destination_failures = 0;
-            }
-            let Some(acct) = account.as_mut() else {
-                continue;
-            };
-            let mut sign_in_needed = None;
-            if acct.uses_oauth() && !paused && acct.settings.enabled {
-                match self.oauth.access_token(force_refresh).await {
-                    Ok(t) => {
-                        if acct.token.as_ref() != Some(&t) {
-                            close_all(sessions).await;
-                            acct.set_token(t, &self.config);
-                        }
-                    }
-                    Err(Error::SignIn(f)) => {
-                        sign_in_needed = Some(format!(
-                            "Microsoft 365 sign-in is needed again: {f}; mails stay pending"
-                        ))
-                    }
-                    Err(e) => {
-                        sign_in_needed = Some(format!(
-                            "cannot get an OAuth2 access token: {e}; mails stay pending"
-                        ))
-                    }
-                }
-                force_refresh = false;
-            }
-            let acct: &Account = acct;
-
-            let idle_reason = if paused {
-                Some("sending is paused (dmsctl worker resume)".to_string())
-            } else if !acct.settings.enabled {
-                Some("sending is disabled in the Mail server tab; mails stay pending".to_string())
-            } else if let Some(why) = sign_in_needed {
-                Some(why)
-            } else if now < backoff_until {
-                Some(String::new())
-            } else {
-                None
-            };
-            if let Some(reason) = idle_reason {
-                if !reason.is_empty() && announced_idle_reason.as_deref() != Some(reason.as_str()) {
-                    self.note(Level::Warn, reason.clone()).await;
-                    announced_idle_reason = Some(reason);
-                }
-                pipeline.settle(summary).await?;
-                pipeline
-                    .release_prefetched(&self.queue, &self.options.id, now, summary)
-                    .await?;
-                if self.options.once {
-                    break;
-                }
-                let wait = if now < backoff_until {
-                    Duration::from_millis((backoff_until - now) as u64).min(IDLE_POLL * 5)
-                } else {
-                    IDLE_POLL
-                };
-                wait_for_change(feed, shutdown, wait).await;
-                continue;
-            }
-            announced_idle_reason = None;
-
-            let claimed = match pipeline.next.take() {
-                Some(prefetched) => join(prefetched).await?,
-                None => self.queue.claim(&self.options.id, limit, lease).await?,
-            };
-            if claimed.is_empty() {
-                pipeline.settle(summary).await?;
-                if self.options.once {
-                    break;
-                }
-                wait_for_change(feed, shutdown, IDLE_POLL).await;
-                continue;
-            }
-            // While this batch is on the wire, the next one is claimed and the previous
-            // one's outcomes are committed.
-            pipeline.prefetch(&self.queue, &self.options.id, limit, lease);
-
-            let release_at =
-                now_ms() + duration_ms(retry_delay(&self.config, destination_failures + 1));
-            let state = BatchState {
-                destination_down: Mutex::new(None),
-                token_rejected: Mutex::new(None),
-                release_at,
-            };
-            let records = self.send_batch(acct, sessions, claimed, &state).await;
-            pipeline.settle(summary).await?;
-            pipeline.commit(&self.queue, &self.options.id, records);
-            let refused = state.token_rejected.into_inner().ok().flatten();
-            let mut down = state.destination_down.into_inner().ok().flatten();
-            if let Some(f) = refused {
-                close_all(sessions).await;
-                if refreshed_after_refusal {
-                    // A fresh token refused too: the tenant or the mailbox says no.
-                    down = Some(f);
-                    refreshed_after_refusal = false;
-                } else {
-                    self.note(
-                        Level::Warn,
-                        format!("{}; refreshing the access token", f.summary()),
-                    )
-                    .await;
-                    force_refresh = true;
-                    refreshed_after_refusal = true;
-                    // The batch goes back now, to be sent again with the new token.
-                    pipeline.settle(summary).await?;
-                    pipeline
-                        .release_prefetched(&self.queue, &self.options.id, now_ms(), summary)
-                        .await?;
-                    continue;
-                }
-            } else if acct.token.is_some() {
-                refreshed_after_refusal = false;
-            }
-            match down {
-                Some(f) => {
-                    destination_failures += 1;
-                    backoff_until = release_at;
-                    close_all(sessions).await;
-                    pipeline
-                        .release_prefetched(&self.queue, &self.options.id, release_at, summary)
-                        .await?;
-                    self.note(
-                        Level::Error,
-                        format!(
-                            "{}; waiting {} before trying the server again",
-                            f.summary(),
-                            humantime::format_duration(Duration::from_secs(
-                                ((release_at - now_ms()).max(0) / 1000) as u64
-                            ))
-                        ),
-                    )
-                    .await;
-                }
-                None => destination_failures = 0,
+            .await?;
+        if predecessor_gone {
+            let n = self.queue.release_orphaned_claims(me).await?;
+            if n > 0 {
+                self.note(
+                    Level::Warn,
+                    format!(
+                        "sender {}: the previous process with this id is gone; {n} mails it had claimed are pending again",
+                        me.id
+                    ),
+                )
+                .await;
             }
         }
         Ok(())
     }
 
-    fn account(&self, settings: MailServerSettings, version: i64) -> Account {
-        let route = match settings.send_with {
-            SendWith::Smtp => Route::Smtp(SmtpTarget::new(&settings, &self.config)),
-            SendWith::Sendmail => Route::Sendmail(settings.sendmail_path.clone()),
+    async fn serve(&self, mut shutdown: watch::Receiver<bool>) -> Result<Summary> {
+        let shared = Arc::new(Shared {
+            leases: Mutex::new(HashMap::new()),
+            paused: AtomicBool::new(false),
+            db: DbHealth::default(),
+            uncommitted: AtomicUsize::new(0),
+        });
+        let summary = Arc::new(Mutex::new(Summary::default()));
+        let lease = Duration::from_secs(u64::from(self.config.lease_seconds.max(3)));
+        let slots = self.options.concurrency.max(1);
+
+        let (outcome_tx, outcome_rx) = mpsc::unbounded_channel::<OutcomeRecord>();
+        let (stopping_tx, stopping_rx) = watch::channel(false);
+        let committer = tokio::spawn(commit_loop(
+            self.queue.clone(),
+            self.claimant.clone(),
+            WorkLog::new(self.store().clone()),
+            outcome_rx,
+            shared.clone(),
+            summary.clone(),
+            stopping_rx,
+        ));
+        let heartbeat = tokio::spawn(heartbeat_loop(
+            self.queue.clone(),
+            self.claimant.clone(),
+            shared.clone(),
+            lease,
+        ));
+        let (request_tx, request_rx) = mpsc::unbounded_channel::<oneshot::Sender<Job>>();
+        let (event_tx, event_rx) = mpsc::unbounded_channel::<Event>();
+        let connection = Arc::new(Connection {
+            config: self.config.clone(),
+            delete_after_sending: self.delete_after_sending,
+            shared: shared.clone(),
+            lease_margin: duration_ms(lease) / 6,
+        });
+        let mut workers = Vec::with_capacity(slots);
+        for _ in 0..slots {
+            workers.push(tokio::spawn(connection.clone().run(
+                request_tx.clone(),
+                event_tx.clone(),
+                outcome_tx.clone(),
+            )));
+        }
+        drop(request_tx);
+        drop(event_tx);
+
+        let mut control = Control {
+            sender: self,
+            shared: shared.clone(),
+            outcomes: outcome_tx,
+            requests: request_rx,
+            events: event_rx,
+            local: VecDeque::new(),
+            waiting: Vec::new(),
+            slots,
+            lease,
+            account: None,
+            generation: 0,
+            force_refresh: false,
+            refreshed_after_refusal: false,
+            sign_in_needed: None,
+            backoff_until: 0,
+            destination_failures: 0,
+            announced: None,
+            db_retry: DB_RETRY_MIN,
         };
-        Account {
-            settings,
-            version,
-            route,
-            token: None,
+        let result = control.run(&mut shutdown).await;
+        control.release_local(now_ms());
+        // Idle connections get no more work and stop; busy ones finish their mail.
+        drop(control);
+
+        let grace = self.config.smtp_timeout.min(Duration::from_secs(10)) + Duration::from_secs(1);
+        let deadline = tokio::time::Instant::now() + grace;
+        for w in workers {
+            let abort = w.abort_handle();
+            if tokio::time::timeout_at(deadline, w).await.is_err() {
+                // Its mail stays claimed; the lease brings it back to pending.
+                abort.abort();
+            }
         }
-    }
-
-    /// Keeps every lease of this sender alive (the batch on the wire and the one
-    /// claimed ahead) for as long as it runs.
-    fn renew_leases(&self, lease: Duration) -> tokio::task::JoinHandle<()> {
-        let queue = self.queue.clone();
-        let owner = self.options.id.clone();
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(lease / 3).await;
-                if let Err(e) = queue.renew_all(&owner, lease).await {
-                    tracing::warn!(error = %e, "lease renewal failed");
-                }
-            }
-        })
-    }
-
-    async fn send_batch(
-        &self,
-        account: &Account,
-        sessions: &mut [Option<SmtpSession>],
-        claimed: Vec<ClaimedMail>,
-        state: &BatchState,
-    ) -> Vec<OutcomeRecord> {
-        let ids: Vec<i64> = claimed.iter().map(|c| c.mail.id).collect();
-        let attachments = match self.queue.attachments_of(&ids).await {
-            Ok(a) => a,
-            Err(e) => {
-                let f = SmtpFailure::temporary(
-                    failure::Stage::Message,
-                    format!("cannot read attachments: {e}"),
-                );
-                return claimed
-                    .iter()
-                    .map(|c| OutcomeRecord {
-                        id: c.mail.id,
-                        attempt: c.attempt,
-                        outcome: self.retry_or_fail(c, f.clone()),
-                    })
-                    .collect();
-            }
-        };
-        let slots = sessions.len();
-        let mut shares: Vec<Vec<ClaimedMail>> = (0..slots).map(|_| Vec::new()).collect();
-        for (i, c) in claimed.into_iter().enumerate() {
-            shares[i % slots].push(c);
+        let _ = stopping_tx.send(true);
+        let lost = committer.await.unwrap_or(0);
+        heartbeat.abort();
+        if lost > 0 {
+            tracing::error!(
+                lost,
+                "outcomes could not be recorded; those mails go back to pending when their leases end"
+            );
         }
-        let work = sessions
-            .iter_mut()
-            .zip(shares)
-            .map(|(session, share)| self.send_share(account, session, share, &attachments, state));
-        join_all(work).await.into_iter().flatten().collect()
+        let summary = summary.lock().map(|s| *s).unwrap_or_default();
+        result.map(|_| summary)
     }
 
-    async fn send_share(
-        &self,
-        account: &Account,
-        session: &mut Option<SmtpSession>,
-        share: Vec<ClaimedMail>,
-        attachments: &HashMap<i64, Vec<Attachment>>,
-        state: &BatchState,
-    ) -> Vec<OutcomeRecord> {
-        let mut out = Vec::with_capacity(share.len());
-        for c in share {
-            let outcome = if token_rejected(state) {
-                MailOutcome::Release {
-                    at: now_ms(),
-                    note: None,
-                }
-            } else if destination_down(state) {
-                MailOutcome::Release {
-                    at: state.release_at,
-                    note: None,
-                }
-            } else {
-                let none = Vec::new();
-                let files = attachments.get(&c.mail.id).unwrap_or(&none);
-                self.send_one(account, session, &c, files, state).await
-            };
-            out.push(OutcomeRecord {
-                id: c.mail.id,
-                attempt: c.attempt,
-                outcome,
-            });
-        }
-        out
-    }
-
-    async fn send_one(
-        &self,
-        account: &Account,
-        session: &mut Option<SmtpSession>,
-        c: &ClaimedMail,
-        attachments: &[Attachment],
-        state: &BatchState,
-    ) -> MailOutcome {
-        let prepared = match message::build(&c.mail, attachments, &account.settings) {
-            Ok(p) => p,
-            Err(e) => {
-                return MailOutcome::Failed {
-                    failure: stored(&SmtpFailure::permanent(
-                        failure::Stage::Message,
-                        e.to_string(),
-                    )),
-                };
-            }
-        };
-        let result = match &account.route {
-            Route::Sendmail(path) => {
-                sendmail::deliver(path, &prepared, self.config.smtp_timeout).await
-            }
-            Route::Smtp(target) => {
-                if session.as_ref().is_some_and(SmtpSession::is_broken) {
-                    *session = None;
-                }
-                if session.is_none() {
-                    match target.connect().await {
-                        Ok(s) => *session = Some(s),
-                        Err(f) if target.uses_xoauth2() && f.token_rejected() => {
-                            if let Ok(mut r) = state.token_rejected.lock()
-                                && r.is_none()
-                            {
-                                *r = Some(f);
-                            }
-                            return MailOutcome::Release {
-                                at: now_ms(),
-                                note: None,
-                            };
-                        }
-                        Err(f) => return self.destination_failed(c, f, state),
-                    }
-                }
-                match session.as_mut() {
-                    Some(s) => s.deliver(&prepared).await,
-                    None => Err(SmtpFailure::temporary(
-                        failure::Stage::Connect,
-                        "no connection",
-                    )),
-                }
-            }
-        };
-        match result {
-            Ok(d) => MailOutcome::Sent {
-                message_id: Some(prepared.message_id),
-                reply: d.reply,
-                delete: self.delete_after_sending,
-                rejected: d.rejected.iter().map(stored).collect(),
-            },
-            Err(f) if f.is_destination_wide() => {
-                *session = None;
-                self.destination_failed(c, f, state)
-            }
-            Err(f) if f.permanent => MailOutcome::Failed {
-                failure: stored(&f),
-            },
-            Err(f) => self.retry_or_fail(c, f),
-        }
-    }
-
-    /// The failure charges this mail one attempt and stops the batch's other mails.
-    fn destination_failed(
-        &self,
-        c: &ClaimedMail,
-        f: SmtpFailure,
-        state: &BatchState,
-    ) -> MailOutcome {
-        if let Ok(mut down) = state.destination_down.lock()
-            && down.is_none()
-        {
-            *down = Some(f.clone());
-        }
-        self.retry_or_fail(c, f)
-    }
-
-    fn retry_or_fail(&self, c: &ClaimedMail, f: SmtpFailure) -> MailOutcome {
+    fn retry_or_fail(config: &SenderConfig, c: &ClaimedMail, f: SmtpFailure) -> MailOutcome {
         let attempt = u32::try_from(c.attempt).unwrap_or(1);
-        match next_attempt(&self.config, attempt, c.mail.queued_at, now_ms()) {
+        match next_attempt(config, attempt, c.mail.queued_at, now_ms()) {
             Some(at) => MailOutcome::Retry {
                 at,
                 failure: stored(&f),
@@ -579,7 +420,7 @@ impl Sender {
                 let mut f = f;
                 f.text = format!(
                     "gave up after {attempt} attempts over {}: {}",
-                    humantime::format_duration(self.config.max_queue_lifetime),
+                    humantime::format_duration(config.max_queue_lifetime),
                     f.text
                 );
                 MailOutcome::Failed {
@@ -597,123 +438,797 @@ impl Sender {
     }
 }
 
-type Committed = (Vec<OutcomeRecord>, Vec<bool>);
-
-/// The claim running ahead and the commit running behind the batch on the wire.
-#[derive(Default)]
-struct Pipeline {
-    next: Option<tokio::task::JoinHandle<Result<Vec<ClaimedMail>>>>,
-    committing: Option<tokio::task::JoinHandle<Result<Committed>>>,
+/// The control loop's state.
+struct Control<'a> {
+    sender: &'a Sender,
+    shared: Arc<Shared>,
+    outcomes: mpsc::UnboundedSender<OutcomeRecord>,
+    requests: mpsc::UnboundedReceiver<oneshot::Sender<Job>>,
+    events: mpsc::UnboundedReceiver<Event>,
+    /// Claimed mails no connection has taken yet (at most one claim's worth).
+    local: VecDeque<Job>,
+    /// Connections waiting for a mail.
+    waiting: Vec<oneshot::Sender<Job>>,
+    slots: usize,
+    lease: Duration,
+    account: Option<Arc<Account>>,
+    generation: u64,
+    force_refresh: bool,
+    /// A refused token is refreshed once; refused again, it is the account's problem.
+    refreshed_after_refusal: bool,
+    sign_in_needed: Option<String>,
+    backoff_until: Millis,
+    destination_failures: u32,
+    announced: Option<String>,
+    db_retry: Duration,
 }
 
-impl Pipeline {
-    fn prefetch(&mut self, queue: &MailQueue, owner: &str, limit: u32, lease: Duration) {
-        let (queue, owner) = (queue.clone(), owner.to_string());
-        self.next = Some(tokio::spawn(async move {
-            queue.claim(&owner, limit, lease).await
-        }));
-    }
-
-    fn commit(&mut self, queue: &MailQueue, owner: &str, records: Vec<OutcomeRecord>) {
-        let (queue, owner) = (queue.clone(), owner.to_string());
-        self.committing = Some(tokio::spawn(async move {
-            let applied = queue.record(&owner, &records).await?;
-            Ok((records, applied))
-        }));
-    }
-
-    /// Waits for the commit in flight and counts what it applied.
-    async fn settle(&mut self, summary: &mut Summary) -> Result<()> {
-        if let Some(h) = self.committing.take() {
-            let (records, applied) = join(h).await?;
-            for (r, ok) in records.iter().zip(applied) {
-                if !ok {
-                    continue;
+impl Control<'_> {
+    async fn run(&mut self, shutdown: &mut watch::Receiver<bool>) -> Result<()> {
+        let mut feed = loop {
+            match self
+                .sender
+                .store()
+                .change_feed(Duration::from_millis(200))
+                .await
+            {
+                Ok(f) => break f,
+                Err(e) if is_database(&e) => {
+                    if !self.db_wait(&e, shutdown).await {
+                        return Ok(());
+                    }
                 }
-                match r.outcome {
-                    MailOutcome::Sent { .. } => summary.sent += 1,
-                    MailOutcome::Retry { .. } => summary.rescheduled += 1,
-                    MailOutcome::Failed { .. } => summary.failed += 1,
-                    MailOutcome::Release { .. } => summary.released += 1,
+                Err(e) => return Err(e),
+            }
+        };
+        let mut refresh_due = true;
+        let mut claim_due = true;
+        let mut last_refresh = tokio::time::Instant::now();
+        while !*shutdown.borrow() {
+            if refresh_due || last_refresh.elapsed() >= IDLE_POLL {
+                match self.refresh().await {
+                    Ok(()) => self.db_back().await,
+                    Err(e) if is_database(&e) => {
+                        if !self.db_wait(&e, shutdown).await {
+                            break;
+                        }
+                        continue;
+                    }
+                    Err(e) => return Err(e),
                 }
+                refresh_due = false;
+                last_refresh = tokio::time::Instant::now();
+            }
+
+            let now = now_ms();
+            let idle_reason = self.idle_reason();
+            let backing_off = now < self.backoff_until;
+            let all_idle = self.waiting.len() == self.slots;
+            if let Some(reason) = idle_reason {
+                if self.announced.as_deref() != Some(reason.as_str()) {
+                    self.sender.note(Level::Warn, reason.clone()).await;
+                    self.announced = Some(reason);
+                }
+                self.release_local(now);
+                if self.sender.options.once && all_idle {
+                    break;
+                }
+            } else if backing_off {
+                self.release_local(self.backoff_until);
+                if self.sender.options.once && all_idle {
+                    break;
+                }
+            } else {
+                self.announced = None;
+                if !self.waiting.is_empty() && self.local.is_empty() && claim_due {
+                    let settled = self.shared.uncommitted.load(Ordering::SeqCst) == 0;
+                    match self.claim().await {
+                        Ok(0) if !settled => {
+                            // Outcomes on their way may hand mails back as due now.
+                            tokio::time::sleep(Duration::from_millis(20)).await;
+                            continue;
+                        }
+                        Ok(0) => {
+                            claim_due = false;
+                            if self.sender.options.once && all_idle {
+                                break;
+                            }
+                        }
+                        Ok(_) => self.db_back().await,
+                        Err(e) if is_database(&e) => {
+                            if !self.db_wait(&e, shutdown).await {
+                                break;
+                            }
+                            continue;
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+                self.dispatch();
+            }
+
+            let wait = if backing_off {
+                Duration::from_millis((self.backoff_until - now).max(1) as u64).min(IDLE_POLL)
+            } else {
+                IDLE_POLL
+            };
+            tokio::select! {
+                // Events first: a connection reports a failure before it asks for the
+                // next mail, and that failure decides whether there is a next mail.
+                biased;
+                Some(event) = self.events.recv() => {
+                    self.on_event(event).await;
+                    refresh_due = self.force_refresh;
+                }
+                Some(slot) = self.requests.recv() => {
+                    self.waiting.push(slot);
+                    // A connection is free: the queue may hold more.
+                    claim_due = true;
+                }
+                _ = feed_changed(&mut feed) => {
+                    claim_due = true;
+                    refresh_due = true;
+                }
+                _ = tokio::time::sleep(wait) => {
+                    claim_due = true;
+                }
+                _ = shutdown.changed() => {}
             }
         }
         Ok(())
     }
 
-    /// Hands a batch claimed ahead back untried.
-    async fn release_prefetched(
-        &mut self,
-        queue: &MailQueue,
-        owner: &str,
-        at: Millis,
-        summary: &mut Summary,
-    ) -> Result<()> {
-        self.settle(summary).await?;
-        if let Some(h) = self.next.take() {
-            let claimed = join(h).await?;
-            if !claimed.is_empty() {
-                let records = claimed
+    /// Waits out a database failure (1 s doubling to 30 s); false when asked to stop.
+    async fn db_wait(&mut self, e: &Error, shutdown: &mut watch::Receiver<bool>) -> bool {
+        if self.shared.db.failed(e) {
+            eprintln!(
+                "sender {}: database unreachable ({e}); retrying",
+                self.sender.options.id
+            );
+        }
+        let wait = self.db_retry;
+        self.db_retry = (self.db_retry * 2).min(DB_RETRY_MAX);
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => true,
+            _ = shutdown.changed() => !*shutdown.borrow(),
+        }
+    }
+
+    async fn db_back(&mut self) {
+        self.db_retry = DB_RETRY_MIN;
+        if let Some((since, error)) = self.shared.db.ok() {
+            let secs = (now_ms() - since).max(0) / 1000;
+            self.sender
+                .note(
+                    Level::Warn,
+                    format!("the database was unreachable for {secs} s ({error}); sending resumed"),
+                )
+                .await;
+        }
+    }
+
+    /// Reads the pause switch, the account and (Microsoft 365) the access token.
+    async fn refresh(&mut self) -> Result<()> {
+        let store = self.sender.store();
+        let paused = store.senders_paused().await?;
+        self.shared.paused.store(paused, Ordering::Relaxed);
+        let version = store.settings_version(MailServerSettings::KEY).await?;
+        if self.account.as_ref().is_none_or(|a| a.version != version) {
+            let stored = self.sender.settings.load::<MailServerSettings>().await?;
+            self.generation += 1;
+            self.account = Some(Arc::new(account(
+                stored.value,
+                stored.version,
+                &self.sender.config,
+                self.generation,
+                None,
+            )));
+            self.backoff_until = 0;
+            self.destination_failures = 0;
+            self.release_local(now_ms());
+        }
+        self.sign_in_needed = None;
+        let Some(acct) = self.account.clone() else {
+            return Ok(());
+        };
+        if acct.uses_oauth() && !paused && acct.settings.enabled {
+            match self.sender.oauth.access_token(self.force_refresh).await {
+                Ok(t) => {
+                    if acct.token.as_ref() != Some(&t) {
+                        self.generation += 1;
+                        self.account = Some(Arc::new(account(
+                            acct.settings.clone(),
+                            acct.version,
+                            &self.sender.config,
+                            self.generation,
+                            Some(t),
+                        )));
+                        self.release_local(now_ms());
+                    }
+                }
+                Err(e) if is_database(&e) => return Err(e),
+                Err(Error::SignIn(f)) => {
+                    self.sign_in_needed = Some(format!(
+                        "Microsoft 365 sign-in is needed again: {f}; mails stay pending"
+                    ))
+                }
+                Err(e) => {
+                    self.sign_in_needed = Some(format!(
+                        "cannot get an OAuth2 access token: {e}; mails stay pending"
+                    ))
+                }
+            }
+            self.force_refresh = false;
+        }
+        Ok(())
+    }
+
+    fn idle_reason(&self) -> Option<String> {
+        let acct = self.account.as_ref()?;
+        if self.shared.paused.load(Ordering::Relaxed) {
+            Some("sending is paused (dmsctl worker resume)".to_string())
+        } else if !acct.settings.enabled {
+            Some("sending is disabled in the Mail server tab; mails stay pending".to_string())
+        } else {
+            self.sign_in_needed.clone()
+        }
+    }
+
+    /// Claims one mail per connection, with their attachments; returns how many.
+    async fn claim(&mut self) -> Result<usize> {
+        let Some(acct) = self.account.clone() else {
+            return Ok(0);
+        };
+        let limit = u32::try_from(self.slots)
+            .unwrap_or(u32::MAX)
+            .min(self.sender.config.batch_size.max(1))
+            .max(1);
+        let claimed = self
+            .sender
+            .queue
+            .claim_as(&self.sender.claimant, limit, self.lease)
+            .await?;
+        if claimed.is_empty() {
+            return Ok(0);
+        }
+        if let Ok(mut leases) = self.shared.leases.lock() {
+            for c in &claimed {
+                leases.insert(c.mail.id, c.mail.lease_until.unwrap_or(0));
+            }
+        }
+        let ids: Vec<MailId> = claimed.iter().map(|c| c.mail.id).collect();
+        let mut attachments = match self.sender.queue.attachments_of(&ids).await {
+            Ok(a) => a,
+            Err(e) => {
+                // Hand the mails back untried and wait for the database.
+                for c in &claimed {
+                    self.outcome(
+                        c,
+                        MailOutcome::Release {
+                            at: now_ms(),
+                            note: None,
+                        },
+                    );
+                }
+                return Err(e);
+            }
+        };
+        let n = claimed.len();
+        for mail in claimed {
+            let files = attachments.remove(&mail.mail.id).unwrap_or_default();
+            self.local.push_back(Job {
+                mail,
+                attachments: files,
+                account: acct.clone(),
+            });
+        }
+        Ok(n)
+    }
+
+    /// Gives claimed mails to free connections.
+    fn dispatch(&mut self) {
+        while !self.local.is_empty() {
+            let Some(slot) = self.waiting.pop() else {
+                break;
+            };
+            if let Some(job) = self.local.pop_front()
+                && let Err(job) = slot.send(job)
+            {
+                self.local.push_front(job);
+            }
+        }
+    }
+
+    fn outcome(&self, c: &ClaimedMail, outcome: MailOutcome) {
+        self.shared.uncommitted.fetch_add(1, Ordering::SeqCst);
+        let _ = self.outcomes.send(OutcomeRecord {
+            id: c.mail.id,
+            attempt: c.attempt,
+            outcome,
+        });
+    }
+
+    /// Hands the mails no connection has taken back untried.
+    fn release_local(&mut self, at: Millis) {
+        while let Some(job) = self.local.pop_front() {
+            self.outcome(&job.mail, MailOutcome::Release { at, note: None });
+        }
+    }
+
+    async fn on_event(&mut self, event: Event) {
+        match event {
+            Event::Delivered => {
+                self.destination_failures = 0;
+                self.refreshed_after_refusal = false;
+            }
+            Event::DestinationDown(f) => self.destination_down(f).await,
+            Event::TokenRejected(f) => {
+                if self.refreshed_after_refusal {
+                    // A fresh token refused too: the tenant or the mailbox says no.
+                    self.refreshed_after_refusal = false;
+                    self.destination_down(f).await;
+                } else if !self.force_refresh {
+                    self.sender
+                        .note(
+                            Level::Warn,
+                            format!("{}; refreshing the access token", f.summary()),
+                        )
+                        .await;
+                    self.force_refresh = true;
+                    self.refreshed_after_refusal = true;
+                    self.release_local(now_ms());
+                }
+            }
+            Event::LeaseLost(id) => {
+                if let Ok(mut leases) = self.shared.leases.lock() {
+                    leases.remove(&id);
+                }
+                let entry = NewLogEntry::new(
+                    Level::Warn,
+                    format!(
+                        "not sent by {}: its lease ran out first (the sender was stopped or could not reach the database); it goes back to pending",
+                        self.sender.options.id
+                    ),
+                )
+                .source("sender")
+                .mail(id);
+                if let Err(e) = self.sender.log.append(&entry).await {
+                    tracing::warn!(error = %e, "cannot write the work log");
+                }
+            }
+        }
+    }
+
+    /// The server cannot be reached or refuses the account: wait before the next try.
+    async fn destination_down(&mut self, f: SmtpFailure) {
+        let now = now_ms();
+        if now < self.backoff_until {
+            return; // Another connection reported the same outage.
+        }
+        self.destination_failures += 1;
+        let wait = retry_delay(&self.sender.config, self.destination_failures);
+        self.backoff_until = now + duration_ms(wait);
+        self.release_local(self.backoff_until);
+        self.sender
+            .note(
+                Level::Error,
+                format!(
+                    "{}; waiting {} before trying the server again",
+                    f.summary(),
+                    humantime::format_duration(Duration::from_secs(wait.as_secs().max(1)))
+                ),
+            )
+            .await;
+    }
+}
+
+/// A change in the database; a feed that fails (the database is gone) wakes the loop
+/// once a second instead of at once.
+async fn feed_changed(feed: &mut crate::store::ChangeFeed) {
+    if feed.changed().await.is_err() {
+        tokio::time::sleep(IDLE_POLL).await;
+    }
+}
+
+fn account(
+    settings: MailServerSettings,
+    version: i64,
+    config: &SenderConfig,
+    generation: u64,
+    token: Option<AccessToken>,
+) -> Account {
+    let route = match settings.send_with {
+        SendWith::Smtp => {
+            let target = SmtpTarget::new(&settings, config);
+            Route::Smtp(match &token {
+                Some(t) => target.with_token(&t.login, &t.token),
+                None => target,
+            })
+        }
+        SendWith::Sendmail => Route::Sendmail(settings.sendmail_path.clone()),
+    };
+    Account {
+        settings,
+        version,
+        route,
+        token,
+        generation,
+    }
+}
+
+/// One SMTP connection (or sendmail pipe) and how it delivers a mail.
+struct Connection {
+    config: SenderConfig,
+    delete_after_sending: bool,
+    shared: Arc<Shared>,
+    /// A mail is sent only while its lease has at least this long to run.
+    lease_margin: Millis,
+}
+
+impl Connection {
+    async fn run(
+        self: Arc<Self>,
+        requests: mpsc::UnboundedSender<oneshot::Sender<Job>>,
+        events: mpsc::UnboundedSender<Event>,
+        outcomes: mpsc::UnboundedSender<OutcomeRecord>,
+    ) {
+        let mut session: Option<(u64, SmtpSession)> = None;
+        let mut drops: u32 = 0;
+        loop {
+            let (tx, rx) = oneshot::channel();
+            if requests.send(tx).is_err() {
+                break;
+            }
+            let Ok(job) = rx.await else {
+                break;
+            };
+            let c = &job.mail;
+            if !self.shared.lease_valid(c.mail.id, self.lease_margin) {
+                let _ = events.send(Event::LeaseLost(c.mail.id));
+                continue;
+            }
+            let Some(outcome) = self.deliver(&job, &mut session, &mut drops, &events).await else {
+                let _ = events.send(Event::LeaseLost(c.mail.id));
+                continue;
+            };
+            self.shared.uncommitted.fetch_add(1, Ordering::SeqCst);
+            let _ = outcomes.send(OutcomeRecord {
+                id: c.mail.id,
+                attempt: c.attempt,
+                outcome,
+            });
+        }
+        if let Some((_, s)) = session {
+            s.quit().await;
+        }
+    }
+
+    /// The outcome of one delivery; `None` when the mail's lease ran out before it
+    /// went out (it is no longer this sender's).
+    async fn deliver(
+        &self,
+        job: &Job,
+        session: &mut Option<(u64, SmtpSession)>,
+        drops: &mut u32,
+        events: &mpsc::UnboundedSender<Event>,
+    ) -> Option<MailOutcome> {
+        let c = &job.mail;
+        let failed = |stage: Stage, text: String| MailOutcome::Failed {
+            failure: stored(&SmtpFailure::permanent(stage, text)),
+        };
+        let damaged: Vec<String> = c
+            .mail
+            .damaged
+            .iter()
+            .cloned()
+            .chain(job.attachments.iter().flat_map(|a| {
+                a.damaged
                     .iter()
-                    .map(|c| OutcomeRecord {
-                        id: c.mail.id,
-                        attempt: c.attempt,
-                        outcome: MailOutcome::Release { at, note: None },
-                    })
-                    .collect();
-                self.commit(queue, owner, records);
-                self.settle(summary).await?;
+                    .map(move |d| format!("attachment {}: {d}", a.id))
+            }))
+            .collect();
+        if !damaged.is_empty() {
+            return Some(failed(
+                Stage::Message,
+                format!(
+                    "the stored mail cannot be read (written badly by another program?): {}",
+                    damaged.join("; ")
+                ),
+            ));
+        }
+        let limit = self.config.max_message_size;
+        let raw_size = c.mail.body_text.len()
+            + c.mail.body_html.as_ref().map_or(0, String::len)
+            + job.attachments.iter().map(|a| a.data.len()).sum::<usize>();
+        if raw_size as u64 > limit {
+            return Some(failed(Stage::Message, too_large(raw_size as u64, limit)));
+        }
+        // Building is linear, but megabytes of base64 still take a moment: off the
+        // runtime's threads, so signals and the other connections are never held up.
+        let (mail, files, settings) = (
+            c.mail.clone(),
+            job.attachments.clone(),
+            job.account.settings.clone(),
+        );
+        let built =
+            tokio::task::spawn_blocking(move || message::build(&mail, &files, &settings)).await;
+        let prepared = match built {
+            Ok(Ok(p)) => p,
+            Ok(Err(e)) => return Some(failed(Stage::Message, e.to_string())),
+            Err(e) => {
+                return Some(Sender::retry_or_fail(
+                    &self.config,
+                    c,
+                    SmtpFailure::temporary(
+                        Stage::Message,
+                        format!("building the message failed: {e}"),
+                    ),
+                ));
+            }
+        };
+        if prepared.bytes.len() as u64 > limit {
+            return Some(failed(
+                Stage::Message,
+                too_large(prepared.bytes.len() as u64, limit),
+            ));
+        }
+
+        let target = match &job.account.route {
+            Route::Sendmail(path) => {
+                return Some(
+                    match sendmail::deliver(path, &prepared, self.config.smtp_timeout).await {
+                        Ok(d) => self.sent(prepared.message_id, d, events),
+                        Err(f) if f.permanent => MailOutcome::Failed {
+                            failure: stored(&f),
+                        },
+                        Err(f) => Sender::retry_or_fail(&self.config, c, f),
+                    },
+                );
+            }
+            Route::Smtp(target) => target,
+        };
+        let generation = job.account.generation;
+        let mut fresh_retry_done = false;
+        loop {
+            if session
+                .as_ref()
+                .is_some_and(|(g, s)| *g != generation || s.is_broken())
+            {
+                *session = None;
+            }
+            if session.is_none() {
+                if *drops > 0 {
+                    let pause = Duration::from_millis(250u64 << (*drops - 1).min(5));
+                    tokio::time::sleep(pause.min(RECONNECT_MAX)).await;
+                }
+                match target.connect().await {
+                    Ok(s) => *session = Some((generation, s)),
+                    Err(f) if target.uses_xoauth2() && f.token_rejected() => {
+                        let _ = events.send(Event::TokenRejected(f));
+                        return Some(MailOutcome::Release {
+                            at: now_ms(),
+                            note: None,
+                        });
+                    }
+                    Err(f) => {
+                        let _ = events.send(Event::DestinationDown(f.clone()));
+                        return Some(Sender::retry_or_fail(&self.config, c, f));
+                    }
+                }
+            }
+            let Some((_, s)) = session.as_mut() else {
+                continue;
+            };
+            // Connecting may have taken long (a stalled greeting, a stopped process).
+            let id = c.mail.id;
+            let ours = || self.shared.lease_valid(id, self.lease_margin);
+            if !ours() {
+                return None;
+            }
+            let reused = s.was_used();
+            match s.deliver_while(&prepared, &ours).await {
+                Err(f) if f.is_lease_lost() => return None,
+                Ok(d) => {
+                    *drops = 0;
+                    return Some(self.sent(prepared.message_id, d, events));
+                }
+                // A connection kept open may have been closed by the server meanwhile
+                // (a restart, an idle timeout): its first command fails. That says
+                // nothing about the mail: try once more on a new connection.
+                Err(f)
+                    if reused
+                        && !fresh_retry_done
+                        && f.stage == Stage::Mail
+                        && (f.is_connection_lost() || f.closes_connection()) =>
+                {
+                    *session = None;
+                    fresh_retry_done = true;
+                }
+                Err(f) if f.is_destination_wide() => {
+                    *session = None;
+                    let _ = events.send(Event::DestinationDown(f.clone()));
+                    return Some(Sender::retry_or_fail(&self.config, c, f));
+                }
+                Err(f) if f.is_connection_lost() => {
+                    *session = None;
+                    *drops += 1;
+                    return Some(Sender::retry_or_fail(&self.config, c, f));
+                }
+                Err(f) if f.permanent => {
+                    return Some(MailOutcome::Failed {
+                        failure: stored(&f),
+                    });
+                }
+                Err(f) => return Some(Sender::retry_or_fail(&self.config, c, f)),
             }
         }
-        Ok(())
+    }
+
+    fn sent(
+        &self,
+        message_id: String,
+        d: transport::Delivery,
+        events: &mpsc::UnboundedSender<Event>,
+    ) -> MailOutcome {
+        let _ = events.send(Event::Delivered);
+        MailOutcome::Sent {
+            message_id: Some(message_id),
+            reply: d.reply,
+            delete: self.delete_after_sending,
+            rejected: d.rejected.iter().map(stored).collect(),
+        }
     }
 }
 
-async fn join<T>(h: tokio::task::JoinHandle<Result<T>>) -> Result<T> {
-    h.await
-        .map_err(|e| crate::error::Error::State(format!("sender task failed: {e}")))?
+fn too_large(size: u64, limit: u64) -> String {
+    let mb = |b: u64| b as f64 / (1024.0 * 1024.0);
+    format!(
+        "the message is {:.1} MB, over the limit of {:.1} MB ([sender] max_message_size)",
+        mb(size),
+        mb(limit)
+    )
 }
 
-fn token_rejected(state: &BatchState) -> bool {
-    state
-        .token_rejected
-        .lock()
-        .map(|d| d.is_some())
-        .unwrap_or(true)
+/// Records outcomes as they arrive, as many per transaction as have queued up. While
+/// the database is unreachable they stay in memory and are retried (1 s doubling to
+/// 30 s). Returns how many could not be recorded before the sender stopped.
+async fn commit_loop(
+    queue: MailQueue,
+    claimant: Claimant,
+    log: WorkLog,
+    mut rx: mpsc::UnboundedReceiver<OutcomeRecord>,
+    shared: Arc<Shared>,
+    summary: Arc<Mutex<Summary>>,
+    stopping: watch::Receiver<bool>,
+) -> usize {
+    let mut pending: Vec<OutcomeRecord> = Vec::new();
+    let mut delay = DB_RETRY_MIN;
+    let mut failing_since: Option<tokio::time::Instant> = None;
+    let mut closed = false;
+    loop {
+        if pending.is_empty() {
+            if closed {
+                break;
+            }
+            match rx.recv().await {
+                Some(r) => pending.push(r),
+                None => break,
+            }
+        }
+        while pending.len() < COMMIT_MAX {
+            match rx.try_recv() {
+                Ok(r) => pending.push(r),
+                Err(mpsc::error::TryRecvError::Empty) => break,
+                Err(mpsc::error::TryRecvError::Disconnected) => {
+                    closed = true;
+                    break;
+                }
+            }
+        }
+        match queue.record_as(&claimant, &pending).await {
+            Ok(applied) => {
+                if let Ok(mut s) = summary.lock() {
+                    for (r, ok) in pending.iter().zip(&applied) {
+                        if !ok {
+                            continue;
+                        }
+                        match r.outcome {
+                            MailOutcome::Sent { .. } => s.sent += 1,
+                            MailOutcome::Retry { .. } => s.rescheduled += 1,
+                            MailOutcome::Failed { .. } => s.failed += 1,
+                            MailOutcome::Release { .. } => s.released += 1,
+                        }
+                    }
+                }
+                if let Ok(mut leases) = shared.leases.lock() {
+                    for r in &pending {
+                        leases.remove(&r.id);
+                    }
+                }
+                shared
+                    .uncommitted
+                    .fetch_sub(pending.len(), Ordering::SeqCst);
+                if failing_since.take().is_some()
+                    && let Some((since, error)) = shared.db.ok()
+                {
+                    let entry = NewLogEntry::new(
+                        Level::Warn,
+                        format!(
+                            "the database was unreachable for {} s ({error}); the outcomes kept meanwhile are recorded",
+                            (now_ms() - since).max(0) / 1000
+                        ),
+                    )
+                    .source("sender");
+                    let _ = log.append(&entry).await;
+                }
+                pending.clear();
+                delay = DB_RETRY_MIN;
+            }
+            Err(e) => {
+                let since = *failing_since.get_or_insert_with(tokio::time::Instant::now);
+                if shared.db.failed(&e) {
+                    eprintln!(
+                        "sender {}: cannot record outcomes ({e}); keeping them and retrying",
+                        claimant.id
+                    );
+                }
+                if *stopping.borrow() && since.elapsed() >= COMMIT_GRACE {
+                    return pending.len() + drain(&mut rx);
+                }
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(DB_RETRY_MAX);
+            }
+        }
+    }
+    0
 }
 
-fn destination_down(state: &BatchState) -> bool {
-    state
-        .destination_down
-        .lock()
-        .map(|d| d.is_some())
-        .unwrap_or(true)
+fn drain(rx: &mut mpsc::UnboundedReceiver<OutcomeRecord>) -> usize {
+    let mut n = 0;
+    while rx.try_recv().is_ok() {
+        n += 1;
+    }
+    n
+}
+
+/// The heartbeat and lease renewal, on their own clock.
+async fn heartbeat_loop(
+    queue: MailQueue,
+    claimant: Claimant,
+    shared: Arc<Shared>,
+    lease: Duration,
+) {
+    let every = HEARTBEAT.min(lease / 3);
+    loop {
+        tokio::time::sleep(every).await;
+        let paused = shared.paused.load(Ordering::Relaxed);
+        if let Err(e) = queue
+            .store()
+            .sender_heartbeat(&claimant.id, &claimant.token, paused, now_ms())
+            .await
+        {
+            tracing::warn!(error = %e, "heartbeat failed");
+            continue;
+        }
+        match queue.renew_held(&claimant, lease).await {
+            Ok((ids, until)) => {
+                if let Ok(mut leases) = shared.leases.lock() {
+                    for id in ids {
+                        if let Some(l) = leases.get_mut(&id) {
+                            *l = until;
+                        }
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "lease renewal failed"),
+        }
+    }
 }
 
 fn stored(f: &SmtpFailure) -> StoredFailure {
     StoredFailure {
         message: f.summary(),
         detail: Some(f.detail()),
-    }
-}
-
-async fn close_all(sessions: &mut [Option<SmtpSession>]) {
-    for s in sessions.iter_mut() {
-        if let Some(s) = s.take() {
-            s.quit().await;
-        }
-    }
-}
-
-async fn wait_for_change(
-    feed: &mut crate::store::ChangeFeed,
-    shutdown: &mut watch::Receiver<bool>,
-    at_most: Duration,
-) {
-    tokio::select! {
-        _ = feed.changed() => {}
-        _ = tokio::time::sleep(at_most) => {}
-        _ = shutdown.changed() => {}
     }
 }
 

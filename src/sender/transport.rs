@@ -40,6 +40,8 @@ pub struct SmtpTarget {
     pub timeout: Duration,
     pub trust: Trust,
     hello: ClientId,
+    /// Send credentials over an unencrypted connection anyway.
+    allow_plaintext_auth: bool,
 }
 
 impl fmt::Debug for SmtpTarget {
@@ -77,6 +79,7 @@ impl SmtpTarget {
                 accept_invalid_certs: config.tls_accept_invalid_certs,
             },
             hello: ClientId::default(),
+            allow_plaintext_auth: config.allow_plaintext_auth,
         }
     }
 
@@ -172,6 +175,12 @@ impl SmtpTarget {
             report.capabilities = conn.server_info().to_string();
         }
         report.encrypted = self.implicit_tls() || wants_starttls;
+        // `auto` against a server without STARTTLS (or a STARTTLS-stripping middlebox)
+        // ends up in clear text: say so, and never send a password that way unasked.
+        report.fell_back_to_plain = self.encryption == Encryption::Auto && !report.encrypted;
+        if self.credentials.is_some() && !report.encrypted && !self.allow_plaintext_auth {
+            return Err(SmtpFailure::plaintext_auth_refused(self.encryption));
+        }
 
         if let Some(credentials) = &self.credentials {
             report.enter("auth");
@@ -192,6 +201,7 @@ impl SmtpTarget {
             SmtpSession {
                 conn,
                 timeout: self.timeout,
+                used: false,
             },
             peer_cert,
         ))
@@ -279,6 +289,8 @@ pub struct ConnectReport {
     pub addresses: Vec<SocketAddr>,
     pub capabilities: String,
     pub encrypted: bool,
+    /// `auto` found no STARTTLS and talks in clear text.
+    pub fell_back_to_plain: bool,
     pub authenticated: bool,
     /// Told each step's name as it starts (the console shows the check as it runs).
     pub progress: Option<tokio::sync::mpsc::UnboundedSender<&'static str>>,
@@ -296,6 +308,9 @@ impl ConnectReport {
 pub struct SmtpSession {
     conn: AsyncSmtpConnection,
     timeout: Duration,
+    /// A transaction was started on it: a failure of its first command may be a
+    /// connection the server closed while it sat open, not a problem of the mail.
+    used: bool,
 }
 
 /// The server took the mail for at least one recipient.
@@ -323,6 +338,17 @@ impl SmtpSession {
     /// for good does not cost the others their mail (it is reported in `rejected`);
     /// a recipient refused for now (4xx) defers the whole mail, so nobody gets it twice.
     pub async fn deliver(&mut self, p: &Prepared) -> Result<Delivery, SmtpFailure> {
+        self.deliver_while(p, &|| true).await
+    }
+
+    /// As `deliver`, asking `still_ours` right before the message data goes out; when
+    /// it says no (the mail's lease ran out), the transaction is reset and nothing sent.
+    pub async fn deliver_while(
+        &mut self,
+        p: &Prepared,
+        still_ours: &(dyn Fn() -> bool + Sync),
+    ) -> Result<Delivery, SmtpFailure> {
+        self.used = true;
         let mut params = Vec::new();
         if !p.bytes.is_ascii()
             && self
@@ -377,6 +403,10 @@ impl SmtpSession {
             self.reset().await;
             return Err(SmtpFailure::all_rejected(rejected));
         }
+        if !still_ours() {
+            self.reset().await;
+            return Err(SmtpFailure::lease_lost());
+        }
         self.exchange(Stage::Data, Data).await?;
         let reply = tokio::time::timeout(self.timeout, self.conn.message(&p.bytes))
             .await
@@ -394,6 +424,11 @@ impl SmtpSession {
 
     async fn reset(&mut self) {
         let _ = self.exchange(Stage::Mail, Rset).await;
+    }
+
+    /// Kept open from an earlier transaction.
+    pub fn was_used(&self) -> bool {
+        self.used
     }
 
     pub fn is_broken(&self) -> bool {

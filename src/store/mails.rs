@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 // Every dynamic statement here is built from constant fragments and `$N` placeholder
 // lists; values are always bound.
-use sqlx::{AssertSqlSafe, QueryBuilder};
+use sqlx::{AssertSqlSafe, FromRow, QueryBuilder, Row};
 
 use super::{DatabaseKind, Sql, Store, dispatch, placeholders};
 use crate::error::{Error, Result};
@@ -40,13 +40,13 @@ const INSERT_ATTACHMENT: &str = "INSERT INTO process_mail_attachments (mail_id, 
 /// pending mail on each claim; naming the due index keeps a claim O(batch) at any depth.
 const CLAIM: Sql = Sql {
     sqlite: "UPDATE process_mails SET status = 'sending', claimed_by = $1, lease_until = $2, \
-        attempts = attempts + 1 \
+        attempts = attempts + 1, claim_token = $5 \
         WHERE id IN (SELECT id FROM process_mails INDEXED BY process_mails_due \
         WHERE status = 'pending' AND held = FALSE \
         AND next_attempt_at <= $3 ORDER BY priority DESC, next_attempt_at, id LIMIT $4) \
         RETURNING *",
     postgres: "UPDATE process_mails m SET status = 'sending', claimed_by = $1, lease_until = $2, \
-        attempts = m.attempts + 1 \
+        attempts = m.attempts + 1, claim_token = $5 \
         FROM (SELECT id FROM process_mails WHERE status = 'pending' AND held = FALSE \
         AND next_attempt_at <= $3 ORDER BY priority DESC, next_attempt_at, id LIMIT $4 \
         FOR UPDATE SKIP LOCKED) due WHERE m.id = due.id RETURNING m.*",
@@ -57,10 +57,37 @@ const COUNT_BY_STATUS: Sql = Sql {
     postgres: "SELECT status, held, count(*) FROM process_mails GROUP BY status, held",
 };
 
-const RECLAIM_EXPIRED: &str = "UPDATE process_mails SET status = 'pending', \
-    last_error = 'sender ' || claimed_by || ' stopped before recording an outcome (lease expired)', \
-    claimed_by = NULL, lease_until = NULL \
-    WHERE status = 'sending' AND lease_until < $1 RETURNING id, last_error";
+/// PostgreSQL: rows locked by their owner's outcome commit are being settled right now;
+/// skipping them keeps a reclaim from ever waiting on (or deadlocking with) that commit.
+const RECLAIM_EXPIRED: Sql = Sql {
+    sqlite: "UPDATE process_mails SET status = 'pending', \
+        last_error = 'sender ' || claimed_by || ' stopped before recording an outcome (lease expired)', \
+        claimed_by = NULL, lease_until = NULL, claim_token = NULL \
+        WHERE status = 'sending' AND lease_until < $1 RETURNING id, last_error",
+    postgres: "UPDATE process_mails SET status = 'pending', \
+        last_error = 'sender ' || claimed_by || ' stopped before recording an outcome (lease expired)', \
+        claimed_by = NULL, lease_until = NULL, claim_token = NULL \
+        WHERE id IN (SELECT id FROM process_mails WHERE status = 'sending' AND lease_until < $1 \
+        FOR UPDATE SKIP LOCKED) RETURNING id, last_error",
+};
+
+/// The claims a sender's earlier incarnation left behind, once it is known to be gone.
+const RELEASE_ORPHANS: &str = "UPDATE process_mails SET status = 'pending', \
+    last_error = 'sender ' || claimed_by || ' stopped before recording an outcome (restarted)', \
+    claimed_by = NULL, lease_until = NULL, claim_token = NULL \
+    WHERE status = 'sending' AND claimed_by = $1 AND (claim_token IS NULL OR claim_token <> $2) \
+    RETURNING id, last_error";
+
+/// Renewal never waits for the owner's own outcome commit (PostgreSQL: SKIP LOCKED):
+/// a row that commit holds is being settled, and waiting for it while the commit waits
+/// for a row the renewal holds was a deadlock.
+const RENEW_HELD: Sql = Sql {
+    sqlite: "UPDATE process_mails SET lease_until = $1 WHERE claimed_by = $2 AND claim_token = $3 \
+        AND status = 'sending' RETURNING id",
+    postgres: "UPDATE process_mails SET lease_until = $1 WHERE id IN (SELECT id FROM process_mails \
+        WHERE claimed_by = $2 AND claim_token = $3 AND status = 'sending' FOR UPDATE SKIP LOCKED) \
+        RETURNING id",
+};
 
 const INSERT_LOG: &str = "INSERT INTO work_log_entries (time, level, source, mail_id, message, detail) \
     VALUES ($1, $2, $3, $4, $5, $6)";
@@ -77,6 +104,23 @@ macro_rules! insert_log {
             .bind($entry.detail.as_deref())
             .execute(&mut *$tx)
             .await
+    };
+}
+
+/// A warning per mail handed back to pending, `(id, why)`, inside a transaction.
+macro_rules! log_handed_back {
+    ($tx:expr, $now:expr, $rows:expr, $default:expr) => {
+        for (id, why) in &$rows {
+            sqlx::query(INSERT_LOG)
+                .bind($now)
+                .bind(Level::Warn.as_str())
+                .bind("queue")
+                .bind(id)
+                .bind(why.as_deref().unwrap_or($default))
+                .bind(None::<String>)
+                .execute(&mut *$tx)
+                .await?;
+        }
     };
 }
 
@@ -114,6 +158,34 @@ pub struct StoredFailure {
     pub detail: Option<String>,
 }
 
+/// Who holds a claim: the sender's id and the token of its current process lifetime.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claimant {
+    pub id: String,
+    pub token: String,
+    /// Recorded on the mails it delivers (`sent_by`), with the id.
+    pub host: String,
+}
+
+impl Claimant {
+    /// A claimant whose token is its id (tools and tests that act as one sender).
+    pub fn named(id: &str) -> Self {
+        Claimant {
+            id: id.to_string(),
+            token: id.to_string(),
+            host: String::new(),
+        }
+    }
+
+    fn sent_by(&self) -> String {
+        if self.host.is_empty() {
+            self.id.clone()
+        } else {
+            format!("{}@{}", self.id, self.host)
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct OutcomeRecord {
     pub id: MailId,
@@ -121,7 +193,7 @@ pub struct OutcomeRecord {
     pub outcome: MailOutcome,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueShapeRow {
     pub to_addrs: String,
     pub bucket: i32,
@@ -166,6 +238,7 @@ impl Store {
     }
 
     pub async fn reclaim_expired(&self, now: Millis) -> Result<u64> {
+        let kind = self.kind();
         dispatch!(self, pool => {
             // Nearly always nothing has expired: a read answers that without opening a
             // write transaction on every claim.
@@ -179,21 +252,11 @@ impl Store {
                 return Ok(0);
             }
             let mut tx = pool.begin().await?;
-            let rows: Vec<(MailId, Option<String>)> = sqlx::query_as(RECLAIM_EXPIRED)
+            let rows: Vec<(MailId, Option<String>)> = sqlx::query_as(RECLAIM_EXPIRED.get(kind))
                 .bind(now)
                 .fetch_all(&mut *tx)
                 .await?;
-            for (id, why) in &rows {
-                sqlx::query(INSERT_LOG)
-                    .bind(now)
-                    .bind(Level::Warn.as_str())
-                    .bind("queue")
-                    .bind(id)
-                    .bind(why.as_deref().unwrap_or("lease expired"))
-                    .bind(None::<String>)
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            log_handed_back!(tx, now, rows, "lease expired");
             tx.commit().await?;
             Ok(rows.len() as u64)
         })
@@ -201,7 +264,7 @@ impl Store {
 
     pub async fn claim_due(
         &self,
-        owner: &str,
+        owner: &Claimant,
         limit: u32,
         lease_until: Millis,
         now: Millis,
@@ -209,10 +272,11 @@ impl Store {
         let sql = CLAIM.get(self.kind());
         let mut mails: Vec<Mail> = dispatch!(self, pool => {
             sqlx::query_as(sql)
-                .bind(owner)
+                .bind(&owner.id)
                 .bind(lease_until)
                 .bind(now)
                 .bind(i64::from(limit))
+                .bind(&owner.token)
                 .fetch_all(pool)
                 .await?
         });
@@ -228,7 +292,7 @@ impl Store {
 
     pub async fn renew_leases(
         &self,
-        owner: &str,
+        owner: &Claimant,
         ids: &[MailId],
         lease_until: Millis,
     ) -> Result<u64> {
@@ -237,11 +301,14 @@ impl Store {
         }
         let sql = format!(
             "UPDATE process_mails SET lease_until = $1 WHERE claimed_by = $2 \
-             AND status = 'sending' AND id IN ({})",
-            placeholders(3, ids.len())
+             AND claim_token = $3 AND status = 'sending' AND id IN ({})",
+            placeholders(4, ids.len())
         );
         dispatch!(self, pool => {
-            let mut q = sqlx::query(AssertSqlSafe(sql.as_str())).bind(lease_until).bind(owner);
+            let mut q = sqlx::query(AssertSqlSafe(sql.as_str()))
+                .bind(lease_until)
+                .bind(&owner.id)
+                .bind(&owner.token);
             for id in ids {
                 q = q.bind(id);
             }
@@ -249,17 +316,38 @@ impl Store {
         })
     }
 
-    /// Extends every lease `owner` holds.
-    pub async fn renew_all_leases(&self, owner: &str, lease_until: Millis) -> Result<u64> {
+    /// Extends every lease this incarnation of `owner` holds; returns the mails whose
+    /// lease now runs to `lease_until` (a claim taken over by another sender meanwhile
+    /// is not among them).
+    pub async fn renew_held_leases(
+        &self,
+        owner: &Claimant,
+        lease_until: Millis,
+    ) -> Result<Vec<MailId>> {
+        let sql = RENEW_HELD.get(self.kind());
         dispatch!(self, pool => {
-            Ok(sqlx::query(
-                "UPDATE process_mails SET lease_until = $1 WHERE claimed_by = $2 AND status = 'sending'",
-            )
-            .bind(lease_until)
-            .bind(owner)
-            .execute(pool)
-            .await?
-            .rows_affected())
+            Ok(sqlx::query_scalar(sql)
+                .bind(lease_until)
+                .bind(&owner.id)
+                .bind(&owner.token)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    /// Gives the claims of `id`'s earlier incarnations back to pending (the caller has
+    /// made sure those processes are gone), with a work-log entry per mail.
+    pub async fn release_orphaned_claims(&self, owner: &Claimant, now: Millis) -> Result<u64> {
+        dispatch!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let rows: Vec<(MailId, Option<String>)> = sqlx::query_as(RELEASE_ORPHANS)
+                .bind(&owner.id)
+                .bind(&owner.token)
+                .fetch_all(&mut *tx)
+                .await?;
+            log_handed_back!(tx, now, rows, "sender restarted");
+            tx.commit().await?;
+            Ok(rows.len() as u64)
         })
     }
 
@@ -268,7 +356,7 @@ impl Store {
     /// (lease expired and the mail was reclaimed), so the new owner's state stands.
     pub async fn record_outcomes(
         &self,
-        owner: &str,
+        owner: &Claimant,
         source: &str,
         records: &[OutcomeRecord],
         now: Millis,
@@ -285,8 +373,9 @@ impl Store {
         let released = group(|o| matches!(o, MailOutcome::Release { .. }));
         // An outcome only applies to the claim that is still current: same owner, same
         // attempt, still sending.
-        let guard = " AND process_mails.attempts = v.column2 AND process_mails.claimed_by = ";
-        let release = "claimed_by = NULL, lease_until = NULL";
+        let guard = " AND process_mails.attempts = v.column2 AND process_mails.claim_token = ";
+        let release = "claimed_by = NULL, lease_until = NULL, claim_token = NULL";
+        let sent_by = owner.sent_by();
 
         let applied_ids: std::collections::HashSet<MailId> = dispatch!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -306,18 +395,21 @@ impl Store {
                         }
                         qb.push(") AS v WHERE process_mails.id = v.column1")
                             .push(guard)
-                            .push_bind(owner)
+                            .push_bind(&owner.token)
+                            .push(" AND process_mails.claimed_by = ")
+                            .push_bind(&owner.id)
                             .push(" AND process_mails.status = 'sending' RETURNING process_mails.id");
                         let ids: Vec<MailId> = qb.build_query_scalar().fetch_all(&mut *tx).await?;
                         applied.extend(ids);
                     }
                 };
             }
-            update!(archived, format!("status = 'sent', sent_at = {now}, message_id = v.column3, smtp_reply = v.column4, last_error = v.column5, {release}"), |b, r| {
+            update!(archived, format!("status = 'sent', sent_at = {now}, message_id = v.column3, smtp_reply = v.column4, last_error = v.column5, sent_by = v.column6, {release}"), |b, r| {
                 if let MailOutcome::Sent { message_id, reply, rejected, .. } = &r.outcome {
                     b.push(", CAST(").push_bind(message_id.clone()).push(" AS TEXT), CAST(")
                         .push_bind(reply.clone()).push(" AS TEXT), CAST(")
-                        .push_bind(partial_note(rejected)).push(" AS TEXT)");
+                        .push_bind(partial_note(rejected)).push(" AS TEXT), CAST(")
+                        .push_bind(sent_by.clone()).push(" AS TEXT)");
                 }
             });
             update!(retried, format!("status = 'pending', next_attempt_at = v.column3, last_error = v.column4, {release}"), |b, r| {
@@ -344,7 +436,9 @@ impl Store {
                     }
                     qb.push("(CAST(").push_bind(r.id).push(" AS BIGINT), CAST(").push_bind(r.attempt).push(" AS INTEGER))");
                 }
-                qb.push(") AND claimed_by = ").push_bind(owner).push(" AND status = 'sending' RETURNING id");
+                qb.push(") AND claimed_by = ").push_bind(&owner.id)
+                    .push(" AND claim_token = ").push_bind(&owner.token)
+                    .push(" AND status = 'sending' RETURNING id");
                 let ids: Vec<MailId> = qb.build_query_scalar().fetch_all(&mut *tx).await?;
                 applied.extend(ids);
             }
@@ -557,27 +651,19 @@ impl Store {
              WHERE mail_id IN ({}) ORDER BY mail_id, id",
             placeholders(1, ids.len())
         );
-        let rows: Vec<(MailId, i64, String, String, Vec<u8>)> = dispatch!(self, pool => {
-            let mut q = sqlx::query_as(AssertSqlSafe(sql.as_str()));
+        dispatch!(self, pool => {
+            let mut q = sqlx::query(AssertSqlSafe(sql.as_str()));
             for id in ids {
                 q = q.bind(id);
             }
-            q.fetch_all(pool).await?
-        });
-        Ok(rows
-            .into_iter()
-            .map(|(mail_id, id, file_name, content_type, data)| {
-                (
-                    mail_id,
-                    Attachment {
-                        id,
-                        file_name,
-                        content_type,
-                        data,
-                    },
-                )
-            })
-            .collect())
+            let rows = q.fetch_all(pool).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let mail_id: MailId = row.try_get("mail_id")?;
+                out.push((mail_id, Attachment::from_row(row)?));
+            }
+            Ok(out)
+        })
     }
 
     /// One page of summaries, newest first, by keyset (never OFFSET).

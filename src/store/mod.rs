@@ -7,6 +7,7 @@ mod feed;
 mod mails;
 mod oauth;
 mod operators;
+mod rows;
 mod senders;
 mod settings;
 mod worklog;
@@ -21,7 +22,7 @@ use sqlx::sqlite::{
 
 pub use feed::ChangeFeed;
 pub use mails::{
-    ANONYMIZED_RECIPIENT, ANONYMIZED_SUBJECT, MailOutcome, OutcomeRecord, QueueShapeRow,
+    ANONYMIZED_RECIPIENT, ANONYMIZED_SUBJECT, Claimant, MailOutcome, OutcomeRecord, QueueShapeRow,
     StoredFailure,
 };
 pub use oauth::StoredTokens;

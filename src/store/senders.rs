@@ -15,12 +15,14 @@ pub struct SenderRow {
 }
 
 impl Store {
-    pub async fn register_sender(&self, s: &SenderRow) -> Result<()> {
+    /// Registers one process lifetime (`incarnation`) of sender `s.id`, replacing any
+    /// earlier registration of that id.
+    pub async fn register_sender(&self, s: &SenderRow, incarnation: &str) -> Result<()> {
         dispatch!(self, pool => {
             sqlx::query(
-                "INSERT INTO senders (id, host, pid, started_at, heartbeat_at, paused) \
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET host = $2, \
-                 pid = $3, started_at = $4, heartbeat_at = $5, paused = $6",
+                "INSERT INTO senders (id, host, pid, started_at, heartbeat_at, paused, incarnation) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET host = $2, \
+                 pid = $3, started_at = $4, heartbeat_at = $5, paused = $6, incarnation = $7",
             )
             .bind(&s.id)
             .bind(&s.host)
@@ -28,28 +30,67 @@ impl Store {
             .bind(s.started_at)
             .bind(s.heartbeat_at)
             .bind(s.paused)
+            .bind(incarnation)
             .execute(pool)
             .await?;
             Ok(())
         })
     }
 
-    /// Records a heartbeat; returns false when the row is gone (unregistered meanwhile).
-    pub async fn sender_heartbeat(&self, id: &str, paused: bool, now: Millis) -> Result<bool> {
+    /// The registration of sender `id`, with its incarnation.
+    pub async fn sender(&self, id: &str) -> Result<Option<(SenderRow, Option<String>)>> {
         dispatch!(self, pool => {
-            Ok(sqlx::query("UPDATE senders SET heartbeat_at = $1, paused = $2 WHERE id = $3")
+            let row: Option<SenderRow> = sqlx::query_as(
+                "SELECT id, host, pid, started_at, heartbeat_at, paused FROM senders WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+            match row {
+                Some(r) => {
+                    let inc: Option<String> =
+                        sqlx::query_scalar("SELECT incarnation FROM senders WHERE id = $1")
+                            .bind(id)
+                            .fetch_one(pool)
+                            .await?;
+                    Ok(Some((r, inc)))
+                }
+                None => Ok(None),
+            }
+        })
+    }
+
+    /// Records a heartbeat; returns false when the row is gone (unregistered meanwhile).
+    pub async fn sender_heartbeat(
+        &self,
+        id: &str,
+        incarnation: &str,
+        paused: bool,
+        now: Millis,
+    ) -> Result<bool> {
+        dispatch!(self, pool => {
+            Ok(sqlx::query(
+                "UPDATE senders SET heartbeat_at = $1, paused = $2 WHERE id = $3 AND incarnation = $4",
+            )
                 .bind(now)
                 .bind(paused)
                 .bind(id)
+                .bind(incarnation)
                 .execute(pool)
                 .await?
                 .rows_affected() == 1)
         })
     }
 
-    pub async fn unregister_sender(&self, id: &str) -> Result<()> {
+    /// Removes the registration of this incarnation (a newer process with the same id
+    /// keeps its own).
+    pub async fn unregister_sender(&self, id: &str, incarnation: &str) -> Result<()> {
         dispatch!(self, pool => {
-            sqlx::query("DELETE FROM senders WHERE id = $1").bind(id).execute(pool).await?;
+            sqlx::query("DELETE FROM senders WHERE id = $1 AND (incarnation = $2 OR incarnation IS NULL)")
+                .bind(id)
+                .bind(incarnation)
+                .execute(pool)
+                .await?;
             Ok(())
         })
     }

@@ -532,6 +532,10 @@ impl App {
                 self.quit = true;
                 Vec::new()
             }
+            Msg::EmbeddedSender(state) => {
+                self.embedded_sender = Some(state);
+                Vec::new()
+            }
             Msg::QueueLoaded { query, rows } => self.queue_loaded(query, rows),
             Msg::Overview(o) => {
                 self.overview = o;
@@ -1151,6 +1155,7 @@ mod tests {
             claimed_by: None,
             size: 10,
             attachment_count: 0,
+            damaged: Vec::new(),
         }
     }
 

@@ -67,17 +67,14 @@ pub async fn run(
             .iter()
             .any(|s| now_ms() - s.heartbeat_at < 30_000);
         if !alive {
-            let sender = Sender::new(
+            embedded = Some(tokio::spawn(run_embedded_sender(
                 store.clone(),
                 settings.clone(),
-                &config.config,
-                SenderOptions {
-                    id: format!("console:{}", SenderOptions::default_id()),
-                    concurrency: config.config.sender.concurrency as usize,
-                    once: false,
-                },
-            );
-            embedded = Some(tokio::spawn(async move { sender.run(stopped).await }));
+                config.config.clone(),
+                options.lang,
+                stopped,
+                tx.clone(),
+            )));
         }
     }
 
@@ -111,6 +108,62 @@ pub async fn run(
         let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
     }
     result
+}
+
+/// The console's own sender. It never stops silently: after an error it says so in the
+/// header and the work log, and starts again after a pause.
+async fn run_embedded_sender(
+    store: Store,
+    settings: Settings,
+    config: crate::config::Config,
+    lang: Lang,
+    mut stopped: watch::Receiver<bool>,
+    tx: UnboundedSender<Msg>,
+) {
+    let mut restarts = 0u32;
+    loop {
+        let sender = Sender::new(
+            store.clone(),
+            settings.clone(),
+            &config,
+            SenderOptions {
+                id: format!("console:{}", SenderOptions::default_id()),
+                concurrency: config.sender.concurrency as usize,
+                once: false,
+            },
+        );
+        let result = sender.run(stopped.clone()).await;
+        if *stopped.borrow() {
+            return;
+        }
+        restarts += 1;
+        let why = match result {
+            Ok(_) => "stopped".to_string(),
+            Err(e) => e.to_string(),
+        };
+        tracing::error!(error = %why, "the console's sender stopped; restarting");
+        let _ = crate::worklog::WorkLog::new(store.clone())
+            .append(
+                &crate::worklog::NewLogEntry::new(
+                    crate::worklog::Level::Error,
+                    format!("the console's sender stopped ({why}); it starts again in 5 s"),
+                )
+                .source("sender"),
+            )
+            .await;
+        let _ = tx.send(Msg::EmbeddedSender(match lang {
+            Lang::En => format!("console sender restarting ({restarts}): {why}"),
+            Lang::Pl => format!("ponowne uruchamianie wysyłania z konsoli ({restarts}): {why}"),
+        }));
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+            _ = stopped.changed() => return,
+        }
+        let _ = tx.send(Msg::EmbeddedSender(match lang {
+            Lang::En => format!("sending from this console (restarted {restarts}x)"),
+            Lang::Pl => format!("wysyłanie z tej konsoli (ponownie uruchomione {restarts}x)"),
+        }));
+    }
 }
 
 /// The loop, generic over the backend so tests can drive the real app headless.

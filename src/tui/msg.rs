@@ -28,6 +28,8 @@ pub enum Msg {
     Changed,
     /// SIGTERM or SIGHUP.
     Terminate,
+    /// What the console's own sender is doing (shown in the header).
+    EmbeddedSender(String),
     QueueLoaded {
         query: MailQuery,
         rows: Vec<MailSummary>,

@@ -258,6 +258,7 @@ fn check_lines(f: &mut Frame, app: &App, area: Rect) {
         for step in &report.steps {
             let (mark, style) = match step.state {
                 crate::sender::check::StepState::Ok => ("ok", app.theme.ok()),
+                crate::sender::check::StepState::Warning => ("!", app.theme.warn()),
                 crate::sender::check::StepState::Failed => ("✗", app.theme.error()),
                 crate::sender::check::StepState::Skipped => ("-", app.theme.muted()),
             };

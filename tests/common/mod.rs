@@ -8,6 +8,7 @@ pub mod smtp;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use dmsctl::store::Store;
+use dmsctl::worklog::{LogEntry, LogFilter, WorkLog};
 use sqlx::Connection;
 
 pub const PG_ENV: &str = "DMSCTL_TEST_POSTGRES_URL";
@@ -155,4 +156,27 @@ macro_rules! both_backends {
             )*
         }
     };
+}
+
+/// The work log of one mail, newest first.
+pub async fn log_of(db: &TestDb, id: i64) -> Vec<LogEntry> {
+    WorkLog::new(db.store.clone())
+        .entries(&LogFilter {
+            mail_id: Some(id),
+            limit: 50,
+            ..LogFilter::default()
+        })
+        .await
+        .unwrap()
+}
+
+/// The newest entries of the whole work log.
+pub async fn sender_log(db: &TestDb) -> Vec<LogEntry> {
+    WorkLog::new(db.store.clone())
+        .entries(&LogFilter {
+            limit: 500,
+            ..LogFilter::default()
+        })
+        .await
+        .unwrap()
 }

@@ -284,6 +284,8 @@ pub fn test_config() -> Config {
     c.sender.retry_max = Duration::from_secs(600);
     c.sender.smtp_timeout = Duration::from_secs(5);
     c.sender.concurrency = 2;
+    // The test servers listen on loopback without TLS unless a test says otherwise.
+    c.sender.allow_plaintext_auth = true;
     c
 }
 
@@ -331,5 +333,82 @@ impl Recorder {
                 )
             })
             .collect()
+    }
+}
+
+/// The misbehaving server of tests/support/fault_smtp.py: faults chosen by subject
+/// (`[drop]`, `[stall]`, `[refuse]`) or for the first connections (`--stall-greeting`).
+pub struct FaultServer {
+    pub port: u16,
+    pub out: tempfile::TempDir,
+    args: Vec<String>,
+    child: Option<Child>,
+}
+
+impl FaultServer {
+    pub fn start(args: &[&str]) -> FaultServer {
+        let mut s = FaultServer {
+            port: free_port(),
+            out: tempfile::tempdir().unwrap(),
+            args: args.iter().map(|a| a.to_string()).collect(),
+            child: None,
+        };
+        s.restart();
+        s
+    }
+
+    /// Starts (again) on the same port, keeping what was received.
+    pub fn restart(&mut self) {
+        self.stop();
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/fault_smtp.py");
+        let mut child = Command::new("python3")
+            .arg(script)
+            .args(["--port", &self.port.to_string()])
+            .arg("--out")
+            .arg(self.out.path().join("received.jsonl"))
+            .args(&self.args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("python3");
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        assert_eq!(line.trim(), "READY", "the fault SMTP server did not start");
+        self.child = Some(child);
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Every message accepted so far, in order.
+    pub fn received(&self) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(self.out.path().join("received.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    }
+
+    /// Waits up to `within` for at least `n` messages.
+    pub fn wait_for(&self, n: usize, within: Duration) -> Vec<serde_json::Value> {
+        let deadline = Instant::now() + within;
+        loop {
+            let got = self.received();
+            if got.len() >= n || Instant::now() > deadline {
+                return got;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for FaultServer {
+    fn drop(&mut self) {
+        self.stop();
     }
 }
