@@ -296,6 +296,34 @@ fn describe_toml_error(text: &str, e: &toml::de::Error) -> String {
     }
 }
 
+/// Tokens travel to the authority: plain `http` only to this machine (a test or a local
+/// proxy), never across a network.
+fn check_authority(authority: &str) -> std::result::Result<(), String> {
+    let url =
+        url::Url::parse(authority).map_err(|e| format!("`{authority}` is not a URL ({e})"))?;
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" => {
+            let loopback = match url.host() {
+                Some(url::Host::Domain(d)) => d == "localhost",
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                None => false,
+            };
+            if loopback {
+                Ok(())
+            } else {
+                Err(format!(
+                    "`{authority}` is plain http: tokens would cross the network unencrypted; use https"
+                ))
+            }
+        }
+        other => Err(format!(
+            "`{authority}`: the scheme must be https, not {other}"
+        )),
+    }
+}
+
 fn check_ranges(c: &Config) -> std::result::Result<(), String> {
     let s = &c.sender;
     let bad = |key: &str, why: &str| Err(format!("key `sender.{key}`: {why}"));
@@ -317,6 +345,10 @@ fn check_ranges(c: &Config) -> std::result::Result<(), String> {
     if s.smtp_timeout.is_zero() {
         return bad("smtp_timeout", "must be more than zero");
     }
+    if s.max_message_size < 1024 {
+        return bad("max_message_size", "must be at least 1024 (bytes)");
+    }
+    check_authority(&c.oauth.authority).map_err(|why| format!("key `oauth.authority`: {why}"))?;
     if let Some(lang) = &c.language
         && !matches!(lang.as_str(), "en" | "pl")
     {
@@ -360,6 +392,19 @@ mod tests {
         assert_eq!(c.sender.max_queue_lifetime, Duration::from_secs(5 * 86400));
         assert!(!c.delete_mails_after_sending);
         assert_eq!(c.ksef_work_mode, KsefWorkMode::Demo);
+    }
+
+    #[test]
+    fn the_oauth_authority_is_https_except_on_loopback() {
+        let err = parse_config("[oauth]\nauthority = \"http://login.example.com\"\n").unwrap_err();
+        assert!(
+            err.contains("oauth.authority") && err.contains("https"),
+            "{err}"
+        );
+        assert!(parse_config("[oauth]\nauthority = \"http://127.0.0.1:8080\"\n").is_ok());
+        assert!(parse_config("[oauth]\nauthority = \"https://login.example.com\"\n").is_ok());
+        let err = parse_config("[sender]\nmax_message_size = 0\n").unwrap_err();
+        assert!(err.contains("max_message_size"), "{err}");
     }
 
     #[test]

@@ -909,3 +909,81 @@ fn oauth_login_status_logout_through_the_binary() {
         stderr(&out)
     );
 }
+
+#[test]
+fn oversized_input_duplicate_ids_and_secrets_in_arguments() {
+    let env = Env::sqlite();
+    // An endless file is refused after the limit, not read into memory.
+    std::fs::write(env.config(), "[sender]\nmax_message_size = 65536\n").unwrap();
+    let out = env.run(&[
+        "enqueue",
+        "--to",
+        "jan@firma.pl",
+        "--subject",
+        "s",
+        "--body-file",
+        "/dev/zero",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--body-file") && stderr(&out).contains("max_message_size"),
+        "{}",
+        stderr(&out)
+    );
+    let out = env.run(&[
+        "enqueue",
+        "--to",
+        "jan@firma.pl",
+        "--subject",
+        "s",
+        "--body",
+        "b",
+        "--attach",
+        "/dev/zero",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--attach"), "{}", stderr(&out));
+    assert!(
+        env.json(&["queue", "ls", "--json"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    // The same id twice is that mail once.
+    let id = enqueue(&env, &[]).to_string();
+    let out = env.run(&["queue", "cancel", &id, &id]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        env.json(&["queue", "show", &id, "--json"])["status"],
+        "cancelled"
+    );
+
+    // A line break in a mask value is named.
+    let out = env.run(&[
+        "enqueue",
+        "--template",
+        "received_each",
+        "--to",
+        "jan@firma.pl",
+        "--var",
+        "WorkflowName=a\r\nBcc: x@y.pl",
+        "--doc",
+        "1",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--var"), "{}", stderr(&out));
+
+    // A password on the command line works, with a warning pointing to `-`.
+    let out = env.run(&["settings", "set", "mail_server", "password=Tajne1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("password=-"), "{}", stderr(&out));
+    let out = env.run_with_stdin(&["settings", "set", "mail_server", "password=-"], "Tajne2");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+
+    // A sender needs a name.
+    let out = env.run(&["worker", "--once", "--id", ""]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--id"), "{}", stderr(&out));
+}

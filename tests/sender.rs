@@ -793,3 +793,75 @@ async fn senders_sharing_a_postgres_queue_deliver_each_mail_once() {
     assert_eq!(server.count(), 60);
     db.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_never_goes_out_unencrypted_unless_allowed() {
+    let db = sqlite().await;
+    let server = Recorder::start(Tls::Plain, None, Some("dms:Tajne-Hasło-1"));
+    let q = MailQueue::new(db.store.clone());
+    let mut config = test_config();
+    config.sender.allow_plaintext_auth = false;
+    config.sender.concurrency = 1;
+    let s = save_account(&db.store, &account(server.port, Encryption::None)).await;
+    for encryption in [Encryption::None, Encryption::Auto] {
+        s.update(&with_login(
+            account(server.port, encryption),
+            "dms",
+            "Tajne-Hasło-1",
+        ))
+        .await;
+        let id = q.enqueue(mail(&["a@firma.pl"], "secret")).await.unwrap();
+        let summary = run_once(&db.store, &s, &config).await;
+        assert_eq!(summary.sent, 0, "{encryption:?}: {summary:?}");
+        assert_eq!(server.count(), 0, "nothing reached the server");
+        let row = q.detail(id).await.unwrap().mail;
+        assert!(
+            row.last_error
+                .as_deref()
+                .unwrap_or("")
+                .contains("unencrypted"),
+            "{:?}",
+            row.last_error
+        );
+        assert!(
+            sender_log(&db).await.iter().any(|e| e
+                .detail
+                .as_deref()
+                .unwrap_or("")
+                .contains("allow_plaintext_auth")),
+            "the hint names the setting"
+        );
+        // The connection check says the same, and for `auto` that it fell back.
+        let oauth = dmsctl::oauth::OAuth::new(db.store.clone(), s.settings.clone(), &config.oauth);
+        let report = dmsctl::sender::check::check(
+            &with_login(account(server.port, encryption), "dms", "Tajne-Hasło-1"),
+            &config.sender,
+            &oauth,
+        )
+        .await;
+        assert!(!report.passed(), "{encryption:?}: {report:?}");
+        if encryption == Encryption::Auto {
+            assert!(
+                report
+                    .steps
+                    .iter()
+                    .any(|s| s.state == dmsctl::sender::check::StepState::Warning),
+                "{report:?}"
+            );
+        }
+        q.act(dmsctl::queue::MailAction::Delete, &[id], "tester")
+            .await
+            .unwrap();
+    }
+    // Allowed explicitly, it logs in.
+    config.sender.allow_plaintext_auth = true;
+    s.update(&with_login(
+        account(server.port, Encryption::None),
+        "dms",
+        "Tajne-Hasło-1",
+    ))
+    .await;
+    q.enqueue(mail(&["a@firma.pl"], "allowed")).await.unwrap();
+    assert_eq!(run_once(&db.store, &s, &config).await.sent, 1);
+    db.finish().await;
+}

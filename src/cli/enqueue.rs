@@ -59,7 +59,7 @@ pub async fn run(ctx: &Context, mut args: EnqueueArgs) -> Result<()> {
         args.subject = Some(rendered.subject);
         args.body = Some(rendered.body);
     }
-    let mail = build(args)?;
+    let mail = build(args, ctx.config.config.sender.max_message_size)?;
     let id = ctx.queue().enqueue(mail).await.map_err(name_cli_fields)?;
     match ctx.output {
         OutputMode::Json => print_json(&serde_json::json!({ "id": id })),
@@ -70,21 +70,21 @@ pub async fn run(ctx: &Context, mut args: EnqueueArgs) -> Result<()> {
     }
 }
 
-fn build(args: EnqueueArgs) -> Result<NewMail> {
+fn build(args: EnqueueArgs, limit: u64) -> Result<NewMail> {
     let body_text = match (&args.body, &args.body_file) {
         (Some(b), _) => b.clone(),
-        (None, Some(f)) => read_text(f, "--body-file")?,
+        (None, Some(f)) => read_text(f, "--body-file", limit)?,
         (None, None) => String::new(),
     };
     let body_html = args
         .html_file
         .as_deref()
-        .map(|f| read_text(f, "--html-file"))
+        .map(|f| read_text(f, "--html-file", limit))
         .transpose()?;
     let attachments = args
         .attach
         .iter()
-        .map(|p| read_attachment(p))
+        .map(|p| read_attachment(p, limit))
         .collect::<Result<Vec<_>>>()?;
     Ok(NewMail {
         from_address: args.from,
@@ -101,13 +101,15 @@ fn build(args: EnqueueArgs) -> Result<NewMail> {
     })
 }
 
-fn read_text(path: &Path, arg: &str) -> Result<String> {
-    std::fs::read_to_string(path)
-        .map_err(|e| Error::invalid_argument(arg, format!("cannot read {}: {e}", path.display())))
+fn read_text(path: &Path, arg: &str, limit: u64) -> Result<String> {
+    let bytes = crate::queue::read_file_at_most(path, limit, arg)?;
+    String::from_utf8(bytes).map_err(|e| {
+        Error::invalid_argument(arg, format!("{} is not UTF-8 text ({e})", path.display()))
+    })
 }
 
-pub fn read_attachment(path: &Path) -> Result<NewAttachment> {
-    crate::queue::attachment_from_file(path).map_err(|e| match e {
+pub fn read_attachment(path: &Path, limit: u64) -> Result<NewAttachment> {
+    crate::queue::attachment_from_file(path, limit).map_err(|e| match e {
         Error::InvalidArgument { message, .. } => Error::invalid_argument("--attach", message),
         other => other,
     })
@@ -138,7 +140,16 @@ async fn render_template(
     };
     let values: BTreeMap<String, String> = vars
         .iter()
-        .map(|v| pair("--var", v))
+        .map(|v| {
+            let (k, val) = pair("--var", v)?;
+            if val.contains(['\r', '\n']) {
+                return Err(Error::invalid_argument(
+                    "--var",
+                    format!("the value of {k} has a line break; mask values are one line"),
+                ));
+            }
+            Ok((k, val))
+        })
         .collect::<Result<_>>()?;
     let documents = docs
         .iter()

@@ -187,9 +187,18 @@ pub async fn run(ctx: &Context, cmd: QueueCommand) -> Result<()> {
                     println!("Mail {}  {status}  attempts {}", m.id, m.attempts);
                     println!("Created:  {}", format_rfc3339(m.created_at));
                     if let Some(s) = m.sent_at {
-                        println!("Sent:     {}", format_rfc3339(s));
+                        match &m.sent_by {
+                            Some(by) => println!("Sent:     {} by {by}", format_rfc3339(s)),
+                            None => println!("Sent:     {}", format_rfc3339(s)),
+                        }
                     } else {
                         println!("Next try: {}", format_rfc3339(m.next_attempt_at));
+                    }
+                    if !m.damaged.is_empty() {
+                        println!(
+                            "Damaged:  {} (shown with replacement characters)",
+                            m.damaged.join("; ")
+                        );
                     }
                     let from = m.from_address.as_deref().unwrap_or("(mail account)");
                     println!("From:     {from}");

@@ -61,6 +61,7 @@ pub async fn run(ctx: &Context, cmd: SettingsCommand) -> Result<()> {
         SettingsCommand::Show { tab } => show(ctx, &settings, tab.as_deref()).await,
         SettingsCommand::Set { tab, assignments } => {
             let tab = parse_tab(&tab)?;
+            warn_secrets_in_arguments(tab, &assignments);
             let pairs = parse_assignments(&assignments)?;
             let version = settings.set_fields(tab, &pairs, &Actor::from_env()).await?;
             report_saved(ctx.output, &[(tab, version)]);
@@ -74,6 +75,7 @@ pub async fn run(ctx: &Context, cmd: SettingsCommand) -> Result<()> {
             assignments,
         } => {
             let tab = parse_tab(&tab)?;
+            warn_secrets_in_arguments(tab, &assignments);
             let pairs = parse_assignments(&assignments)?;
             let (id, version) = settings
                 .add_item(tab, &list, &pairs, &Actor::from_env())
@@ -118,6 +120,26 @@ pub async fn run(ctx: &Context, cmd: SettingsCommand) -> Result<()> {
 fn parse_tab(text: &str) -> Result<Tab> {
     text.parse()
         .map_err(|m: String| Error::invalid_argument("TAB", m))
+}
+
+/// A secret typed on the command line stays in the shell history and is visible to
+/// every local user in the process list: point to `FIELD=-`.
+fn warn_secrets_in_arguments(tab: Tab, args: &[String]) {
+    for a in args {
+        let Some((field, value)) = a.split_once('=') else {
+            continue;
+        };
+        let last = field.rsplit(['.', ']']).next().unwrap_or(field).trim();
+        let secret = tab
+            .secret_fields()
+            .iter()
+            .any(|p| p.rsplit('/').next() == Some(last));
+        if secret && value != "-" {
+            eprintln!(
+                "warning: {field} was given on the command line, where the shell history and other users can see it; use {field}=- to read it from standard input"
+            );
+        }
+    }
 }
 
 fn parse_assignments(args: &[String]) -> Result<Vec<(String, String)>> {

@@ -167,7 +167,7 @@ pub async fn send_test(ctx: &Context, args: SendTestArgs) -> Result<()> {
     let attachments = args
         .attach
         .as_deref()
-        .map(read_attachment)
+        .map(|p| read_attachment(p, ctx.config.config.sender.max_message_size))
         .transpose()?
         .into_iter()
         .collect();

@@ -328,6 +328,10 @@ impl MailQueue {
 
     /// Applies an action to every listed mail or, if one cannot take it, to none.
     pub async fn act(&self, action: MailAction, ids: &[MailId], actor: &str) -> Result<u64> {
+        // `cancel 7 7` means mail 7 once.
+        let mut seen = std::collections::HashSet::new();
+        let ids: Vec<MailId> = ids.iter().copied().filter(|id| seen.insert(*id)).collect();
+        let ids = ids.as_slice();
         let entry = NewLogEntry::new(Level::Info, action.log_message(actor)).source("admin");
         self.store
             .apply_action(action, ids, &entry, self.now())
@@ -458,10 +462,33 @@ impl MailQueue {
 }
 
 /// An attachment read from a file on this server; the type is guessed from the name.
-pub fn attachment_from_file(path: &std::path::Path) -> Result<NewAttachment> {
-    let data = std::fs::read(path).map_err(|e| {
-        Error::invalid_argument("attachment", format!("cannot read {}: {e}", path.display()))
-    })?;
+/// Reads a file of at most `limit` bytes; a larger one (or `/dev/zero`) is refused
+/// after reading `limit + 1` bytes, never read whole. Errors name `argument`.
+pub fn read_file_at_most(path: &std::path::Path, limit: u64, argument: &str) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let cannot = |e: std::io::Error| {
+        Error::invalid_argument(argument, format!("cannot read {}: {e}", path.display()))
+    };
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let mut data = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut data)
+        .map_err(cannot)?;
+    if data.len() as u64 > limit {
+        return Err(Error::invalid_argument(
+            argument,
+            format!(
+                "{} is larger than {:.1} MB, the most a mail may carry ([sender] max_message_size)",
+                path.display(),
+                limit as f64 / (1024.0 * 1024.0)
+            ),
+        ));
+    }
+    Ok(data)
+}
+
+pub fn attachment_from_file(path: &std::path::Path, limit: u64) -> Result<NewAttachment> {
+    let data = read_file_at_most(path, limit, "attachment")?;
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -386,9 +386,10 @@ impl Executor {
             ));
         }
         let attachments = match attachment {
-            Some(path) => vec![crate::queue::attachment_from_file(std::path::Path::new(
-                path.trim(),
-            ))?],
+            Some(path) => vec![crate::queue::attachment_from_file(
+                std::path::Path::new(path.trim()),
+                self.sender.max_message_size,
+            )?],
             None => Vec::new(),
         };
         self.queue
@@ -450,10 +451,7 @@ impl Executor {
             detail.mail.message_id.as_deref(),
         )
         .map_err(|e| Error::invalid_argument(e.field, e.message))?;
-        let path = self.eml_dir.join(format!("mail-{id}.eml"));
-        tokio::fs::write(&path, &prepared.bytes)
-            .await
-            .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
+        let path = write_new_file(&self.eml_dir, &format!("mail-{id}"), "eml", &prepared.bytes)?;
         Ok(Done::SavedEml(path))
     }
 
@@ -478,5 +476,58 @@ impl Executor {
             oldest_pending: self.queue.oldest_pending().await?,
             sent_per_minute,
         })
+    }
+}
+
+/// Writes `bytes` to a file that did not exist: `STEM.EXT`, else `STEM-1.EXT`, ... An
+/// existing file or a symbolic link in its place is never written through.
+fn write_new_file(
+    dir: &std::path::Path,
+    stem: &str,
+    ext: &str,
+    bytes: &[u8],
+) -> Result<std::path::PathBuf> {
+    use std::io::Write;
+    for n in 0..100 {
+        let name = if n == 0 {
+            format!("{stem}.{ext}")
+        } else {
+            format!("{stem}-{n}.{ext}")
+        };
+        let path = dir.join(name);
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(mut f) => {
+                f.write_all(bytes)
+                    .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
+                return Ok(path);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(Error::io(format!("cannot create {}", path.display()), e)),
+        }
+    }
+    Err(Error::State(format!(
+        "{stem}.{ext} and 99 numbered copies already exist in {}",
+        dir.display()
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::write_new_file;
+
+    #[test]
+    fn a_new_file_never_overwrites_or_follows_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("victim");
+        std::fs::write(&target, "keep").unwrap();
+        std::os::unix::fs::symlink(&target, dir.path().join("mail-1.eml")).unwrap();
+        let path = write_new_file(dir.path(), "mail-1", "eml", b"new").unwrap();
+        assert_eq!(path, dir.path().join("mail-1-1.eml"));
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
+        assert_eq!(std::fs::read(&path).unwrap(), b"new");
     }
 }

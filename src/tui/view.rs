@@ -684,7 +684,12 @@ fn queue(f: &mut Frame, app: &App, area: Rect) {
                 Cell::from(format_age(app.now - r.created_at)),
                 Cell::from(next),
                 Cell::from(r.to.clone()),
-                Cell::from(r.subject.clone()),
+                // A row another program wrote badly: shown lossily, and said so.
+                Cell::from(if r.damaged.is_empty() {
+                    r.subject.clone()
+                } else {
+                    format!("⚠ {}", r.subject)
+                }),
                 Cell::from(format!(
                     "{}{}",
                     size_text(r.size),
@@ -741,6 +746,12 @@ fn detail(f: &mut Frame, app: &App, area: Rect) {
         lines.push(Line::from(format!("Bcc:      {}", m.bcc)));
     }
     lines.push(Line::from(format!("Subject:  {}", m.subject)));
+    if !m.damaged.is_empty() {
+        lines.push(Line::styled(
+            format!("⚠ {}", m.damaged.join("; ")),
+            app.theme.error(),
+        ));
+    }
     lines.push(Line::from(format!(
         "Created:  {}",
         format_rfc3339(m.created_at)
