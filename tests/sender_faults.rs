@@ -476,3 +476,123 @@ async fn a_database_locked_past_the_busy_timeout_is_waited_out() {
     assert!(status.success(), "{err}");
     db.finish().await;
 }
+
+fn wait_until(within: Duration, mut done: impl FnMut() -> bool) -> Option<Duration> {
+    let started = Instant::now();
+    while started.elapsed() < within {
+        if done() {
+            return Some(started.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_restarts_and_a_long_outage_do_not_stop_the_worker() {
+    let Some(pg) = common::pg_instance::PgInstance::start() else {
+        return;
+    };
+    let store = dmsctl::store::Store::open(&pg.url()).await.unwrap();
+    let server = FaultServer::start(&["--delay", "3"]);
+    let s = save_account(&store, &account(server.port, Encryption::None)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "[sender]\nconcurrency = 2\n").unwrap();
+    let q = MailQueue::new(store.clone());
+    let total = 400;
+    let batch: Vec<NewMail> = (0..total).map(|i| mail(&format!("m{i}"))).collect();
+    q.enqueue_batch(&batch).await.unwrap();
+    let mut w = Worker::start(&config, &pg.url(), "pg-worker", false);
+    assert!(wait_until(Duration::from_secs(20), || server.received().len() >= 20).is_some());
+    let restarts = 6;
+    for i in 0..restarts {
+        pg.stop();
+        std::thread::sleep(Duration::from_millis(300));
+        pg.start_again();
+        let before = server.received().len();
+        let resumed = wait_until(Duration::from_secs(10), || {
+            server.received().len() > before + 5
+        });
+        eprintln!("restart {i}: deliveries resumed after {resumed:?}");
+        assert!(resumed.is_some(), "deliveries resumed after restart {i}");
+        assert!(
+            w.child.try_wait().unwrap().is_none(),
+            "the worker is still running"
+        );
+    }
+    // Longer than the connection pool's patience (10 s per acquire, ~80 s before).
+    pg.stop();
+    std::thread::sleep(Duration::from_secs(90));
+    assert!(w.child.try_wait().unwrap().is_none(), "the worker waited");
+    pg.start_again();
+    let done = wait_until(Duration::from_secs(60), || {
+        copies_by_subject(&server.received()).len() == total
+    });
+    assert!(done.is_some(), "every mail delivered after the outage");
+    let copies = copies_by_subject(&server.received());
+    let extra: usize = copies.values().map(|n| n - 1).sum();
+    assert!(extra <= (restarts + 1) * 2, "{extra} extra copies");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let counts = q.counts().await.unwrap();
+        if counts.sent == total as i64 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "recorded as sent: {counts:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    w.signal("-TERM");
+    let (status, err) = w.wait(Duration::from_secs(20));
+    assert!(status.success(), "{err}");
+    assert!(err.contains("database unreachable"), "said once: {err}");
+    drop(s);
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_workers_share_a_postgres_queue_without_deadlock_or_copies() {
+    let Some(pg) = common::pg_instance::PgInstance::start() else {
+        return;
+    };
+    let store = dmsctl::store::Store::open(&pg.url()).await.unwrap();
+    let server = FaultServer::start(&[]);
+    let _s = save_account(&store, &account(server.port, Encryption::None)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    // Short leases: renewals run often, next to the outcome commits they once
+    // deadlocked with.
+    std::fs::write(&config, "[sender]\nconcurrency = 4\nlease_seconds = 6\n").unwrap();
+    let q = MailQueue::new(store.clone());
+    let total = 6000;
+    for chunk in (0..total).collect::<Vec<_>>().chunks(1000) {
+        let batch: Vec<NewMail> = chunk.iter().map(|i| mail(&format!("m{i}"))).collect();
+        q.enqueue_batch(&batch).await.unwrap();
+    }
+    let workers: Vec<Worker> = ["w1", "w2", "w3"]
+        .iter()
+        .map(|id| Worker::start(&config, &pg.url(), id, false))
+        .collect();
+    let done = wait_until(Duration::from_secs(120), || {
+        server.received().len() >= total
+    });
+    assert!(done.is_some(), "{} of {total}", server.received().len());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while q.counts().await.unwrap().sent < total as i64 {
+        assert!(Instant::now() < deadline);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    for w in &workers {
+        w.signal("-TERM");
+    }
+    for w in workers {
+        let (status, err) = w.wait(Duration::from_secs(20));
+        assert!(status.success(), "{err}");
+        assert!(!err.contains("deadlock"), "{err}");
+    }
+    let copies = copies_by_subject(&server.received());
+    assert_eq!(copies.len(), total);
+    assert!(copies.values().all(|n| *n == 1), "no copies");
+    assert_eq!(q.counts().await.unwrap().sending, 0, "nothing left claimed");
+    store.close().await;
+}

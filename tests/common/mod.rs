@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod oauth;
+pub mod pg_instance;
 pub mod smtp;
 
 use std::sync::atomic::{AtomicU32, Ordering};
