@@ -945,3 +945,136 @@ mod consistency {
 
     crate::both_backends!(counts_equal_a_full_count, plain_sql_enqueue_contract);
 }
+
+/// The README's plain-SQL insert, as another program on the server runs it: through
+/// the system's `sqlite3` tool and Python's `sqlite3` module (the system library, not
+/// the one built into dmsctl); the sender then delivers both mails with the attachment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_sql_inserts_from_the_systems_sqlite_are_delivered() {
+    use common::smtp::{Recorder, Tls, account, run_once, save_account, test_config};
+    let db = TestDb::new(common::Backend::Sqlite).await.unwrap();
+    let path = db.url.trim_start_matches("sqlite://").to_string();
+    let cli = std::process::Command::new("sqlite3")
+        .arg(&path)
+        .arg(
+            "BEGIN;
+             INSERT INTO process_mails (to_addrs, cc_addrs, subject, body_text, body_html)
+             VALUES ('Jan Kowalski <jan@firma.pl>; ola@firma.pl', '', 'Dokument 17/2026', 'Treść…', NULL)
+             RETURNING id;
+             INSERT INTO process_mail_attachments (mail_id, file_name, content_type, data)
+             VALUES (last_insert_rowid(), 'faktura.pdf', 'application/pdf', x'255044462d312e34');
+             INSERT INTO operators (login, name) VALUES ('jkowalski', 'Jan Kowalski');
+             COMMIT;
+             SELECT sqlite_version();",
+        )
+        .output()
+        .expect("the sqlite3 command-line tool");
+    assert!(
+        cli.status.success(),
+        "sqlite3: {}",
+        String::from_utf8_lossy(&cli.stderr)
+    );
+    let out = String::from_utf8_lossy(&cli.stdout).to_string();
+    eprintln!("system sqlite3: {out}");
+    let py = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+cur = c.execute(\"INSERT INTO process_mails (to_addrs, subject, body_text) VALUES ('ala@firma.pl', 'z Pythona', 'x')\")
+c.execute(\"INSERT INTO process_mail_attachments (mail_id, file_name, data) VALUES (?, 'a.bin', ?)\", (cur.lastrowid, b'\\x00\\x01'))
+c.commit()
+print(sqlite3.sqlite_version)",
+        )
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        py.status.success(),
+        "{}",
+        String::from_utf8_lossy(&py.stderr)
+    );
+
+    let q = MailQueue::new(db.store.clone());
+    let listed = q.page(&MailQuery::default()).await.unwrap();
+    assert_eq!(listed.len(), 2);
+    for m in &listed {
+        assert!(
+            (m.created_at - now_ms()).abs() < 60_000,
+            "the default time is now, in milliseconds: {}",
+            m.created_at
+        );
+        assert_eq!(m.status, MailStatus::Pending);
+        assert_eq!(m.attachment_count, 1);
+    }
+    let server = Recorder::start(Tls::Plain, None, None);
+    let s = save_account(
+        &db.store,
+        &account(server.port, dmsctl::settings::Encryption::None),
+    )
+    .await;
+    let summary = run_once(&db.store, &s, &test_config()).await;
+    assert_eq!(summary.sent, 2, "{summary:?}");
+    let got = server.received(2);
+    assert!(
+        got.iter()
+            .any(|m| m["attachments"][0]["file_name"] == "faktura.pdf"),
+        "{got:?}"
+    );
+    db.finish().await;
+}
+
+/// A database made before the portable defaults keeps every row, id and counter.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_portable_defaults_migration_keeps_every_row() {
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("old.db").display());
+    {
+        let options: sqlx::sqlite::SqliteConnectOptions = url.parse().unwrap();
+        let mut conn = sqlx::SqliteConnection::connect_with(&options.create_if_missing(true))
+            .await
+            .unwrap();
+        let mut migrator = sqlx::migrate::Migrator::new(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/migrations/sqlite"
+        )))
+        .await
+        .unwrap();
+        migrator.migrations.to_mut().retain(|m| m.version < 8);
+        migrator.run(&mut conn).await.unwrap();
+        sqlx::raw_sql(
+            "INSERT INTO process_mails (id, to_addrs, subject, created_at, next_attempt_at, queued_at, status)
+               VALUES (5, 'a@firma.pl', 'five', 1, 1, 1, 'sent'), (9, 'b@firma.pl', 'nine', 2, 2, 2, 'pending');
+             INSERT INTO process_mail_attachments (mail_id, file_name, data) VALUES (9, 'x.pdf', x'0102');
+             INSERT INTO process_mails (id, to_addrs, created_at, next_attempt_at, queued_at) VALUES (20, 'c@firma.pl', 3, 3, 3);
+             DELETE FROM process_mails WHERE id = 20;
+             INSERT INTO work_log_entries (time, level, source, mail_id, message) VALUES (7, 'info', 'sender', 5, 'delivered');",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        conn.close().await.unwrap();
+    }
+    let store = Store::open(&url).await.unwrap();
+    let q = MailQueue::new(store.clone());
+    let five = q.detail(5).await.unwrap();
+    assert_eq!(five.mail.subject, "five");
+    assert_eq!(five.mail.status, MailStatus::Sent);
+    assert_eq!(five.log.len(), 1);
+    let nine = q.detail(9).await.unwrap();
+    assert_eq!(nine.attachments.len(), 1);
+    assert_eq!(nine.attachments[0].size, 2);
+    let counts = q.counts().await.unwrap();
+    assert_eq!((counts.sent, counts.pending), (1, 1));
+    // Id 20 was used and deleted: it is not handed out again.
+    let id = q
+        .enqueue(NewMail {
+            to: vec!["d@firma.pl".into()],
+            ..NewMail::default()
+        })
+        .await
+        .unwrap();
+    assert!(id > 20, "{id}");
+    store.close().await;
+}
