@@ -102,7 +102,7 @@ fn build(args: EnqueueArgs, limit: u64) -> Result<NewMail> {
 }
 
 fn read_text(path: &Path, arg: &str, limit: u64) -> Result<String> {
-    let bytes = crate::queue::read_file_at_most(path, limit, arg)?;
+    let bytes = crate::queue::read_file_at_most(path, limit, arg, crate::queue::MAIL_SIZE_LIMIT)?;
     String::from_utf8(bytes).map_err(|e| {
         Error::invalid_argument(arg, format!("{} is not UTF-8 text ({e})", path.display()))
     })

@@ -103,8 +103,15 @@ pub async fn run(ctx: &Context, cmd: SettingsCommand) -> Result<()> {
             Ok(())
         }
         SettingsCommand::Import { file } => {
-            let text = std::fs::read_to_string(&file).map_err(|e| {
-                Error::invalid_argument("FILE", format!("cannot read {}: {e}", file.display()))
+            // Every tab together is a few hundred kilobytes; a larger file is a mistake.
+            let bytes = crate::queue::read_file_at_most(
+                &file,
+                16 * 1024 * 1024,
+                "FILE",
+                "the most a settings file holds",
+            )?;
+            let text = String::from_utf8(bytes).map_err(|e| {
+                Error::invalid_argument("FILE", format!("{} is not UTF-8 ({e})", file.display()))
             })?;
             let tabs = settings.import_toml(&text, &Actor::from_env()).await?;
             let mut saved = Vec::new();

@@ -462,9 +462,17 @@ impl MailQueue {
 }
 
 /// An attachment read from a file on this server; the type is guessed from the name.
+/// What limits the size of a mail, for messages that name it.
+pub const MAIL_SIZE_LIMIT: &str = "the most a mail may carry: [sender] max_message_size";
+
 /// Reads a file of at most `limit` bytes; a larger one (or `/dev/zero`) is refused
 /// after reading `limit + 1` bytes, never read whole. Errors name `argument`.
-pub fn read_file_at_most(path: &std::path::Path, limit: u64, argument: &str) -> Result<Vec<u8>> {
+pub fn read_file_at_most(
+    path: &std::path::Path,
+    limit: u64,
+    argument: &str,
+    limit_name: &str,
+) -> Result<Vec<u8>> {
     use std::io::Read;
     let cannot = |e: std::io::Error| {
         Error::invalid_argument(argument, format!("cannot read {}: {e}", path.display()))
@@ -478,7 +486,7 @@ pub fn read_file_at_most(path: &std::path::Path, limit: u64, argument: &str) -> 
         return Err(Error::invalid_argument(
             argument,
             format!(
-                "{} is larger than {:.1} MB, the most a mail may carry ([sender] max_message_size)",
+                "{} is larger than {:.1} MB ({limit_name})",
                 path.display(),
                 limit as f64 / (1024.0 * 1024.0)
             ),
@@ -488,7 +496,7 @@ pub fn read_file_at_most(path: &std::path::Path, limit: u64, argument: &str) -> 
 }
 
 pub fn attachment_from_file(path: &std::path::Path, limit: u64) -> Result<NewAttachment> {
-    let data = read_file_at_most(path, limit, "attachment")?;
+    let data = read_file_at_most(path, limit, "attachment", MAIL_SIZE_LIMIT)?;
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -384,6 +384,11 @@ impl Settings {
                 .map_err(|m: String| Error::Invalid(vec![FieldError::new(key.clone(), m)]))?;
             let mut incoming = serde_json::to_value(value)
                 .map_err(|e| Error::invalid_argument(key.clone(), e.to_string()))?;
+            let mut too_big = Vec::new();
+            check_sizes(&key, &incoming, &mut too_big);
+            if !too_big.is_empty() {
+                return Err(Error::Invalid(too_big));
+            }
             let current = self.load_json(tab).await?;
             keep_missing_secrets(tab, &mut incoming, &current.value);
             docs.push((tab, incoming, current.version));
@@ -624,5 +629,62 @@ mod tests {
         let v = normalize(Tab::MailServer, json!({"port": 25})).unwrap();
         assert_eq!(v["port"], 25);
         assert_eq!(v["sendmail_path"], "/usr/sbin/sendmail");
+    }
+}
+
+/// The longest text a settings field may hold (a template body is the longest real one).
+pub const MAX_FIELD_CHARS: usize = 256 * 1024;
+/// The most elements a settings list may hold (companies, API systems).
+pub const MAX_LIST_LEN: usize = 1000;
+
+/// Fields and lists of an imported document past the limits, each named by its path.
+fn check_sizes(path: &str, value: &Value, out: &mut Vec<FieldError>) {
+    match value {
+        Value::String(s) if s.chars().count() > MAX_FIELD_CHARS => out.push(FieldError::new(
+            path,
+            format!(
+                "is {} characters long; the most a field takes is {MAX_FIELD_CHARS}",
+                s.chars().count()
+            ),
+        )),
+        Value::Array(items) => {
+            if items.len() > MAX_LIST_LEN {
+                out.push(FieldError::new(
+                    path,
+                    format!(
+                        "has {} elements; the most a list takes is {MAX_LIST_LEN}",
+                        items.len()
+                    ),
+                ));
+            } else {
+                for (i, v) in items.iter().enumerate() {
+                    check_sizes(&format!("{path}[{i}]"), v, out);
+                }
+            }
+        }
+        Value::Object(fields) => {
+            for (k, v) in fields {
+                check_sizes(&format!("{path}.{k}"), v, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+
+    #[test]
+    fn oversized_fields_and_lists_are_named() {
+        let mut out = Vec::new();
+        let doc = serde_json::json!({
+            "companies": vec![serde_json::json!({"nip": "1"}); MAX_LIST_LEN + 1],
+            "body": "x".repeat(MAX_FIELD_CHARS + 1),
+            "ok": "short",
+        });
+        check_sizes("erp", &doc, &mut out);
+        let fields: Vec<&str> = out.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["erp.body", "erp.companies"], "{out:?}");
     }
 }
