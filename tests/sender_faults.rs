@@ -597,3 +597,37 @@ async fn three_workers_share_a_postgres_queue_without_deadlock_or_copies() {
     assert_eq!(q.counts().await.unwrap().sending, 0, "nothing left claimed");
     store.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_servers_size_limit_fails_a_large_mail_alone_and_clear_text_is_reported() {
+    let db = sqlite().await;
+    let server = FaultServer::start(&["--size", "4000"]);
+    // `auto` against a server without STARTTLS, no login: allowed, and said.
+    let s = save_account(&db.store, &account(server.port, Encryption::Auto)).await;
+    let q = MailQueue::new(db.store.clone());
+    let mut big = mail("big");
+    big.body_text = "x".repeat(6000);
+    let ids = q.enqueue_batch(&[big, mail("small")]).await.unwrap();
+    let summary = run_once(&db.store, &s, &test_config()).await;
+    assert_eq!((summary.sent, summary.failed), (1, 1), "{summary:?}");
+    let failed = q.detail(ids[0]).await.unwrap().mail;
+    assert_eq!(failed.status, MailStatus::Failed);
+    assert!(
+        failed
+            .last_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("EHLO SIZE"),
+        "{:?}",
+        failed.last_error
+    );
+    assert_eq!(server.received().len(), 1);
+    let warnings: Vec<String> = sender_log(&db)
+        .await
+        .into_iter()
+        .map(|e| e.message)
+        .filter(|m| m.contains("offers no STARTTLS"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "said once: {warnings:?}");
+    db.finish().await;
+}

@@ -132,6 +132,8 @@ enum Event {
     Delivered,
     /// The mail's lease ran out before it was sent; someone else may have it now.
     LeaseLost(MailId),
+    /// `auto` found no STARTTLS: mail goes out in clear text.
+    PlainFallback(u64),
 }
 
 /// State the tasks of one sender share.
@@ -380,6 +382,7 @@ impl Sender {
             backoff_until: 0,
             destination_failures: 0,
             announced: None,
+            fallback_reported: 0,
             db_retry: DB_RETRY_MIN,
         };
         let result = control.run(&mut shutdown).await;
@@ -460,6 +463,8 @@ struct Control<'a> {
     backoff_until: Millis,
     destination_failures: u32,
     announced: Option<String>,
+    /// The account generation whose clear-text fallback was reported.
+    fallback_reported: u64,
     db_retry: Duration,
 }
 
@@ -762,6 +767,17 @@ impl Control<'_> {
                 self.refreshed_after_refusal = false;
             }
             Event::DestinationDown(f) => self.destination_down(f).await,
+            Event::PlainFallback(generation) => {
+                if self.fallback_reported != generation {
+                    self.fallback_reported = generation;
+                    self.sender
+                        .note(
+                            Level::Warn,
+                            "encryption auto: the server offers no STARTTLS, so mail goes out unencrypted; set encryption to ssl or starttls if the server supports it".into(),
+                        )
+                        .await;
+                }
+            }
             Event::TokenRejected(f) => {
                 if self.refreshed_after_refusal {
                     // A fresh token refused too: the tenant or the mailbox says no.
@@ -1002,7 +1018,12 @@ impl Connection {
                     tokio::time::sleep(pause.min(RECONNECT_MAX)).await;
                 }
                 match target.connect().await {
-                    Ok(s) => *session = Some((generation, s)),
+                    Ok(s) => {
+                        if s.is_plain_fallback() {
+                            let _ = events.send(Event::PlainFallback(generation));
+                        }
+                        *session = Some((generation, s));
+                    }
                     Err(f) if target.uses_xoauth2() && f.token_rejected() => {
                         let _ = events.send(Event::TokenRejected(f));
                         return Some(MailOutcome::Release {

@@ -18,7 +18,7 @@ use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{
     AsyncSmtpConnection, AsyncTokioStream, Certificate, TlsParameters,
 };
-use lettre::transport::smtp::commands::{Data, Mail, Rcpt, Rset};
+use lettre::transport::smtp::commands::{Data, Ehlo, Mail, Rcpt, Rset};
 use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
@@ -181,6 +181,13 @@ impl SmtpTarget {
         if self.credentials.is_some() && !report.encrypted && !self.allow_plaintext_auth {
             return Err(SmtpFailure::plaintext_auth_refused(self.encryption));
         }
+        // lettre keeps no SIZE from EHLO (RFC 1870); asking again before AUTH costs one
+        // round trip per connection and lets a too-large mail fail before its data.
+        let max_size = self
+            .limit(Stage::Greeting, conn.command(Ehlo::new(self.hello.clone())))
+            .await?
+            .ok()
+            .and_then(|r| advertised_size(r.message()));
 
         if let Some(credentials) = &self.credentials {
             report.enter("auth");
@@ -202,6 +209,8 @@ impl SmtpTarget {
                 conn,
                 timeout: self.timeout,
                 used: false,
+                max_size,
+                plain_fallback: report.fell_back_to_plain,
             },
             peer_cert,
         ))
@@ -311,6 +320,23 @@ pub struct SmtpSession {
     /// A transaction was started on it: a failure of its first command may be a
     /// connection the server closed while it sat open, not a problem of the mail.
     used: bool,
+    /// The largest message the server takes (EHLO SIZE), when it says.
+    max_size: Option<u64>,
+    /// `auto` found no STARTTLS: this connection is in clear text.
+    plain_fallback: bool,
+}
+
+/// The limit of an EHLO `SIZE n` line (0 or none: no limit stated).
+fn advertised_size<'a>(lines: impl Iterator<Item = &'a str>) -> Option<u64> {
+    lines
+        .filter_map(|l| {
+            let mut words = l.split_whitespace();
+            match (words.next(), words.next()) {
+                (Some(k), Some(n)) if k.eq_ignore_ascii_case("SIZE") => n.parse::<u64>().ok(),
+                _ => None,
+            }
+        })
+        .find(|n| *n > 0)
 }
 
 /// The server took the mail for at least one recipient.
@@ -349,6 +375,17 @@ impl SmtpSession {
         still_ours: &(dyn Fn() -> bool + Sync),
     ) -> Result<Delivery, SmtpFailure> {
         self.used = true;
+        if let Some(max) = self.max_size
+            && p.bytes.len() as u64 > max
+        {
+            return Err(SmtpFailure::permanent(
+                Stage::Message,
+                format!(
+                    "the message is {} bytes; the server accepts at most {max} (EHLO SIZE)",
+                    p.bytes.len()
+                ),
+            ));
+        }
         let mut params = Vec::new();
         if !p.bytes.is_ascii()
             && self
@@ -429,6 +466,11 @@ impl SmtpSession {
     /// Kept open from an earlier transaction.
     pub fn was_used(&self) -> bool {
         self.used
+    }
+
+    /// `auto` fell back to clear text on this connection.
+    pub fn is_plain_fallback(&self) -> bool {
+        self.plain_fallback
     }
 
     pub fn is_broken(&self) -> bool {
@@ -527,5 +569,19 @@ impl rustls::client::danger::ServerCertVerifier for AcceptAnyCertificate {
 
     fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
         self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::advertised_size;
+
+    #[test]
+    fn ehlo_size_is_read() {
+        let lines = ["mx.example.com", "PIPELINING", "SIZE 10240000", "8BITMIME"];
+        assert_eq!(advertised_size(lines.into_iter()), Some(10_240_000));
+        assert_eq!(advertised_size(["SIZE 0"].into_iter()), None);
+        assert_eq!(advertised_size(["SIZE"].into_iter()), None);
+        assert_eq!(advertised_size(["8BITMIME"].into_iter()), None);
     }
 }

@@ -11,7 +11,7 @@ mail's subject, so a test says which mail suffers:
   [refuse]   550 to the final "."
 
 and by connection: --stall-greeting N delays the greeting of the first N connections by
---stall seconds. --delay MS delays every reply.
+--stall seconds. --delay MS delays every reply. --size N advertises SIZE N in EHLO.
 
 usage: fault_smtp.py --port P --out FILE [--stall S] [--stall-greeting N] [--delay MS]
 Prints READY when it listens.
@@ -29,6 +29,7 @@ parser.add_argument("--out", required=True)
 parser.add_argument("--stall", type=float, default=5.0)
 parser.add_argument("--stall-greeting", type=int, default=0)
 parser.add_argument("--delay", type=float, default=0.0)
+parser.add_argument("--size", type=int, default=0)
 args = parser.parse_args()
 
 dropped = set()
@@ -62,7 +63,8 @@ async def handle(reader, writer):
                 return
             verb = line.strip().split(b" ")[0].upper()
             if verb in (b"EHLO", b"HELO"):
-                await reply("250-fault.test\r\n250 8BITMIME")
+                size = "250-SIZE %d\r\n" % args.size if args.size else ""
+                await reply("250-fault.test\r\n" + size + "250 8BITMIME")
             elif verb in (b"MAIL", b"RCPT", b"RSET", b"NOOP"):
                 await reply("250 2.0.0 Ok")
             elif verb == b"DATA":
