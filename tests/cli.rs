@@ -987,3 +987,110 @@ fn oversized_input_duplicate_ids_and_secrets_in_arguments() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("--id"), "{}", stderr(&out));
 }
+
+#[test]
+fn safe_defaults_and_clean_failures() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::sqlite();
+    // A new database and its folder are the owner's alone.
+    let nested = env.dir.path().join("data/dmsctl");
+    let db = nested.join("q.db");
+    let url = format!("sqlite://{}", db.display());
+    let out = env
+        .cmd(&["migrate"])
+        .env("DMSCTL_DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&db), 0o600);
+    assert_eq!(mode(&nested), 0o700);
+
+    // A command that only reads never creates a database on a mistyped path.
+    let missing = env.dir.path().join("nonexistent/dir/x.db");
+    for args in [
+        &["queue", "ls"][..],
+        &["queue", "stats"],
+        &["log"],
+        &["settings", "show"],
+    ] {
+        let out = env
+            .cmd(args)
+            .env(
+                "DMSCTL_DATABASE_URL",
+                format!("sqlite://{}", missing.display()),
+            )
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("nonexistent/dir/x.db"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert!(!env.dir.path().join("nonexistent").exists());
+
+    // A reader that goes away is not a failure.
+    let path = env.database.trim_start_matches("sqlite://").to_string();
+    enqueue(&env, &[]);
+    let fill = Command::new("sqlite3")
+        .arg(&path)
+        .arg(
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000) \
+             INSERT INTO process_mails (to_addrs, subject) SELECT 'a@firma.pl', 'subject ' || x FROM c;",
+        )
+        .status()
+        .unwrap();
+    assert!(fill.success());
+    let mut child = env
+        .cmd(&["queue", "ls", "--limit", "3000"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::BufRead;
+        let mut first = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert!(first.starts_with("ID"), "{first}");
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).is_empty(), "quiet: {}", stderr(&out));
+
+    // An unreachable PostgreSQL is named, with the cause, at once.
+    let port = common::smtp::free_port();
+    let started = std::time::Instant::now();
+    let out = env
+        .cmd(&["queue", "stats"])
+        .env(
+            "DMSCTL_DATABASE_URL",
+            format!("postgres://postgres@127.0.0.1:{port}/x"),
+        )
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("127.0.0.1:{port}")) && stderr(&out).contains("refused"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // An unknown theme is a bad value like any other.
+    std::fs::write(env.config(), "theme = \"purple\"\n").unwrap();
+    let out = env.run(&["queue", "stats"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("theme") && stderr(&out).contains("purple"),
+        "{}",
+        stderr(&out)
+    );
+}

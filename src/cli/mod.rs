@@ -81,6 +81,18 @@ pub enum Command {
     Demo,
 }
 
+impl Command {
+    /// Commands that never write: they must not create a database on a mistyped path.
+    fn only_reads(&self) -> bool {
+        match self {
+            Command::Queue(q) => q.only_reads(),
+            Command::Log(_) => true,
+            Command::Settings(s) => s.only_reads(),
+            _ => false,
+        }
+    }
+}
+
 /// What every command needs: the config and the database.
 pub struct Context {
     pub config: LoadedConfig,
@@ -162,8 +174,27 @@ pub async fn run(cli: Cli) -> Result<()> {
     if let Some(Command::Config) = cli.command {
         return output::print_config(&config, output);
     }
+    let themes = config.dir.join("themes");
+    if !crate::tui::theme::exists(&config.config.theme, Some(&themes)) {
+        return Err(crate::Error::Config {
+            path: config
+                .path
+                .clone()
+                .unwrap_or_else(|| config.dir.join("config.toml")),
+            message: format!(
+                "key `theme`: no theme `{}` (built in: {}; or a file {}/NAME.toml)",
+                config.config.theme,
+                crate::tui::theme::built_in_names().join(", "),
+                themes.display()
+            ),
+        });
+    }
     tracing::debug!(database = %crate::store::redact_url(&config.database_url), "opening");
-    let store = Store::open(&config.database_url).await?;
+    let store = if cli.command.as_ref().is_some_and(Command::only_reads) {
+        Store::open_existing(&config.database_url).await?
+    } else {
+        Store::open(&config.database_url).await?
+    };
     let ctx = Context {
         config,
         store,

@@ -86,6 +86,15 @@ pub enum QueueCommand {
     Stats,
 }
 
+impl QueueCommand {
+    pub fn only_reads(&self) -> bool {
+        matches!(
+            self,
+            QueueCommand::Ls { .. } | QueueCommand::Show { .. } | QueueCommand::Stats
+        )
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct LogArgs {
     /// Entries of one mail.

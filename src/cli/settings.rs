@@ -55,6 +55,15 @@ pub enum SettingsCommand {
     Import { file: PathBuf },
 }
 
+impl SettingsCommand {
+    pub fn only_reads(&self) -> bool {
+        matches!(
+            self,
+            SettingsCommand::Show { .. } | SettingsCommand::Export { .. }
+        )
+    }
+}
+
 pub async fn run(ctx: &Context, cmd: SettingsCommand) -> Result<()> {
     let settings = ctx.settings();
     match cmd {

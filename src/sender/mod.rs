@@ -1189,8 +1189,9 @@ async fn commit_loop(
                 let since = *failing_since.get_or_insert_with(tokio::time::Instant::now);
                 if shared.db.failed(&e) {
                     eprintln!(
-                        "sender {}: cannot record outcomes ({e}); keeping them and retrying",
-                        claimant.id
+                        "sender {}: database unreachable ({e}); keeping {} outcomes in memory and retrying",
+                        claimant.id,
+                        pending.len()
                     );
                 }
                 if *stopping.borrow() && since.elapsed() >= COMMIT_GRACE {

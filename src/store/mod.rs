@@ -95,12 +95,118 @@ macro_rules! dispatch {
 }
 pub(crate) use dispatch;
 
+/// Folders made for the database are the owner's alone (0700): mail bodies are
+/// personal data.
+fn create_private_dir(dir: &std::path::Path) -> Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    if dir.exists() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| {
+            Error::io(
+                format!("cannot create database folder {}", dir.display()),
+                e,
+            )
+        })
+}
+
+/// A new SQLite file is created 0600 before SQLite opens it; SQLite gives its WAL and
+/// shared-memory files the same mode.
+fn create_private_file(path: &std::path::Path) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    if path.as_os_str() == ":memory:" || path.exists() {
+        return Ok(());
+    }
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(Error::io(
+            format!("cannot create database {}", path.display()),
+            e,
+        )),
+    }
+}
+
+/// Says at once that nothing listens (the pool would retry for its whole timeout and
+/// report only that it timed out).
+async fn probe_postgres(host: &str, port: u16) -> Result<()> {
+    if host.starts_with('/') {
+        return Ok(()); // a Unix socket directory
+    }
+    let fail = |cause: String| {
+        Err(Error::Unsuccessful(format!(
+            "cannot connect to PostgreSQL at {host}:{port}: {cause}"
+        )))
+    };
+    match tokio::time::timeout(
+        Duration::from_secs(5),
+        tokio::net::TcpStream::connect((host, port)),
+    )
+    .await
+    {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+            fail("connection refused (is PostgreSQL running, on that port?)".into())
+        }
+        Ok(Err(e)) => fail(e.to_string()),
+        Err(_) => fail("no answer within 5 s (host, port or firewall?)".into()),
+    }
+}
+
+/// Which server could not be reached, and why, instead of a pool timeout.
+fn unreachable_postgres(host: &str, port: u16, e: sqlx::Error) -> Error {
+    let cause = match &e {
+        sqlx::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+            "connection refused (is PostgreSQL running, on that port?)".to_string()
+        }
+        sqlx::Error::PoolTimedOut => "no answer within 5 s (host, port or firewall?)".to_string(),
+        sqlx::Error::Database(d)
+            if d.code().as_deref() == Some("28P01") || d.code().as_deref() == Some("28000") =>
+        {
+            format!("authentication failed: {}", d.message())
+        }
+        other => other.to_string(),
+    };
+    Error::Unsuccessful(format!(
+        "cannot connect to PostgreSQL at {host}:{port}: {cause}"
+    ))
+}
+
 impl Store {
     /// Connects and applies pending migrations, creating an SQLite file if needed.
     pub async fn open(url: &str) -> Result<Store> {
         let store = Self::connect(url).await?;
         store.migrate().await?;
         Ok(store)
+    }
+
+    /// As `open`, but an SQLite database that does not exist is an error naming its path
+    /// (commands that only read never create a database or its folders).
+    pub async fn open_existing(url: &str) -> Result<Store> {
+        if DatabaseKind::of_url(url) == Ok(DatabaseKind::Sqlite) {
+            let options = SqliteConnectOptions::from_str(url)
+                .map_err(|e| Error::invalid_argument("database_url", e.to_string()))?;
+            let path = options.get_filename();
+            if path.as_os_str() != ":memory:" && !path.exists() {
+                return Err(Error::invalid_argument(
+                    "database_url",
+                    format!(
+                        "there is no database at {} (commands that only read create none; `dmsctl migrate` creates it)",
+                        path.display()
+                    ),
+                ));
+            }
+        }
+        Self::open(url).await
     }
 
     /// Connects without migrating.
@@ -119,13 +225,9 @@ impl Store {
                 if let Some(dir) = options.get_filename().parent()
                     && !dir.as_os_str().is_empty()
                 {
-                    std::fs::create_dir_all(dir).map_err(|e| {
-                        Error::io(
-                            format!("cannot create database folder {}", dir.display()),
-                            e,
-                        )
-                    })?;
+                    create_private_dir(dir)?;
                 }
+                create_private_file(options.get_filename())?;
                 let pool = SqlitePoolOptions::new()
                     .max_connections(4)
                     .connect_with(options.clone())
@@ -139,11 +241,14 @@ impl Store {
                 let options = PgConnectOptions::from_str(url)
                     .map_err(|e| Error::invalid_argument("database_url", e.to_string()))?
                     .application_name("dmsctl");
+                let (host, port) = (options.get_host().to_string(), options.get_port());
+                probe_postgres(&host, port).await?;
                 let pool = PgPoolOptions::new()
                     .max_connections(8)
-                    .acquire_timeout(Duration::from_secs(10))
+                    .acquire_timeout(Duration::from_secs(5))
                     .connect_with(options)
-                    .await?;
+                    .await
+                    .map_err(|e| unreachable_postgres(&host, port, e))?;
                 Ok(Store {
                     backend: Backend::Postgres(pool),
                     sqlite_options: None,

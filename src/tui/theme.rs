@@ -119,6 +119,16 @@ fn source(name: &str, user_dir: Option<&Path>) -> Option<String> {
         .map(|(_, t)| t.to_string())
 }
 
+/// Whether a theme of that name exists (built in, or `user_dir/NAME.toml`).
+pub fn exists(name: &str, user_dir: Option<&Path>) -> bool {
+    source(name, user_dir).is_some()
+}
+
+/// The built-in theme names.
+pub fn built_in_names() -> Vec<&'static str> {
+    BUILT_IN.iter().map(|(n, _)| *n).collect()
+}
+
 fn resolve(name: &str, user_dir: Option<&Path>, warnings: &mut Vec<String>, depth: u8) -> Theme {
     let Some(text) = source(name, user_dir) else {
         warnings.push(format!("theme `{name}` not found; using default"));
