@@ -181,3 +181,11 @@ pub async fn sender_log(db: &TestDb) -> Vec<LogEntry> {
         .await
         .unwrap()
 }
+
+/// The Python that runs the test servers: `$DMSCTL_TEST_PYTHON` (scripts/test sets a
+/// virtualenv with aiosmtpd), else `python3`.
+pub fn python() -> std::process::Command {
+    std::process::Command::new(
+        std::env::var_os("DMSCTL_TEST_PYTHON").unwrap_or_else(|| "python3".into()),
+    )
+}

@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 
 use dmsctl::config::OAuthConfig;
 
@@ -23,7 +23,7 @@ impl IdentityProvider {
         let port = free_port();
         let dir = tempfile::tempdir().unwrap();
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/oauth_server.py");
-        let mut child = Command::new("python3")
+        let mut child = super::python()
             .arg(script)
             .args(["--port", &port.to_string()])
             .arg("--tokens")

@@ -108,7 +108,7 @@ impl Recorder {
         let port = free_port();
         let out = tempfile::tempdir().unwrap();
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_server.py");
-        let mut cmd = Command::new("python3");
+        let mut cmd = super::python();
         cmd.arg(script)
             .args(["--port", &port.to_string()])
             .arg("--out")
@@ -361,7 +361,7 @@ impl FaultServer {
     pub fn restart(&mut self) {
         self.stop();
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/fault_smtp.py");
-        let mut child = Command::new("python3")
+        let mut child = super::python()
             .arg(script)
             .args(["--port", &self.port.to_string()])
             .arg("--out")
