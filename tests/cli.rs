@@ -1094,3 +1094,70 @@ fn safe_defaults_and_clean_failures() {
         stderr(&out)
     );
 }
+
+#[test]
+fn the_worker_logs_one_line_per_event_and_says_when_paused() {
+    let env = Env::sqlite();
+    let server = common::smtp::FaultServer::start(&[]);
+    let port = server.port.to_string();
+    let out = env.run(&[
+        "settings",
+        "set",
+        "mail_server",
+        "enabled=true",
+        "from_address=dms@firma.pl",
+        "server_name=127.0.0.1",
+        &format!("port={port}"),
+        "encryption=none",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let good = enqueue(&env, &[]);
+    let out = env.run(&[
+        "enqueue",
+        "--to",
+        "ola@firma.pl",
+        "--subject",
+        "[refuse]",
+        "--body",
+        "x",
+    ]);
+    let refused: i64 = stdout(&out).trim().parse().unwrap();
+    let out = env.run(&["worker", "--once", "--id", "journal"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    let line = |needle: &str| {
+        text.lines()
+            .find(|l| l.contains(needle))
+            .map(str::to_string)
+    };
+    assert!(
+        line("sender journal started (").is_some_and(|l| l.contains("database SQLite")),
+        "{text}"
+    );
+    let sent = line(&format!("mail {good}:")).unwrap_or_default();
+    assert!(
+        sent.contains("to=<jan@firma.pl>")
+            && sent.contains(&format!("relay=127.0.0.1:{port}"))
+            && sent.contains("status=sent (250"),
+        "{text}"
+    );
+    let failed = line(&format!("mail {refused}:")).unwrap_or_default();
+    assert!(
+        failed.contains("status=failed (") && failed.contains("550"),
+        "{text}"
+    );
+
+    let quiet = env.run(&["worker", "--once", "--quiet", "--id", "journal"]);
+    assert_eq!(quiet.status.code(), Some(0), "{}", stderr(&quiet));
+    assert_eq!(
+        stdout(&quiet).lines().count(),
+        1,
+        "only the summary: {}",
+        stdout(&quiet)
+    );
+
+    env.run(&["worker", "pause"]);
+    let out = env.run(&["worker", "--once", "--id", "journal"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("paused"), "{}", stderr(&out));
+}

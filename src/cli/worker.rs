@@ -31,6 +31,9 @@ pub struct WorkerArgs {
     /// This sender's name (default: HOST:PID).
     #[arg(long, value_name = "NAME")]
     pub id: Option<String>,
+    /// Print nothing per event (by default one line per event on standard output).
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -96,12 +99,18 @@ pub async fn worker(ctx: &Context, args: WorkerArgs) -> Result<()> {
             .unwrap_or(ctx.config.config.sender.concurrency) as usize,
         once: args.once,
     };
+    if options.once && ctx.store.senders_paused().await? {
+        return Err(Error::Unsuccessful(
+            "sending is paused (dmsctl worker resume); nothing was sent".into(),
+        ));
+    }
     let sender = Sender::new(
         ctx.store.clone(),
         ctx.settings(),
         &ctx.config.config,
         options,
-    );
+    )
+    .with_event_lines(!args.quiet && ctx.output == OutputMode::Text);
     let (stop, stopped) = watch::channel(false);
     tokio::spawn(async move {
         wait_for_signal().await;

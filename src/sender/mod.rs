@@ -197,6 +197,16 @@ pub struct Sender {
     delete_after_sending: bool,
     options: SenderOptions,
     claimant: Claimant,
+    /// One line per event on standard output (`dmsctl worker`, for journald).
+    event_lines: bool,
+}
+
+/// Writes one event line to standard output; a closed stdout never stops the sender.
+fn event_line(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}");
+    let _ = out.flush();
 }
 
 impl Sender {
@@ -215,7 +225,15 @@ impl Sender {
             delete_after_sending: config.delete_mails_after_sending,
             options,
             claimant,
+            event_lines: false,
         }
+    }
+
+    /// Prints one line per event (start, each delivery, deferral and failure, pauses,
+    /// the database lost and back) on standard output, as a service's log.
+    pub fn with_event_lines(mut self, on: bool) -> Self {
+        self.event_lines = on;
+        self
     }
 
     fn store(&self) -> &Store {
@@ -233,9 +251,10 @@ impl Sender {
         self.note(
             Level::Info,
             format!(
-                "sender {} started ({} connections){}",
+                "sender {} started ({} connections, database {}){}",
                 self.options.id,
                 self.options.concurrency,
+                self.store().describe(),
                 if insecure {
                     "; INSECURE: tls_accept_invalid_certs is on, certificates are not checked"
                 } else {
@@ -348,6 +367,7 @@ impl Sender {
         let (request_tx, request_rx) = mpsc::unbounded_channel::<oneshot::Sender<Job>>();
         let (event_tx, event_rx) = mpsc::unbounded_channel::<Event>();
         let connection = Arc::new(Connection {
+            event_lines: self.event_lines,
             config: self.config.clone(),
             delete_after_sending: self.delete_after_sending,
             shared: shared.clone(),
@@ -434,6 +454,13 @@ impl Sender {
     }
 
     async fn note(&self, level: Level, message: String) {
+        if self.event_lines {
+            match level {
+                Level::Info => event_line(&message),
+                Level::Warn => event_line(&format!("warning: {message}")),
+                Level::Error => event_line(&format!("error: {message}")),
+            }
+        }
         let entry = NewLogEntry::new(level, message).source("sender");
         if let Err(e) = self.log.append(&entry).await {
             tracing::warn!(error = %e, "cannot write the work log");
@@ -874,6 +901,7 @@ fn account(
 
 /// One SMTP connection (or sendmail pipe) and how it delivers a mail.
 struct Connection {
+    event_lines: bool,
     config: SenderConfig,
     delete_after_sending: bool,
     shared: Arc<Shared>,
@@ -907,6 +935,9 @@ impl Connection {
                 let _ = events.send(Event::LeaseLost(c.mail.id));
                 continue;
             };
+            if self.event_lines {
+                event_line(&delivery_line(&job, &outcome));
+            }
             self.shared.uncommitted.fetch_add(1, Ordering::SeqCst);
             let _ = outcomes.send(OutcomeRecord {
                 id: c.mail.id,
@@ -1099,6 +1130,56 @@ impl Connection {
             rejected: d.rejected.iter().map(stored).collect(),
         }
     }
+}
+
+/// A Postfix-style line for one delivery attempt.
+fn delivery_line(job: &Job, outcome: &MailOutcome) -> String {
+    let m = &job.mail.mail;
+    let to: Vec<String> = m
+        .to_list()
+        .into_iter()
+        .chain(m.cc_list())
+        .chain(m.bcc_list())
+        .map(|a| match (a.rfind('<'), a.rfind('>')) {
+            (Some(l), Some(r)) if l < r => a[l..=r].to_string(),
+            _ => format!("<{a}>"),
+        })
+        .collect();
+    let relay = match &job.account.route {
+        Route::Smtp(t) => format!("{}:{}", t.host, t.port),
+        Route::Sendmail(path) => path.clone(),
+    };
+    let delay = (now_ms() - m.queued_at).max(0) as f64 / 1000.0;
+    let status = match outcome {
+        MailOutcome::Sent {
+            reply, rejected, ..
+        } if rejected.is_empty() => {
+            format!("status=sent ({reply})")
+        }
+        MailOutcome::Sent {
+            reply, rejected, ..
+        } => format!(
+            "status=sent ({reply}); refused: {}",
+            rejected
+                .iter()
+                .map(|f| f.message.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        MailOutcome::Retry { at, failure } => format!(
+            "status=deferred ({}) next={}",
+            failure.message,
+            crate::time::format_rfc3339(*at)
+        ),
+        MailOutcome::Failed { failure } => format!("status=failed ({})", failure.message),
+        MailOutcome::Release { .. } => "status=not-tried".to_string(),
+    };
+    format!(
+        "mail {}: to={} relay={relay} delay={delay:.1}s attempt={} {status}",
+        m.id,
+        to.join(","),
+        job.mail.attempt
+    )
 }
 
 fn too_large(size: u64, limit: u64) -> String {

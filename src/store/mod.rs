@@ -257,6 +257,28 @@ impl Store {
         }
     }
 
+    /// Which database, for logs (never a password).
+    pub fn describe(&self) -> String {
+        match &self.backend {
+            Backend::Sqlite(_) => format!(
+                "SQLite {}",
+                self.sqlite_options
+                    .as_ref()
+                    .map(|o| o.get_filename().display().to_string())
+                    .unwrap_or_default()
+            ),
+            Backend::Postgres(pool) => {
+                let o = pool.connect_options();
+                format!(
+                    "PostgreSQL {}:{}/{}",
+                    o.get_host(),
+                    o.get_port(),
+                    o.get_database().unwrap_or("")
+                )
+            }
+        }
+    }
+
     pub fn kind(&self) -> DatabaseKind {
         match self.backend {
             Backend::Sqlite(_) => DatabaseKind::Sqlite,
