@@ -67,6 +67,11 @@ pub enum Error {
     #[error("database migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 
+    /// The command has said what it had to on standard output; the process ends with
+    /// this status (`check queue`: 1 WARNING, 2 CRITICAL, 3 UNKNOWN).
+    #[error("exit status {0}")]
+    ExitStatus(u8),
+
     #[error("{context}: {source}")]
     Io {
         context: String,

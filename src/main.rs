@@ -20,6 +20,7 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(dmsctl::Error::ExitStatus(code)) => ExitCode::from(code),
         Err(e) => {
             tracing::error!(error = %e, "command failed");
             eprintln!("dmsctl: {e}");

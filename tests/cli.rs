@@ -1161,3 +1161,100 @@ fn the_worker_logs_one_line_per_event_and_says_when_paused() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("paused"), "{}", stderr(&out));
 }
+
+#[test]
+fn check_queue_exit_codes_and_prometheus_metrics() {
+    let env = Env::sqlite();
+    assert_eq!(env.run(&["migrate"]).status.code(), Some(0));
+    // A mail another program queued 20 minutes ago, still pending.
+    let path = env.database.trim_start_matches("sqlite://").to_string();
+    let old = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+        - 20 * 60_000;
+    let ok = Command::new("sqlite3")
+        .arg(&path)
+        .arg(format!(
+            "INSERT INTO process_mails (to_addrs, subject, created_at, next_attempt_at, queued_at) \
+             VALUES ('a@firma.pl', 'old', {old}, {old}, {old});"
+        ))
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    enqueue(&env, &[]);
+    let code = |args: &[&str]| {
+        let mut all = vec!["check", "queue"];
+        all.extend_from_slice(args);
+        let out = env.run(&all);
+        let line = stdout(&out);
+        assert_eq!(line.lines().count(), 1, "one line: {line}");
+        (out.status.code(), line)
+    };
+    let (c, line) = code(&[]);
+    assert_eq!(c, Some(0), "{line}");
+    assert!(
+        line.starts_with("OK - ") && line.contains("pending=2"),
+        "{line}"
+    );
+    let (c, line) = code(&["--max-oldest-pending", "15m"]);
+    assert_eq!(c, Some(1), "{line}");
+    assert!(
+        line.starts_with("WARNING - oldest pending mail is 20m"),
+        "{line}"
+    );
+    let (c, line) = code(&["--max-oldest-pending", "5m"]);
+    assert_eq!(c, Some(2), "{line}");
+    assert!(line.starts_with("CRITICAL - "), "{line}");
+    let (c, line) = code(&["--min-senders", "1"]);
+    assert_eq!(c, Some(2), "{line}");
+    assert!(line.contains("0 senders alive"), "{line}");
+    let (c, _) = code(&["--max-failed-last-hour", "0"]);
+    assert_eq!(c, Some(0), "nothing failed yet");
+    let port = common::smtp::free_port();
+    let out = env
+        .cmd(&["check", "queue"])
+        .env(
+            "DMSCTL_DATABASE_URL",
+            format!("postgres://postgres@127.0.0.1:{port}/x"),
+        )
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("UNKNOWN - "), "{}", stdout(&out));
+    let json = env.run(&["check", "queue", "--json", "--max-oldest-pending", "15m"]);
+    assert_eq!(json.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["state"], "WARNING");
+
+    // The metrics parse with the Prometheus client library's own parser.
+    let metrics = env.run(&["queue", "stats", "--prometheus"]);
+    assert_eq!(metrics.status.code(), Some(0), "{}", stderr(&metrics));
+    let mut py = common::python()
+        .arg("-c")
+        .arg(
+            "import sys
+from prometheus_client.parser import text_string_to_metric_families
+found = {}
+for family in text_string_to_metric_families(sys.stdin.read()):
+    for s in family.samples:
+        found[(s.name, s.labels.get('status', ''))] = s.value
+assert found[('dmsctl_queue_mails', 'pending')] == 2, found
+assert found[('dmsctl_queue_oldest_pending_seconds', '')] >= 1190, found
+assert ('dmsctl_failures_last_hour', '') in found and ('dmsctl_deliveries_last_hour', '') in found
+print('parsed', len(found))",
+        )
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    py.stdin.take().unwrap().write_all(&metrics.stdout).unwrap();
+    let parsed = py.wait_with_output().unwrap();
+    assert!(
+        parsed.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&parsed.stdout),
+        String::from_utf8_lossy(&parsed.stderr)
+    );
+}

@@ -2,6 +2,7 @@
 //! console. Exit code 0 on success, 2 on bad input (nothing changed), 1 otherwise.
 
 mod enqueue;
+mod monitor;
 mod oauth;
 mod output;
 mod queue;
@@ -190,10 +191,24 @@ pub async fn run(cli: Cli) -> Result<()> {
         });
     }
     tracing::debug!(database = %crate::store::redact_url(&config.database_url), "opening");
-    let store = if cli.command.as_ref().is_some_and(Command::only_reads) {
-        Store::open_existing(&config.database_url).await?
+    let opened = if cli.command.as_ref().is_some_and(Command::only_reads) {
+        Store::open_existing(&config.database_url).await
     } else {
-        Store::open(&config.database_url).await?
+        Store::open(&config.database_url).await
+    };
+    let store = match opened {
+        Ok(s) => s,
+        // A monitoring check that cannot see the queue is UNKNOWN, not a failure.
+        Err(e)
+            if matches!(
+                cli.command,
+                Some(Command::Check(worker::CheckCommand::Queue(_)))
+            ) =>
+        {
+            println!("UNKNOWN - cannot open the database: {e}");
+            return Err(crate::Error::ExitStatus(3));
+        }
+        Err(e) => return Err(e),
     };
     let ctx = Context {
         config,
@@ -217,6 +232,9 @@ pub async fn run(cli: Cli) -> Result<()> {
         Some(Command::Worker(args)) => worker::worker(&ctx, args).await,
         Some(Command::SendTest(args)) => worker::send_test(&ctx, args).await,
         Some(Command::Check(worker::CheckCommand::Smtp)) => worker::check_smtp(&ctx).await,
+        Some(Command::Check(worker::CheckCommand::Queue(args))) => {
+            monitor::check_queue(&ctx, args).await
+        }
         Some(Command::Demo) => demo(&ctx).await,
         Some(Command::Oauth(cmd)) => oauth::run(&ctx, cmd).await,
     };

@@ -83,14 +83,19 @@ pub enum QueueCommand {
         yes: bool,
     },
     /// Counts by status and the queue shape (recipient domain x age).
-    Stats,
+    Stats {
+        /// The counts, oldest pending age, deliveries and failures of the last hour and
+        /// each sender's heartbeat age in the Prometheus text format.
+        #[arg(long, conflicts_with = "json")]
+        prometheus: bool,
+    },
 }
 
 impl QueueCommand {
     pub fn only_reads(&self) -> bool {
         matches!(
             self,
-            QueueCommand::Ls { .. } | QueueCommand::Show { .. } | QueueCommand::Stats
+            QueueCommand::Ls { .. } | QueueCommand::Show { .. } | QueueCommand::Stats { .. }
         )
     }
 }
@@ -312,7 +317,11 @@ pub async fn run(ctx: &Context, cmd: QueueCommand) -> Result<()> {
                 }
             }
         }
-        QueueCommand::Stats => stats(ctx).await,
+        QueueCommand::Stats { prometheus: true } => {
+            print!("{}", super::monitor::prometheus(&queue.health().await?));
+            Ok(())
+        }
+        QueueCommand::Stats { prometheus: false } => stats(ctx).await,
     }
 }
 

@@ -66,6 +66,9 @@ pub struct SendTestArgs {
 pub enum CheckCommand {
     /// Connect to the mail server step by step (DNS, TCP, TLS, EHLO, AUTH) without sending.
     Smtp,
+    /// One line on the queue's health; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
+    /// (the Nagios plugin convention).
+    Queue(super::monitor::CheckQueueArgs),
 }
 
 fn parse_duration(text: &str) -> std::result::Result<Duration, String> {

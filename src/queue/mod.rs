@@ -187,6 +187,17 @@ pub struct ShapeRow {
     pub counts: Vec<i64>,
 }
 
+/// The queue as monitoring sees it (`check queue`, `queue stats --prometheus`).
+#[derive(Debug, Clone)]
+pub struct QueueHealth {
+    pub counts: QueueCounts,
+    pub oldest_pending_age_ms: Option<Millis>,
+    pub delivered_last_hour: i64,
+    pub failed_last_hour: i64,
+    pub senders: Vec<crate::store::SenderRow>,
+    pub now: Millis,
+}
+
 /// A mail with everything the detail view shows.
 #[derive(Debug, Clone, Serialize)]
 pub struct MailDetail {
@@ -336,6 +347,22 @@ impl MailQueue {
         self.store
             .apply_action(action, ids, &entry, self.now())
             .await
+    }
+
+    /// What monitoring asks of the queue: counts, the oldest pending mail, and the
+    /// deliveries and failures of the last hour.
+    pub async fn health(&self) -> Result<QueueHealth> {
+        let now = self.now();
+        let (delivered_last_hour, failed_last_hour) =
+            self.store.outcomes_since(now - 3_600_000).await?;
+        Ok(QueueHealth {
+            counts: self.counts().await?,
+            oldest_pending_age_ms: self.oldest_pending().await?.map(|t| (now - t).max(0)),
+            delivered_last_hour,
+            failed_last_hour,
+            senders: self.store.senders().await?,
+            now,
+        })
     }
 
     pub async fn retry_all_failed(&self, actor: &str) -> Result<u64> {

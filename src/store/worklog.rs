@@ -74,6 +74,21 @@ impl Store {
         })
     }
 
+    /// Mails delivered and mails failed for good since `since`, from the work log.
+    pub async fn outcomes_since(&self, since: Millis) -> Result<(i64, i64)> {
+        dispatch!(self, pool => {
+            Ok(sqlx::query_as(
+                "SELECT \
+                 coalesce(sum(CASE WHEN level = 'info' AND message LIKE 'delivered%' THEN 1 ELSE 0 END), 0), \
+                 coalesce(sum(CASE WHEN level = 'error' THEN 1 ELSE 0 END), 0) \
+                 FROM work_log_entries WHERE time >= $1 AND source = 'sender' AND mail_id IS NOT NULL",
+            )
+            .bind(since)
+            .fetch_one(pool)
+            .await?)
+        })
+    }
+
     /// Deliveries per minute since `since`: (minute number since the epoch, count).
     pub async fn delivered_per_minute(&self, since: Millis) -> Result<Vec<(i64, i64)>> {
         dispatch!(self, pool => {
