@@ -192,6 +192,18 @@ impl ConfigSource {
         }
     }
 
+    /// The file `load` reads, or where a new one would go; found without reading it
+    /// (`config edit` must work on a file that does not parse).
+    pub fn file_path(&self) -> Option<PathBuf> {
+        if let Some(p) = &self.config_path {
+            return Some(p.clone());
+        }
+        if Path::new(SYSTEM_CONFIG_PATH).exists() {
+            return Some(PathBuf::from(SYSTEM_CONFIG_PATH));
+        }
+        directories::ProjectDirs::from("", "", "dmsctl").map(|d| d.config_dir().join("config.toml"))
+    }
+
     pub fn load(&self) -> Result<LoadedConfig> {
         let dirs = directories::ProjectDirs::from("", "", "dmsctl");
         let user_config = dirs.as_ref().map(|d| d.config_dir().join("config.toml"));

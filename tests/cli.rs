@@ -1258,3 +1258,60 @@ print('parsed', len(found))",
         String::from_utf8_lossy(&parsed.stderr)
     );
 }
+
+#[test]
+fn completions_manual_page_and_config_edit() {
+    let env = Env::sqlite();
+    for shell in ["bash", "zsh", "fish"] {
+        let out = env.run(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}: {}", stderr(&out));
+        let text = stdout(&out);
+        assert!(
+            text.contains("dmsctl") && text.contains("worker"),
+            "{shell}"
+        );
+    }
+    let man = stdout(&env.run(&["man"]));
+    assert!(
+        man.contains(".TH dmsctl") && man.contains("worker"),
+        "{man}"
+    );
+
+    // An editor that adds a line; the result is checked before it replaces the file.
+    let editor = env.dir.path().join("editor.sh");
+    let append = |line: &str| {
+        std::fs::write(&editor, format!("#!/bin/sh\necho '{line}' >> \"$1\"\n")).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    };
+    std::fs::write(env.config(), "theme = \"light\"\n").unwrap();
+    append("bogus_key = 1");
+    let out = env
+        .cmd(&["config", "edit"])
+        .env("EDITOR", &editor)
+        .env_remove("VISUAL")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("bogus_key"), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(env.config()).unwrap(),
+        "theme = \"light\"\n",
+        "the old file is kept"
+    );
+    append("[sender]\nconcurrency = 2");
+    let out = env
+        .cmd(&["config", "edit"])
+        .env("EDITOR", &editor)
+        .env_remove("VISUAL")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let saved = std::fs::read_to_string(env.config()).unwrap();
+    assert!(
+        saved.contains("concurrency = 2") && saved.starts_with("theme"),
+        "{saved}"
+    );
+    let shown = env.json(&["config", "--json"]);
+    assert_eq!(shown["config"]["sender"]["concurrency"], 2, "{shown}");
+}

@@ -1,6 +1,7 @@
 //! The command line: every operation a script needs, on the same service layer as the
 //! console. Exit code 0 on success, 2 on bad input (nothing changed), 1 otherwise.
 
+mod config_edit;
 mod enqueue;
 mod monitor;
 mod oauth;
@@ -65,8 +66,19 @@ pub enum Command {
     Queue(queue::QueueCommand),
     /// Show the work log, newest first.
     Log(queue::LogArgs),
-    /// Show the deployment config in use.
-    Config,
+    /// Show the deployment config in use; `config edit` edits it.
+    Config {
+        #[command(subcommand)]
+        action: Option<config_edit::ConfigAction>,
+    },
+    /// Print a shell completion script: `dmsctl completions bash > /etc/bash_completion.d/dmsctl`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), generated from these definitions.
+    #[command(hide = true)]
+    Man,
     /// Run the sender: deliver due mails over SMTP or sendmail.
     Worker(worker::WorkerArgs),
     /// Queue a test message from the mail account (and with --wait, report the outcome).
@@ -169,11 +181,41 @@ async fn demo(ctx: &Context) -> Result<()> {
 
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> Result<()> {
+    // Generated from the definitions alone: no config, no database.
+    match &cli.command {
+        Some(Command::Completions { shell }) => {
+            use clap::CommandFactory;
+            clap_complete::generate(
+                *shell,
+                &mut Cli::command(),
+                "dmsctl",
+                &mut std::io::stdout(),
+            );
+            return Ok(());
+        }
+        Some(Command::Man) => {
+            use clap::CommandFactory;
+            return clap_mangen::Man::new(Cli::command())
+                .render(&mut std::io::stdout())
+                .map_err(|e| crate::Error::io("cannot write the manual page", e));
+        }
+        _ => {}
+    }
     let source = ConfigSource::from_args_and_env(cli.config.clone(), cli.database.clone());
+    if let Some(Command::Config {
+        action: Some(config_edit::ConfigAction::Edit),
+    }) = &cli.command
+    {
+        let path = source.file_path().ok_or_else(|| {
+            crate::Error::invalid_argument("--config", "no home directory: pass --config")
+        })?;
+        return config_edit::edit(&path);
+    }
     let config = source.load()?;
     let output = OutputMode::from_flag(cli.json);
-    if let Some(Command::Config) = cli.command {
-        return output::print_config(&config, output);
+    match &cli.command {
+        Some(Command::Config { action: None }) => return output::print_config(&config, output),
+        _ => {}
     }
     let themes = config.dir.join("themes");
     if !crate::tui::theme::exists(&config.config.theme, Some(&themes)) {
@@ -228,7 +270,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Some(Command::Enqueue(args)) => enqueue::run(&ctx, args).await,
         Some(Command::Queue(cmd)) => queue::run(&ctx, cmd).await,
         Some(Command::Log(args)) => queue::log(&ctx, args).await,
-        Some(Command::Config) => Ok(()),
+        Some(Command::Config { .. } | Command::Completions { .. } | Command::Man) => Ok(()),
         Some(Command::Worker(args)) => worker::worker(&ctx, args).await,
         Some(Command::SendTest(args)) => worker::send_test(&ctx, args).await,
         Some(Command::Check(worker::CheckCommand::Smtp)) => worker::check_smtp(&ctx).await,
