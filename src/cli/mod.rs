@@ -213,9 +213,8 @@ pub async fn run(cli: Cli) -> Result<()> {
     }
     let config = source.load()?;
     let output = OutputMode::from_flag(cli.json);
-    match &cli.command {
-        Some(Command::Config { action: None }) => return output::print_config(&config, output),
-        _ => {}
+    if let Some(Command::Config { action: None }) = &cli.command {
+        return output::print_config(&config, output);
     }
     let themes = config.dir.join("themes");
     if !crate::tui::theme::exists(&config.config.theme, Some(&themes)) {
