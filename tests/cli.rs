@@ -1315,3 +1315,137 @@ fn completions_manual_page_and_config_edit() {
     let shown = env.json(&["config", "--json"]);
     assert_eq!(shown["config"]["sender"]["concurrency"], 2, "{shown}");
 }
+
+/// The Debian package of the binary under test: its files, its conffile, and that the
+/// packaged binary runs.
+#[test]
+fn the_debian_package_holds_the_service_and_runs() {
+    let has_cargo_deb = Command::new("cargo")
+        .args(["deb", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_cargo_deb {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "cargo-deb is required under CI (scripts/test installs it)"
+        );
+        eprintln!("skipping: cargo-deb is not installed (scripts/test installs it)");
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new(root.join("packaging/build-deb"))
+        .args(["dev", "--no-build"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let deb = stdout(&out)
+        .lines()
+        .chain(stderr(&out).lines())
+        .find(|l| l.trim().ends_with(".deb"))
+        .map(|l| root.join(l.trim()))
+        .expect("the package path");
+    let listing = stdout(
+        &Command::new("dpkg-deb")
+            .arg("-c")
+            .arg(&deb)
+            .output()
+            .unwrap(),
+    );
+    for path in [
+        "./usr/bin/dmsctl",
+        "./etc/dmsctl/config.toml",
+        "./lib/systemd/system/dmsctl-worker.service",
+        "./usr/share/man/man1/dmsctl.1.gz",
+        "./usr/share/bash-completion/completions/dmsctl",
+        "./usr/share/zsh/vendor-completions/_dmsctl",
+        "./usr/share/fish/vendor_completions.d/dmsctl.fish",
+    ] {
+        assert!(listing.contains(path), "{path} missing:\n{listing}");
+    }
+    let depends = stdout(
+        &Command::new("dpkg-deb")
+            .args(["-f"])
+            .arg(&deb)
+            .arg("Depends")
+            .output()
+            .unwrap(),
+    );
+    assert!(depends.contains("adduser"), "{depends}");
+    let dir = tempfile::tempdir().unwrap();
+    let control = dir.path().join("control");
+    assert!(
+        Command::new("dpkg-deb")
+            .arg("-e")
+            .arg(&deb)
+            .arg(&control)
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert_eq!(
+        std::fs::read_to_string(control.join("conffiles"))
+            .unwrap()
+            .trim(),
+        "/etc/dmsctl/config.toml"
+    );
+    let postinst = std::fs::read_to_string(control.join("postinst")).unwrap();
+    assert!(postinst.contains("adduser --system") && postinst.contains("/var/lib/dmsctl"));
+    assert!(
+        Command::new("sh")
+            .arg("-n")
+            .arg(control.join("postinst"))
+            .status()
+            .unwrap()
+            .success()
+    );
+
+    let files = dir.path().join("root");
+    assert!(
+        Command::new("dpkg-deb")
+            .arg("-x")
+            .arg(&deb)
+            .arg(&files)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let unit =
+        std::fs::read_to_string(files.join("lib/systemd/system/dmsctl-worker.service")).unwrap();
+    for line in [
+        "Type=notify",
+        "User=dmsctl",
+        "ProtectSystem=strict",
+        "ReadWritePaths=/var/lib/dmsctl",
+        "NoNewPrivileges=yes",
+        "Restart=on-failure",
+        "WatchdogSec=",
+    ] {
+        assert!(unit.contains(line), "{line}");
+    }
+    // The packaged config parses, and the packaged binary runs.
+    let version = Command::new(files.join("usr/bin/dmsctl"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&version).starts_with("dmsctl "),
+        "{}",
+        stdout(&version)
+    );
+    let config = env_config_check(
+        &files.join("usr/bin/dmsctl"),
+        &files.join("etc/dmsctl/config.toml"),
+    );
+    assert!(config.contains("/var/lib/dmsctl/dmsctl.db"), "{config}");
+}
+
+fn env_config_check(bin: &Path, config: &Path) -> String {
+    let out = Command::new(bin)
+        .args(["config", "--config"])
+        .arg(config)
+        .env_remove("DMSCTL_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    stdout(&out)
+}

@@ -263,7 +263,11 @@ impl Sender {
             ),
         )
         .await;
+        // Under systemd (Type=notify) the unit is started once the sender is registered;
+        // without NOTIFY_SOCKET these do nothing.
+        let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
         let result = self.serve(shutdown).await;
+        let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
         let _ = self
             .store()
             .unregister_sender(&self.claimant.id, &self.claimant.token)
@@ -1304,6 +1308,8 @@ async fn heartbeat_loop(
     let every = HEARTBEAT.min(lease / 3);
     loop {
         tokio::time::sleep(every).await;
+        // The process is alive and its loop turns (waiting for a database counts).
+        let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
         let paused = shared.paused.load(Ordering::Relaxed);
         if let Err(e) = queue
             .store()
