@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::Tool;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -163,6 +165,9 @@ fn console_pid(pane: i32) -> Option<i32> {
 
 #[test]
 fn live_queue_embedded_sender_and_clean_exit() {
+    if !common::have(&[Tool::Tmux]) {
+        return;
+    }
     let (dir, db) = fresh();
     let server = Recorder::start(Tls::Plain, None, None);
     dmsctl(dir.path(), &db, &["migrate"]);
@@ -224,6 +229,9 @@ fn live_queue_embedded_sender_and_clean_exit() {
 /// On PostgreSQL the console hears about changes through LISTEN/NOTIFY.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn live_queue_on_postgres() {
+    if !common::have(&[Tool::Tmux]) {
+        return;
+    }
     let Some(db) = common::TestDb::new(common::Backend::Postgres).await else {
         return;
     };
@@ -257,6 +265,9 @@ async fn live_queue_on_postgres() {
 
 #[test]
 fn mail_server_pane_by_keys_then_a_test_message() {
+    if !common::have(&[Tool::Tmux]) {
+        return;
+    }
     let (dir, db) = fresh();
     let server = Recorder::start(Tls::Plain, None, None);
     dmsctl(dir.path(), &db, &["migrate"]);
@@ -333,6 +344,9 @@ fn sgr_params(text: &str) -> Vec<String> {
 /// attributes arrive either way.)
 #[test]
 fn no_color_keeps_the_selection_visible() {
+    if !common::have(&[Tool::Tmux]) {
+        return;
+    }
     let (dir, db) = fresh();
     dmsctl(
         dir.path(),
@@ -366,6 +380,9 @@ fn no_color_keeps_the_selection_visible() {
 
 #[test]
 fn sigterm_restores_the_terminal_and_small_terminals_get_a_message() {
+    if !common::have(&[Tool::Tmux]) {
+        return;
+    }
     let (dir, db) = fresh();
     dmsctl(dir.path(), &db, &["migrate"]);
     let s = Session::start("dmsctl-e2e-small", dir.path(), &db, 70, 20);
@@ -402,6 +419,9 @@ fn settings_json(dir: &Path, db: &str, tab: &str) -> serde_json::Value {
 /// the API systems dialog: Add stays off below two characters.
 #[test]
 fn templates_pane_edit_preview_save_and_api_systems() {
+    if !common::have(&[Tool::Tmux]) {
+        return;
+    }
     let (dir, db) = fresh();
     dmsctl(dir.path(), &db, &["migrate"]);
     let s = Session::start("dmsctl-e2e-templates", dir.path(), &db, 120, 40);
@@ -511,6 +531,9 @@ fn templates_pane_edit_preview_save_and_api_systems() {
 /// beside the field, fix it, save, then delete it after confirming.
 #[test]
 fn erp_pane_add_invalid_nip_fix_save_delete() {
+    if !common::have(&[Tool::Tmux]) {
+        return;
+    }
     let (dir, db) = fresh();
     std::fs::write(dir.path().join("config.toml"), "multi_company = true\n").unwrap();
     dmsctl(dir.path(), &db, &["migrate"]);
@@ -574,6 +597,9 @@ fn erp_pane_add_invalid_nip_fix_save_delete() {
 /// on the other device, and the dialog says who is logged in.
 #[test]
 fn microsoft_365_sign_in_dialog() {
+    if !common::have(&[Tool::Tmux]) {
+        return;
+    }
     use common::oauth::IdentityProvider;
     let (dir, db) = fresh();
     let idp = IdentityProvider::start("pending,pending,ok", 3600);

@@ -3,6 +3,8 @@
 
 mod common;
 
+use common::Tool;
+
 use common::oauth::IdentityProvider;
 use common::smtp::{Recorder, account, run_once, save_account, test_config};
 use common::{Backend, TestDb};
@@ -56,6 +58,9 @@ async fn queue_one(db: &TestDb, subject: &str) -> i64 {
 /// slow_down (RFC 8628: five seconds more after slow_down), then the tokens, sealed.
 #[tokio::test]
 async fn device_flow_pending_slow_down_then_signed_in() {
+    if !common::have(&[Tool::Aiosmtpd]) {
+        return;
+    }
     let db = TestDb::new(Backend::Sqlite).await.unwrap();
     let idp = IdentityProvider::start("pending,slow_down,ok", 3600);
     let settings = save_account(&db.store, &oauth_account(25)).await;
@@ -99,6 +104,9 @@ async fn device_flow_pending_slow_down_then_signed_in() {
 
 #[tokio::test]
 async fn declined_expired_and_no_client_id_are_named() {
+    if !common::have(&[Tool::Aiosmtpd]) {
+        return;
+    }
     let db = TestDb::new(Backend::Sqlite).await.unwrap();
     for (script, want) in [
         ("pending,declined", SignInFailure::Declined),
@@ -130,6 +138,9 @@ async fn declined_expired_and_no_client_id_are_named() {
 /// the spent one is never used again.
 #[tokio::test]
 async fn refresh_before_expiry_keeps_the_rotated_refresh_token() {
+    if !common::have(&[Tool::Aiosmtpd]) {
+        return;
+    }
     let db = TestDb::new(Backend::Sqlite).await.unwrap();
     // Sixty seconds: within the five minutes before expiry that trigger a refresh.
     let idp = IdentityProvider::start("ok", 60);
@@ -155,6 +166,9 @@ async fn refresh_before_expiry_keeps_the_rotated_refresh_token() {
 /// is refreshed once and the mail goes out, without an attempt charged.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn xoauth2_delivery_and_a_rejected_token_refreshed() {
+    if !common::have(&[Tool::Aiosmtpd]) {
+        return;
+    }
     for challenge in [false, true] {
         let db = TestDb::new(Backend::Sqlite).await.unwrap();
         let idp = IdentityProvider::start("ok", 3600);
@@ -197,6 +211,9 @@ async fn xoauth2_delivery_and_a_rejected_token_refreshed() {
 /// the work log and `oauth status` say that sign-in is needed again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refresh_failure_keeps_mails_pending() {
+    if !common::have(&[Tool::Aiosmtpd]) {
+        return;
+    }
     let db = TestDb::new(Backend::Sqlite).await.unwrap();
     let idp = IdentityProvider::start("ok", 3600);
     let server = Recorder::start_xoauth2(&idp.tokens(), false);
@@ -254,6 +271,9 @@ async fn refresh_failure_keeps_mails_pending() {
 /// and it takes the other's new tokens instead of recording a failure.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_refreshes_keep_the_newest_tokens() {
+    if !common::have(&[Tool::Aiosmtpd]) {
+        return;
+    }
     let db = TestDb::new(Backend::Postgres).await;
     let Some(db) = db else { return };
     let idp = IdentityProvider::start("ok", 3600);
@@ -274,6 +294,9 @@ async fn concurrent_refreshes_keep_the_newest_tokens() {
 /// `check smtp` signs in with the stored token; without one it says sign-in is needed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_connection_check_uses_the_token() {
+    if !common::have(&[Tool::Aiosmtpd]) {
+        return;
+    }
     let db = TestDb::new(Backend::Sqlite).await.unwrap();
     let idp = IdentityProvider::start("ok", 3600);
     let server = Recorder::start_xoauth2(&idp.tokens(), false);
@@ -300,6 +323,9 @@ async fn the_connection_check_uses_the_token() {
 /// once it answers again the refresh goes through.
 #[tokio::test]
 async fn an_unreachable_provider_is_retried_not_recorded() {
+    if !common::have(&[Tool::Aiosmtpd]) {
+        return;
+    }
     let db = TestDb::new(Backend::Sqlite).await.unwrap();
     let idp = IdentityProvider::start("ok", 60);
     let (settings, _) = signed_in(&db, &idp, 25).await;

@@ -2,6 +2,8 @@
 
 mod common;
 
+use common::Tool;
+
 use std::collections::HashSet;
 use std::time::Duration;
 
@@ -951,6 +953,9 @@ mod consistency {
 /// the one built into dmsctl); the sender then delivers both mails with the attachment.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plain_sql_inserts_from_the_systems_sqlite_are_delivered() {
+    if !common::have(&[Tool::Sqlite3, Tool::Aiosmtpd]) {
+        return;
+    }
     use common::smtp::{Recorder, Tls, account, run_once, save_account, test_config};
     let db = TestDb::new(common::Backend::Sqlite).await.unwrap();
     let path = db.url.trim_start_matches("sqlite://").to_string();

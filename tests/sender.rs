@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::Tool;
+
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -53,6 +55,9 @@ fn sha256_hex(data: &[u8]) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delivers_mime_intact_with_polish_text_and_attachments() {
+    if !common::have(&[Tool::Aiosmtpd, Tool::SmtpSink]) {
+        return;
+    }
     let db = sqlite().await;
     let server = Recorder::start(Tls::Plain, None, None);
     let s = save_account(&db.store, &account(server.port, Encryption::None)).await;
@@ -155,6 +160,9 @@ async fn delivers_mime_intact_with_polish_text_and_attachments() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn starttls_and_implicit_tls_with_a_private_ca() {
+    if !common::have(&[Tool::Aiosmtpd, Tool::SmtpSink]) {
+        return;
+    }
     let ca = TestCa::new();
     for (tls, encryption) in [
         (Tls::Starttls, Encryption::Starttls),
@@ -195,6 +203,9 @@ async fn starttls_and_implicit_tls_with_a_private_ca() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn accepting_invalid_certificates_works_and_says_it_is_insecure() {
+    if !common::have(&[Tool::Aiosmtpd, Tool::SmtpSink]) {
+        return;
+    }
     let ca = TestCa::new();
     let db = sqlite().await;
     let server = Recorder::start(Tls::Implicit, Some(&ca), None);
@@ -217,6 +228,9 @@ async fn accepting_invalid_certificates_works_and_says_it_is_insecure() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_and_password_and_a_wrong_password() {
+    if !common::have(&[Tool::Aiosmtpd, Tool::SmtpSink]) {
+        return;
+    }
     let db = sqlite().await;
     let server = Recorder::start(Tls::Plain, None, Some("dms:Tajne-Hasło-1"));
     let q = MailQueue::new(db.store.clone());
@@ -278,6 +292,9 @@ async fn login_and_password_and_a_wrong_password() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn auth_plain_and_auth_login_each_on_their_own() {
+    if !common::have(&[Tool::Aiosmtpd, Tool::SmtpSink]) {
+        return;
+    }
     for mechanism in ["PLAIN", "LOGIN"] {
         let db = sqlite().await;
         let server = Recorder::start_with(
@@ -320,6 +337,9 @@ async fn futures_attempts(q: &MailQueue, ids: &[i64]) -> Vec<i32> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_bad_recipient_does_not_cost_the_others_their_mail() {
+    if !common::have(&[Tool::Aiosmtpd, Tool::SmtpSink]) {
+        return;
+    }
     let db = sqlite().await;
     let server = Recorder::start(Tls::Plain, None, None);
     let s = save_account(&db.store, &account(server.port, Encryption::None)).await;
@@ -392,6 +412,9 @@ async fn one_bad_recipient_does_not_cost_the_others_their_mail() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn temporary_and_permanent_replies_from_smtp_sink() {
+    if !common::have(&[Tool::Aiosmtpd, Tool::SmtpSink]) {
+        return;
+    }
     // 4xx on RCPT: rescheduled about retry_initial later.
     let db = sqlite().await;
     let sink = Sink::start(&["-r", "rcpt"]);
@@ -452,6 +475,9 @@ async fn temporary_and_permanent_replies_from_smtp_sink() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_421_or_an_unreachable_server_costs_one_attempt_per_connection() {
+    if !common::have(&[Tool::Aiosmtpd, Tool::SmtpSink]) {
+        return;
+    }
     for case in ["421", "unreachable"] {
         let db = sqlite().await;
         let sink = (case == "421").then(|| Sink::start(&["-Q", "mail"]));
@@ -517,6 +543,9 @@ async fn a_421_or_an_unreachable_server_costs_one_attempt_per_connection() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stalled_server_times_out() {
+    if !common::have(&[Tool::Aiosmtpd, Tool::SmtpSink]) {
+        return;
+    }
     let db = sqlite().await;
     let sink = Sink::start(&["-w", "5"]);
     let s = save_account(&db.store, &account(sink.port, Encryption::None)).await;
@@ -561,6 +590,9 @@ fn sendmail_script(dir: &std::path::Path) -> PathBuf {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sendmail_mode_pipes_to_the_local_binary() {
+    if !common::have(&[Tool::Aiosmtpd, Tool::SmtpSink]) {
+        return;
+    }
     let db = sqlite().await;
     let dir = tempfile::tempdir().unwrap();
     let script = sendmail_script(dir.path());
@@ -606,6 +638,9 @@ async fn sendmail_mode_pipes_to_the_local_binary() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delete_after_sending_disabled_and_paused() {
+    if !common::have(&[Tool::Aiosmtpd, Tool::SmtpSink]) {
+        return;
+    }
     let db = sqlite().await;
     let server = Recorder::start(Tls::Plain, None, None);
     let mut acct = account(server.port, Encryption::None);
@@ -651,6 +686,9 @@ async fn delete_after_sending_disabled_and_paused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn leases_are_renewed_while_a_slow_server_takes_its_time() {
+    if !common::have(&[Tool::Aiosmtpd, Tool::SmtpSink]) {
+        return;
+    }
     let db = sqlite().await;
     let sink = Sink::start(&["-w", "7"]);
     let s = save_account(&db.store, &account(sink.port, Encryption::None)).await;
@@ -685,6 +723,9 @@ async fn leases_are_renewed_while_a_slow_server_takes_its_time() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn settings_changes_apply_without_a_restart_and_sigterm_style_stop() {
+    if !common::have(&[Tool::Aiosmtpd, Tool::SmtpSink]) {
+        return;
+    }
     let db = sqlite().await;
     let first = Recorder::start(Tls::Plain, None, None);
     let second = Recorder::start(Tls::Plain, None, None);
@@ -749,6 +790,9 @@ async fn settings_changes_apply_without_a_restart_and_sigterm_style_stop() {
 /// Several senders on a shared PostgreSQL queue deliver every mail exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn senders_sharing_a_postgres_queue_deliver_each_mail_once() {
+    if !common::have(&[Tool::Aiosmtpd, Tool::SmtpSink]) {
+        return;
+    }
     let Some(db) = TestDb::new(Backend::Postgres).await else {
         return;
     };
@@ -796,6 +840,9 @@ async fn senders_sharing_a_postgres_queue_deliver_each_mail_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_password_never_goes_out_unencrypted_unless_allowed() {
+    if !common::have(&[Tool::Aiosmtpd, Tool::SmtpSink]) {
+        return;
+    }
     let db = sqlite().await;
     let server = Recorder::start(Tls::Plain, None, Some("dms:Tajne-Hasło-1"));
     let q = MailQueue::new(db.store.clone());

@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::Tool;
+
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -57,6 +59,9 @@ async fn all_mails(q: &MailQueue) -> Vec<MailSummary> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unreadable_rows_fail_alone_and_the_rest_of_the_queue_is_delivered() {
+    if !common::have(&[Tool::Aiosmtpd, Tool::Sqlite3]) {
+        return;
+    }
     let db = sqlite().await;
     let server = FaultServer::start(&[]);
     let s = save_account(&db.store, &account(server.port, Encryption::None)).await;
@@ -123,6 +128,9 @@ async fn unreadable_rows_fail_alone_and_the_rest_of_the_queue_is_delivered() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_drop_after_the_final_dot_delays_only_its_own_mail() {
+    if !common::have(&[Tool::Aiosmtpd, Tool::Sqlite3]) {
+        return;
+    }
     let db = sqlite().await;
     let server = FaultServer::start(&[]);
     let s = save_account(&db.store, &account(server.port, Encryption::None)).await;
@@ -175,6 +183,9 @@ async fn a_drop_after_the_final_dot_delays_only_its_own_mail() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stalled_mails_do_not_hold_up_the_other_connections() {
+    if !common::have(&[Tool::Aiosmtpd, Tool::Sqlite3]) {
+        return;
+    }
     let db = sqlite().await;
     let server = FaultServer::start(&["--stall", "4"]);
     let s = save_account(&db.store, &account(server.port, Encryption::None)).await;
@@ -202,6 +213,9 @@ async fn stalled_mails_do_not_hold_up_the_other_connections() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restarted_server_gets_the_next_burst_on_new_connections_at_once() {
+    if !common::have(&[Tool::Aiosmtpd, Tool::Sqlite3]) {
+        return;
+    }
     let db = sqlite().await;
     let mut server = FaultServer::start(&[]);
     let s = save_account(&db.store, &account(server.port, Encryption::None)).await;
@@ -334,6 +348,9 @@ async fn count_status(q: &MailQueue, status: MailStatus) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sender_resumed_after_its_lease_sends_nothing_it_no_longer_owns() {
+    if !common::have(&[Tool::Aiosmtpd, Tool::Sqlite3]) {
+        return;
+    }
     let db = sqlite().await;
     // The first two connections wait 10 s for the greeting: the worker is stopped
     // holding its claims, and resumes with connections that only then open.
@@ -390,6 +407,9 @@ async fn a_sender_resumed_after_its_lease_sends_nothing_it_no_longer_owns() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_over_and_over_loses_nothing_and_copies_stay_within_the_connections() {
+    if !common::have(&[Tool::Aiosmtpd, Tool::Sqlite3]) {
+        return;
+    }
     let db = sqlite().await;
     let server = FaultServer::start(&["--delay", "2"]);
     let connections = 4;
@@ -444,6 +464,9 @@ async fn kill_9_over_and_over_loses_nothing_and_copies_stay_within_the_connectio
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_database_locked_past_the_busy_timeout_is_waited_out() {
+    if !common::have(&[Tool::Aiosmtpd, Tool::Sqlite3]) {
+        return;
+    }
     let db = sqlite().await;
     let server = FaultServer::start(&[]);
     let (dir, _account) = service_setup(&db, server.port, "concurrency = 2").await;
@@ -491,6 +514,9 @@ fn wait_until(within: Duration, mut done: impl FnMut() -> bool) -> Option<Durati
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_restarts_and_a_long_outage_do_not_stop_the_worker() {
+    if !common::have(&[Tool::Aiosmtpd, Tool::Sqlite3]) {
+        return;
+    }
     let Some(pg) = common::pg_instance::PgInstance::start() else {
         return;
     };
@@ -553,6 +579,9 @@ async fn postgres_restarts_and_a_long_outage_do_not_stop_the_worker() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_workers_share_a_postgres_queue_without_deadlock_or_copies() {
+    if !common::have(&[Tool::Aiosmtpd, Tool::Sqlite3]) {
+        return;
+    }
     let Some(pg) = common::pg_instance::PgInstance::start() else {
         return;
     };
@@ -600,6 +629,9 @@ async fn three_workers_share_a_postgres_queue_without_deadlock_or_copies() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_servers_size_limit_fails_a_large_mail_alone_and_clear_text_is_reported() {
+    if !common::have(&[Tool::Aiosmtpd, Tool::Sqlite3]) {
+        return;
+    }
     let db = sqlite().await;
     let server = FaultServer::start(&["--size", "4000"]);
     // `auto` against a server without STARTTLS, no login: allowed, and said.

@@ -189,3 +189,60 @@ pub fn python() -> std::process::Command {
         std::env::var_os("DMSCTL_TEST_PYTHON").unwrap_or_else(|| "python3".into()),
     )
 }
+
+/// Programs outside the crate that tests talk to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Tool {
+    /// Postfix's smtp-sink (`apt-get install postfix`; its daemon is not needed).
+    SmtpSink,
+    /// Python with aiosmtpd (the recording SMTP server and the OAuth test server).
+    Aiosmtpd,
+    Tmux,
+    /// The system's `sqlite3` tool (another program writing the queue).
+    Sqlite3,
+    /// Python with prometheus_client (parsing the metrics).
+    PrometheusClient,
+}
+
+impl Tool {
+    fn present(self) -> bool {
+        let runs = |cmd: &mut std::process::Command| {
+            cmd.stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        match self {
+            Tool::SmtpSink => std::path::Path::new("/usr/sbin/smtp-sink").exists(),
+            Tool::Aiosmtpd => runs(python().args(["-c", "import aiosmtpd"])),
+            Tool::PrometheusClient => runs(python().args(["-c", "import prometheus_client"])),
+            Tool::Tmux => runs(std::process::Command::new("tmux").arg("-V")),
+            Tool::Sqlite3 => runs(std::process::Command::new("sqlite3").arg("-version")),
+        }
+    }
+}
+
+/// Whether every tool a test needs is here. A missing one is named and the test is
+/// skipped, except under `CI=true`, where that is a failure (scripts/test installs
+/// them all).
+pub fn have(tools: &[Tool]) -> bool {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static SEEN: OnceLock<Mutex<HashMap<Tool, bool>>> = OnceLock::new();
+    let seen = SEEN.get_or_init(|| Mutex::new(HashMap::new()));
+    for tool in tools {
+        let present = match seen.lock() {
+            Ok(mut s) => *s.entry(*tool).or_insert_with(|| tool.present()),
+            Err(_) => tool.present(),
+        };
+        if !present {
+            assert!(
+                !under_ci(),
+                "{tool:?} is required under CI (scripts/test installs it)"
+            );
+            eprintln!("skipping: this test needs {tool:?} (scripts/test installs it)");
+            return false;
+        }
+    }
+    true
+}
