@@ -663,3 +663,78 @@ async fn the_servers_size_limit_fails_a_large_mail_alone_and_clear_text_is_repor
     assert_eq!(warnings.len(), 1, "said once: {warnings:?}");
     db.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_is_answered_at_once_while_a_mail_is_stalled() {
+    if !common::have(&[Tool::Aiosmtpd, Tool::Sqlite3]) {
+        return;
+    }
+    let db = sqlite().await;
+    let server = FaultServer::start(&["--stall", "30"]);
+    let (dir, _account) = service_setup(&db, server.port, "concurrency = 1").await;
+    let q = MailQueue::new(db.store.clone());
+    let stalled = q.enqueue(mail("[stall] first")).await.unwrap();
+    let rest: Vec<NewMail> = (0..20).map(|i| mail(&format!("m{i}"))).collect();
+    q.enqueue_batch(&rest).await.unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dmsctl"))
+        .args(["worker", "--id", "term"])
+        .env("DMSCTL_CONFIG", dir.path().join("config.toml"))
+        .env("DMSCTL_DATABASE_URL", &db.url)
+        .env("DMSCTL_LOG_FILE", dir.path().join("term.log"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let lines = {
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel::<(Instant, String)>();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                let _ = tx.send((Instant::now(), line));
+            }
+        });
+        rx
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while q.detail(stalled).await.unwrap().mail.status != MailStatus::Sending {
+        assert!(Instant::now() < deadline, "the stalled mail was not taken");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let sent_at = Instant::now();
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let answered = loop {
+        match lines.recv_timeout(Duration::from_secs(5)) {
+            Ok((at, line)) if line.contains("stopping:") => break at,
+            Ok(_) => {}
+            Err(e) => panic!("no stopping line: {e}"),
+        }
+    };
+    assert!(
+        answered.duration_since(sent_at) < Duration::from_secs(1),
+        "answered after {:?}",
+        answered.duration_since(sent_at)
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "the worker did not stop");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success());
+    // Nothing behind the stalled mail was taken after the signal.
+    assert_eq!(
+        q.counts().await.unwrap().pending as usize + 1,
+        21 - server.received().len()
+    );
+    db.finish().await;
+}

@@ -411,6 +411,22 @@ impl Sender {
         };
         let result = control.run(&mut shutdown).await;
         control.release_local(now_ms());
+        let in_flight = control.slots.saturating_sub(control.waiting.len());
+        if *shutdown.borrow() && in_flight > 0 {
+            self.note(
+                Level::Info,
+                format!(
+                    "sender {} stopping: {in_flight} mails in flight finish first (at most {} s)",
+                    self.options.id,
+                    self.config
+                        .smtp_timeout
+                        .min(Duration::from_secs(10))
+                        .as_secs()
+                        + 1
+                ),
+            )
+            .await;
+        }
         // Idle connections get no more work and stop; busy ones finish their mail.
         drop(control);
 
