@@ -774,3 +774,18 @@ mod executor {
         db.finish().await;
     }
 }
+
+#[test]
+fn the_header_says_when_the_consoles_sender_restarts() {
+    let mut a = app(Lang::En);
+    a.update(Msg::EmbeddedSender(
+        "console sender restarting (1): database: disk full".into(),
+    ));
+    let text = render(&mut a, 120, 40);
+    assert!(text.contains("console sender restarting (1)"), "{text}");
+    a.update(Msg::EmbeddedSender(
+        "sending from this console (restarted 1x)".into(),
+    ));
+    let text = render(&mut a, 120, 40);
+    assert!(text.contains("restarted 1x"), "{text}");
+}
