@@ -432,8 +432,11 @@ mod sender_commands {
         configure(&env, server.port, "none");
         enqueue(&env, &[]);
         assert_eq!(env.run(&["worker", "pause"]).status.code(), Some(0));
-        let paused = env.json(&["worker", "--once", "--json"]);
-        assert_eq!(paused["sent"], 0);
+        // Paused, a one-off run says so and fails instead of reporting nothing sent.
+        let paused = env.run(&["worker", "--once", "--json"]);
+        assert_eq!(paused.status.code(), Some(1), "{}", stderr(&paused));
+        assert!(stderr(&paused).contains("paused"), "{}", stderr(&paused));
+        assert_eq!(server.count(), 0);
         assert_eq!(env.run(&["worker", "resume"]).status.code(), Some(0));
         let summary = env.json(&["worker", "--once", "--json", "--id", "cli-test"]);
         assert_eq!(summary["sent"], 1, "{summary}");
