@@ -250,10 +250,10 @@ async fn login_and_password_and_a_wrong_password() {
     let mut config = test_config();
     config.sender.concurrency = 1;
     let summary = run_once(&db.store, &wrong, &config).await;
-    // One attempt for the connection; the other mails are not even claimed.
+    // One attempt for the connection; the other mails claimed with it go back untried.
     assert_eq!(
         (summary.rescheduled, summary.released, summary.sent),
-        (1, 0, 0),
+        (1, 2, 0),
         "{summary:?}"
     );
     let attempts: Vec<i32> = futures_attempts(&q, &ids).await;
@@ -491,8 +491,8 @@ async fn a_421_or_an_unreachable_server_costs_one_attempt_per_connection() {
         let mut config = test_config();
         config.sender.concurrency = 2;
         let summary = run_once(&db.store, &s, &config).await;
-        // One attempt per connection (two), and the sender claims nothing more while
-        // the destination backs off.
+        // One attempt per connection (two); the other mails go back untried and
+        // nothing more is claimed while the destination backs off.
         assert!(
             summary.rescheduled >= 1 && summary.rescheduled <= 2,
             "{case}: {summary:?}"
