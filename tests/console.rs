@@ -627,7 +627,10 @@ mod executor {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let exec = Executor::new(db.store.clone(), settings, Default::default(), actor, tx)
             .with_eml_dir(out.path().to_path_buf());
-        exec.run(vec![Command::SaveEml(id)]);
+        exec.run(vec![Command::SaveEml {
+            id,
+            path: format!("mail-{id}.eml"),
+        }]);
         let msg = tokio::time::timeout(Duration::from_secs(5), rx.recv())
             .await
             .unwrap()
@@ -635,6 +638,34 @@ mod executor {
         match msg {
             Msg::ActionDone(Ok(dmsctl::tui::msg::Done::SavedEml(path))) => {
                 assert_eq!(path, out.path().join(format!("mail-{id}.eml")))
+            }
+            other => panic!("{other:?}"),
+        }
+        // The same name again is refused, never overwritten; a folder gets a new name.
+        exec.run(vec![Command::SaveEml {
+            id,
+            path: format!("mail-{id}.eml"),
+        }]);
+        let again = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            matches!(&again, Msg::ActionDone(Err(e)) if e.contains("already exists")),
+            "{again:?}"
+        );
+        std::fs::create_dir(out.path().join("saved")).unwrap();
+        exec.run(vec![Command::SaveEml {
+            id,
+            path: "saved".into(),
+        }]);
+        let into_dir = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        match into_dir {
+            Msg::ActionDone(Ok(dmsctl::tui::msg::Done::SavedEml(path))) => {
+                assert_eq!(path, out.path().join(format!("saved/mail-{id}.eml")))
             }
             other => panic!("{other:?}"),
         }
@@ -788,4 +819,19 @@ fn the_header_says_when_the_consoles_sender_restarts() {
     ));
     let text = render(&mut a, 120, 40);
     assert!(text.contains("restarted 1x"), "{text}");
+}
+
+#[test]
+fn save_as_eml_asks_for_the_path_on_screen() {
+    for (lang, title) in [
+        (Lang::En, "Save the mail as an .eml file"),
+        (Lang::Pl, "Zapisz wiadomość jako plik .eml"),
+    ] {
+        let mut a = app(lang);
+        pane(&mut a, Txt::TabQueue);
+        key(&mut a, KeyCode::Char('e'));
+        let text = render(&mut a, 80, 24);
+        assert!(text.contains(title), "{text}");
+        assert!(text.contains("mail-1042.eml"), "{text}");
+    }
 }

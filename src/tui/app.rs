@@ -983,7 +983,18 @@ impl App {
                     .as_ref()
                     .map(|d| d.mail.id)
                     .or(self.queue.selected_id);
-                id.map(Command::SaveEml).into_iter().collect()
+                // Ask where, with a name in the console's folder ready to accept.
+                if let Some(id) = id {
+                    let mut prompt = super::settings_panes::Prompt::new(
+                        super::settings_panes::PromptKind::SaveEml(id),
+                        self.lang,
+                    );
+                    if let Some(f) = prompt.form.get_mut("path") {
+                        f.set(&serde_json::Value::String(format!("mail-{id}.eml")));
+                    }
+                    self.settings.prompt = Some(prompt);
+                }
+                Vec::new()
             }
             Action::ShowPassword => {
                 if let Some(f) = self.mail.account.get_mut("password") {
@@ -1138,6 +1149,32 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn save_eml_asks_where_first() {
+        let mut a = App::new(Lang::En, Theme::default(), 0);
+        a.start();
+        let q = a.queue_query();
+        a.update(Msg::QueueLoaded {
+            query: q,
+            rows: vec![summary(7)],
+        });
+        let key =
+            |a: &mut App, c: KeyCode| a.update(Msg::Key(KeyEvent::new(c, KeyModifiers::NONE)));
+        assert!(
+            key(&mut a, KeyCode::Char('e')).is_empty(),
+            "nothing written yet"
+        );
+        assert!(a.settings.prompt.is_some());
+        let cmds = key(&mut a, KeyCode::Enter);
+        assert!(
+            matches!(&cmds[..], [Command::SaveEml { id: 7, path }] if path == "mail-7.eml"),
+            "{cmds:?}"
+        );
+        key(&mut a, KeyCode::Char('e'));
+        assert!(key(&mut a, KeyCode::Esc).is_empty(), "Esc writes nothing");
+        assert!(a.settings.prompt.is_none());
+    }
 
     fn summary(id: MailId) -> MailSummary {
         MailSummary {

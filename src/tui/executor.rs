@@ -223,8 +223,8 @@ impl Executor {
                 Ok(id) => Msg::TestQueued(id),
                 Err(e) => Msg::ActionDone(Err(e.to_string())),
             },
-            Command::SaveEml(id) => {
-                Msg::ActionDone(self.save_eml(id).await.map_err(|e| e.to_string()))
+            Command::SaveEml { id, path } => {
+                Msg::ActionDone(self.save_eml(id, &path).await.map_err(|e| e.to_string()))
             }
             Command::WatchMail(id) => match self.test_state(id).await {
                 Ok(outcome) => Msg::TestState(id, outcome),
@@ -440,7 +440,7 @@ impl Executor {
 
     /// Writes the mail as it goes (or went) out to `mail-ID.eml` (in the directory the
     /// console was started from).
-    async fn save_eml(&self, id: i64) -> Result<Done> {
+    async fn save_eml(&self, id: i64, path: &str) -> Result<Done> {
         let detail = self.queue.detail(id).await?;
         let attachments = self.queue.attachments(id).await?;
         let account = self.settings.load::<MailServerSettings>().await?.value;
@@ -451,7 +451,17 @@ impl Executor {
             detail.mail.message_id.as_deref(),
         )
         .map_err(|e| Error::invalid_argument(e.field, e.message))?;
-        let path = write_new_file(&self.eml_dir, &format!("mail-{id}"), "eml", &prepared.bytes)?;
+        let chosen = self.eml_dir.join(path);
+        let path = if path.is_empty() || chosen.is_dir() {
+            let dir = if path.is_empty() {
+                self.eml_dir.clone()
+            } else {
+                chosen
+            };
+            write_new_file(&dir, &format!("mail-{id}"), "eml", &prepared.bytes)?
+        } else {
+            write_exact_new_file(&chosen, &prepared.bytes)?
+        };
         Ok(Done::SavedEml(path))
     }
 
@@ -477,6 +487,25 @@ impl Executor {
             sent_per_minute,
         })
     }
+}
+
+/// Writes `bytes` to `path`, which must not exist yet (never through a symlink).
+fn write_exact_new_file(path: &std::path::Path, bytes: &[u8]) -> Result<std::path::PathBuf> {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => Error::invalid_argument(
+                "path",
+                format!("{} already exists; choose another name", path.display()),
+            ),
+            _ => Error::io(format!("cannot create {}", path.display()), e),
+        })?;
+    f.write_all(bytes)
+        .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
+    Ok(path.to_path_buf())
 }
 
 /// Writes `bytes` to a file that did not exist: `STEM.EXT`, else `STEM-1.EXT`, ... An

@@ -149,7 +149,12 @@ pub enum Command {
         attachment: Option<String>,
     },
     WatchMail(MailId),
-    SaveEml(MailId),
+    /// Write the mail as .eml to `path` (relative to where the console started; a
+    /// folder gets `mail-ID.eml` inside it).
+    SaveEml {
+        id: MailId,
+        path: String,
+    },
     LoadOperators,
     ReadPrivateKey {
         company_id: String,

@@ -136,6 +136,10 @@ impl App {
                     path: prompt.form.value("path"),
                 }]
             }
+            PromptKind::SaveEml(id) => vec![Command::SaveEml {
+                id,
+                path: prompt.form.value("path").trim().to_string(),
+            }],
             PromptKind::IbardLogin => {
                 let login = prompt.form.value("login").trim().to_string();
                 let password = prompt.form.value("password");

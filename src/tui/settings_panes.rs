@@ -493,13 +493,17 @@ pub enum PromptKind {
     LoadKey,
     WriteKey,
     IbardLogin,
+    /// Where to save a mail as .eml.
+    SaveEml(crate::queue::MailId),
 }
 
 impl Prompt {
     pub fn new(kind: PromptKind, lang: Lang) -> Prompt {
         let fields = match kind {
             PromptKind::AddApiSystem => vec![Field::text("name", Txt::ColName)],
-            PromptKind::LoadKey | PromptKind::WriteKey => vec![Field::text("path", Txt::FPath)],
+            PromptKind::LoadKey | PromptKind::WriteKey | PromptKind::SaveEml(_) => {
+                vec![Field::text("path", Txt::FPath)]
+            }
             PromptKind::IbardLogin => vec![
                 Field::text("login", Txt::FLogin),
                 Field::secret("password", Txt::FPassword),
@@ -517,6 +521,7 @@ impl Prompt {
             PromptKind::LoadKey => Txt::LoadKeyTitle,
             PromptKind::WriteKey => Txt::WriteKeyTitle,
             PromptKind::IbardLogin => Txt::IbardAuth,
+            PromptKind::SaveEml(_) => Txt::SaveEmlTitle,
         }
     }
 
@@ -528,7 +533,7 @@ impl Prompt {
                 self.form.value("name").trim().chars().count()
                     >= crate::settings::MIN_API_SYSTEM_NAME_CHARS
             }
-            PromptKind::LoadKey | PromptKind::WriteKey => {
+            PromptKind::LoadKey | PromptKind::WriteKey | PromptKind::SaveEml(_) => {
                 !self.form.value("path").trim().is_empty()
             }
             PromptKind::IbardLogin => !self.form.value("login").trim().is_empty(),
@@ -536,7 +541,10 @@ impl Prompt {
     }
 
     pub fn has_path(&self) -> bool {
-        matches!(self.kind, PromptKind::LoadKey | PromptKind::WriteKey)
+        matches!(
+            self.kind,
+            PromptKind::LoadKey | PromptKind::WriteKey | PromptKind::SaveEml(_)
+        )
     }
 }
 

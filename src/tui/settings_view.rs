@@ -446,6 +446,7 @@ fn prompt(f: &mut Frame, app: &App, area: Rect, p: &super::settings_panes::Promp
         PromptKind::LoadKey => Txt::KLoadKey,
         PromptKind::WriteKey => Txt::KWriteKey,
         PromptKind::IbardLogin => Txt::KIbardLogin,
+        PromptKind::SaveEml(_) => Txt::KSaveEml,
     };
     let ok_style = if p.can_submit() {
         app.theme.selection()
