@@ -641,3 +641,54 @@ fn microsoft_365_sign_in_dialog() {
     assert!(status.contains("dms@firma.onmicrosoft.com"), "{status}");
     drop(dir);
 }
+
+/// The console's own sender never stops silently: when it fails (here: another
+/// program wrote a mail-server document that cannot be read), the header says so, and
+/// it starts again once the cause is gone.
+#[test]
+fn the_consoles_sender_restarts_and_says_so() {
+    if !common::have(&[Tool::Tmux, Tool::Sqlite3]) {
+        return;
+    }
+    let (dir, db) = fresh();
+    dmsctl(dir.path(), &db, &["migrate"]);
+    dmsctl(
+        dir.path(),
+        &db,
+        &["settings", "set", "mail_server", "port=2525"],
+    );
+    let path = db.trim_start_matches("sqlite://").to_string();
+    let sql = |statement: &str| {
+        let out = Command::new("sqlite3")
+            .arg(&path)
+            .arg(statement)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let good = sql("SELECT data FROM settings WHERE tab = 'mail_server'");
+    let s = Session::start("dmsctl-e2e-restart", dir.path(), &db, 160, 30);
+    s.wait_for("sending from this console", Duration::from_secs(10));
+
+    sql(
+        "UPDATE settings SET data = '{\"port\": \"not a port\"}', version = version + 1 WHERE tab = 'mail_server'",
+    );
+    s.wait_for("sender restarting (1)", Duration::from_secs(10));
+
+    sql(&format!(
+        "UPDATE settings SET data = '{}', version = version + 1 WHERE tab = 'mail_server'",
+        good.replace('\'', "''")
+    ));
+    s.wait_for("restarted 1x", Duration::from_secs(15));
+    s.keys(&["3"]);
+    s.wait_for("the console's sender stopped", Duration::from_secs(5));
+    s.keys(&["q"]);
+    let pane = s.pane_pid();
+    wait_until_gone(pane, "the console did not quit");
+    drop(dir);
+}
