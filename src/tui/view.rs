@@ -756,6 +756,12 @@ fn detail(f: &mut Frame, app: &App, area: Rect) {
         "Created:  {}",
         format_rfc3339(m.created_at)
     )));
+    if let (Some(at), Some(by)) = (m.sent_at, &m.sent_by) {
+        lines.push(Line::from(format!(
+            "Sent:     {} by {by}",
+            format_rfc3339(at)
+        )));
+    }
     if let Some(id) = &m.message_id {
         lines.push(Line::from(format!("Message-ID: {id}")));
     }
