@@ -189,7 +189,7 @@ async fn transport_only(mails: usize, concurrency: usize) -> f64 {
             let mut session = target.connect().await.expect("connect");
             for _ in 0..per {
                 let p = message::build(&mail, &[], &account).expect("build");
-                session.deliver(&p).await.expect("deliver");
+                session.deliver(&p, &|| true).await.expect("deliver");
             }
             session.quit().await;
         }));

@@ -498,6 +498,8 @@ async fn a_database_locked_past_the_busy_timeout_is_waited_out() {
     w.signal("-TERM");
     let (status, err) = w.wait(Duration::from_secs(20));
     assert!(status.success(), "{err}");
+    // The lock really reached the worker (it is not a test that passes idly).
+    assert!(err.contains("database unreachable"), "{err}");
     db.finish().await;
 }
 

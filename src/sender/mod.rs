@@ -1099,7 +1099,7 @@ impl Connection {
                 return None;
             }
             let reused = s.was_used();
-            match s.deliver_while(&prepared, &ours).await {
+            match s.deliver(&prepared, &ours).await {
                 Err(f) if f.is_lease_lost() => return None,
                 Ok(d) => {
                     *drops = 0;

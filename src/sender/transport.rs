@@ -363,13 +363,10 @@ impl SmtpSession {
     /// One SMTP transaction. Recipients are offered one by one: a recipient refused
     /// for good does not cost the others their mail (it is reported in `rejected`);
     /// a recipient refused for now (4xx) defers the whole mail, so nobody gets it twice.
-    pub async fn deliver(&mut self, p: &Prepared) -> Result<Delivery, SmtpFailure> {
-        self.deliver_while(p, &|| true).await
-    }
-
-    /// As `deliver`, asking `still_ours` right before the message data goes out; when
-    /// it says no (the mail's lease ran out), the transaction is reset and nothing sent.
-    pub async fn deliver_while(
+    ///
+    /// `still_ours` is asked right before the message data goes out; when it says no
+    /// (the mail's lease ran out), the transaction is reset and nothing is sent.
+    pub async fn deliver(
         &mut self,
         p: &Prepared,
         still_ours: &(dyn Fn() -> bool + Sync),

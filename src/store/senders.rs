@@ -39,25 +39,31 @@ impl Store {
 
     /// The registration of sender `id`, with its incarnation.
     pub async fn sender(&self, id: &str) -> Result<Option<(SenderRow, Option<String>)>> {
-        dispatch!(self, pool => {
-            let row: Option<SenderRow> = sqlx::query_as(
-                "SELECT id, host, pid, started_at, heartbeat_at, paused FROM senders WHERE id = $1",
+        type Row = (String, String, i64, Millis, Millis, bool, Option<String>);
+        let row: Option<Row> = dispatch!(self, pool => {
+            sqlx::query_as(
+                "SELECT id, host, pid, started_at, heartbeat_at, paused, incarnation \
+                 FROM senders WHERE id = $1",
             )
             .bind(id)
             .fetch_optional(pool)
-            .await?;
-            match row {
-                Some(r) => {
-                    let inc: Option<String> =
-                        sqlx::query_scalar("SELECT incarnation FROM senders WHERE id = $1")
-                            .bind(id)
-                            .fetch_one(pool)
-                            .await?;
-                    Ok(Some((r, inc)))
-                }
-                None => Ok(None),
-            }
-        })
+            .await?
+        });
+        Ok(row.map(
+            |(id, host, pid, started_at, heartbeat_at, paused, incarnation)| {
+                (
+                    SenderRow {
+                        id,
+                        host,
+                        pid,
+                        started_at,
+                        heartbeat_at,
+                        paused,
+                    },
+                    incarnation,
+                )
+            },
+        ))
     }
 
     /// Records a heartbeat; returns false when the row is gone (unregistered meanwhile).
