@@ -1083,3 +1083,50 @@ async fn the_portable_defaults_migration_keeps_every_row() {
     assert!(id > 20, "{id}");
     store.close().await;
 }
+
+/// The deadlock seen with several senders: a sender's outcome commit holds its rows
+/// while its lease renewal waited for them (and the other way round). Renewal now
+/// skips rows a transaction holds, so it returns at once with the others renewed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lease_renewal_never_waits_for_rows_an_outcome_commit_holds() {
+    use dmsctl::queue::Claimant;
+    use sqlx::Connection;
+    let Some(db) = TestDb::new(common::Backend::Postgres).await else {
+        return;
+    };
+    let q = MailQueue::new(db.store.clone());
+    let mail = |s: &str| NewMail {
+        to: vec!["a@firma.pl".into()],
+        subject: s.into(),
+        ..NewMail::default()
+    };
+    q.enqueue_batch(&[mail("held by the commit"), mail("free")])
+        .await
+        .unwrap();
+    let me = Claimant {
+        id: "s1".into(),
+        token: "incarnation-1".into(),
+        host: String::new(),
+    };
+    let claimed = q.claim_as(&me, 2, Duration::from_secs(60)).await.unwrap();
+    assert_eq!(claimed.len(), 2);
+    let (locked, free) = (claimed[0].mail.id, claimed[1].mail.id);
+    let mut other = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    let mut tx = other.begin().await.unwrap();
+    sqlx::query("SELECT id FROM process_mails WHERE id = $1 FOR UPDATE")
+        .bind(locked)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let (renewed, _) = tokio::time::timeout(
+        Duration::from_secs(3),
+        q.renew_held(&me, Duration::from_secs(120)),
+    )
+    .await
+    .expect("the renewal waited for a row another transaction holds")
+    .unwrap();
+    assert_eq!(renewed, vec![free]);
+    tx.rollback().await.unwrap();
+    other.close().await.unwrap();
+    db.finish().await;
+}

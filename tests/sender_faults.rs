@@ -706,7 +706,13 @@ async fn sigterm_is_answered_at_once_while_a_mail_is_stalled() {
         assert!(Instant::now() < deadline, "the stalled mail was not taken");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // While the mail is stalled, the heartbeat keeps its own clock (it used to be
+    // written only between batches, so a long batch looked like a dead sender).
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    let senders = db.store.senders().await.unwrap();
+    let me = senders.iter().find(|r| r.id == "term").expect("registered");
+    let age = dmsctl::time::now_ms() - me.heartbeat_at;
+    assert!(age < 6_000, "heartbeat {age} ms old during a stalled send");
     let sent_at = Instant::now();
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
