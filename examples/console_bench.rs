@@ -10,6 +10,8 @@
 //! - refresh: what the console loads after a change (a page of 200 rows and the header
 //!   figures), p50 / p95 of 50.
 //! - render: one frame of the queue pane at 120x40 into a TestBackend, p50 / p95 of 200.
+// A measuring program: a failed set-up ends the run with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

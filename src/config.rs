@@ -367,7 +367,7 @@ fn check_ranges(c: &Config) -> std::result::Result<(), String> {
         return Err(format!("key `language`: `{lang}` is not one of en, pl"));
     }
     if !c.database_url.is_empty() {
-        crate::store::DatabaseKind::of_url(&c.database_url)
+        crate::model::DatabaseKind::of_url(&c.database_url)
             .map_err(|e| format!("key `database_url`: {e}"))?;
     }
     Ok(())

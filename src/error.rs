@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::settings::FieldError;
+use crate::model::FieldError;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -38,6 +38,11 @@ pub enum Error {
     #[error("{0}")]
     State(String),
 
+    /// A failure that is not the user's: a stored document that no longer decodes, an
+    /// encoder or the terminal that refuses (exit code 1).
+    #[error("{0}")]
+    Internal(String),
+
     /// A queue action refused for a mail in the wrong state; nothing was changed.
     #[error(
         "mail {id} is {status}; {} applies only to {} mails",
@@ -47,7 +52,7 @@ pub enum Error {
     ActionRefused {
         id: i64,
         status: String,
-        action: crate::queue::MailAction,
+        action: crate::model::MailAction,
     },
 
     /// The operation ran and its answer is no (a failed check, an undelivered mail).
@@ -59,7 +64,7 @@ pub enum Error {
 
     /// Microsoft 365 sign-in, or a token refresh, did not work.
     #[error("{0}")]
-    SignIn(crate::oauth::SignInFailure),
+    SignIn(crate::model::SignInFailure),
 
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),

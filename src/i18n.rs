@@ -989,42 +989,6 @@ fn sign_in_failure_pl(f: &crate::oauth::SignInFailure) -> String {
     }
 }
 
-/// What an action did, in the user's language.
-pub fn done(d: &crate::tui::msg::Done, lang: Lang) -> String {
-    use crate::queue::MailAction;
-    use crate::tui::msg::Done;
-    match (d, lang) {
-        (Done::Action(a, n), _) => {
-            let verb = match a {
-                MailAction::Retry => Txt::KRetry,
-                MailAction::Hold => Txt::KHold,
-                MailAction::Release => Txt::KRelease,
-                MailAction::Cancel => Txt::KCancel,
-                MailAction::Delete => Txt::KDelete,
-            };
-            format!("{}: {n}", verb.t(lang))
-        }
-        (Done::Paused(true), Lang::En) => "sending paused".into(),
-        (Done::Paused(false), Lang::En) => "sending resumed".into(),
-        (Done::Paused(true), Lang::Pl) => "wysyłanie wstrzymane".into(),
-        (Done::Paused(false), Lang::Pl) => "wysyłanie wznowione".into(),
-        (Done::SavedEml(path), Lang::En) => format!("saved {}", path.display()),
-        (Done::SavedEml(path), Lang::Pl) => format!("zapisano {}", path.display()),
-        (Done::KeyWritten(path, info), Lang::En) => {
-            format!("private key ({}) saved to {}", info.kind, path.display())
-        }
-        (Done::KeyWritten(path, info), Lang::Pl) => {
-            format!(
-                "klucz prywatny ({}) zapisano w {}",
-                info.kind,
-                path.display()
-            )
-        }
-        (Done::Anonymized(n), Lang::En) => format!("{n} archived mail(s) anonymized"),
-        (Done::Anonymized(n), Lang::Pl) => format!("zanonimizowano zarchiwizowane maile: {n}"),
-    }
-}
-
 /// Text in the chosen language, for `format!`.
 pub struct Tr(pub Txt, pub Lang);
 

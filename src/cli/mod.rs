@@ -17,8 +17,8 @@ use clap::{Parser, Subcommand};
 use crate::config::{ConfigSource, LoadedConfig};
 use crate::error::Result;
 use crate::queue::MailQueue;
+use crate::services::Services;
 use crate::settings::Settings;
-use crate::store::Store;
 
 pub use output::OutputMode;
 
@@ -109,25 +109,30 @@ impl Command {
 /// What every command needs: the config and the database.
 pub struct Context {
     pub config: LoadedConfig,
-    pub store: Store,
+    pub services: Services,
     pub output: OutputMode,
 }
 
 impl Context {
     pub fn queue(&self) -> MailQueue {
-        MailQueue::new(self.store.clone())
+        self.services.queue()
     }
 
     pub fn settings(&self) -> Settings {
-        Settings::new(self.store.clone(), self.config.key_file())
+        self.services.settings(self.config.key_file())
+    }
+
+    pub fn work_log(&self) -> crate::worklog::WorkLog {
+        self.services.work_log()
+    }
+
+    pub fn senders(&self) -> crate::senders::SenderRegistry {
+        self.services.senders()
     }
 
     pub fn oauth(&self) -> crate::oauth::OAuth {
-        crate::oauth::OAuth::new(
-            self.store.clone(),
-            self.settings(),
-            &self.config.config.oauth,
-        )
+        self.services
+            .oauth(self.settings(), &self.config.config.oauth)
     }
 }
 
@@ -141,7 +146,7 @@ async fn console(ctx: &Context, lang: Option<&str>) -> Result<()> {
     }
     let lang = crate::i18n::Lang::choose(lang, ctx.config.config.language.as_deref());
     crate::tui::run(
-        ctx.store.clone(),
+        ctx.services.clone(),
         ctx.settings(),
         &ctx.config,
         crate::tui::ConsoleOptions {
@@ -162,14 +167,14 @@ pub const DEMO_OPERATORS: [(&str, &str); 5] = [
 ];
 
 async fn demo(ctx: &Context) -> Result<()> {
-    let operators: Vec<crate::store::Operator> = DEMO_OPERATORS
+    let operators: Vec<crate::model::Operator> = DEMO_OPERATORS
         .iter()
-        .map(|(login, name)| crate::store::Operator {
+        .map(|(login, name)| crate::model::Operator {
             login: (*login).into(),
             name: (*name).into(),
         })
         .collect();
-    let added = ctx.store.add_operators(&operators).await?;
+    let added = ctx.settings().add_operators(&operators).await?;
     match ctx.output {
         OutputMode::Json => output::print_json(&serde_json::json!({ "operators_added": added })),
         OutputMode::Text => {
@@ -231,13 +236,13 @@ pub async fn run(cli: Cli) -> Result<()> {
             ),
         });
     }
-    tracing::debug!(database = %crate::store::redact_url(&config.database_url), "opening");
+    tracing::debug!(database = %crate::model::redact_url(&config.database_url), "opening");
     let opened = if cli.command.as_ref().is_some_and(Command::only_reads) {
-        Store::open_existing(&config.database_url).await
+        Services::open_existing(&config.database_url).await
     } else {
-        Store::open(&config.database_url).await
+        Services::open(&config.database_url).await
     };
-    let store = match opened {
+    let services = match opened {
         Ok(s) => s,
         // A monitoring check that cannot see the queue is UNKNOWN, not a failure.
         Err(e)
@@ -253,7 +258,7 @@ pub async fn run(cli: Cli) -> Result<()> {
     };
     let ctx = Context {
         config,
-        store,
+        services,
         output,
     };
     let result = match cli.command {
@@ -280,6 +285,6 @@ pub async fn run(cli: Cli) -> Result<()> {
         Some(Command::Oauth(cmd)) => oauth::run(&ctx, cmd).await,
     };
     // Closing waits for connections still out; never let that keep the process alive.
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), ctx.store.close()).await;
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), ctx.services.close()).await;
     result
 }

@@ -250,8 +250,8 @@ fn label(v: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::RegisteredSender;
     use crate::queue::QueueCounts;
-    use crate::store::SenderRow;
 
     fn health(oldest_min: Option<i64>, failed: i64, beats: &[i64]) -> QueueHealth {
         QueueHealth {
@@ -265,7 +265,7 @@ mod tests {
             senders: beats
                 .iter()
                 .enumerate()
-                .map(|(i, age)| SenderRow {
+                .map(|(i, age)| RegisteredSender {
                     id: format!("s{i}"),
                     host: "h".into(),
                     pid: 1,

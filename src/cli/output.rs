@@ -23,7 +23,7 @@ impl OutputMode {
 
 pub fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
     let text = serde_json::to_string_pretty(value)
-        .map_err(|e| Error::State(format!("cannot encode JSON: {e}")))?;
+        .map_err(|e| Error::Internal(format!("cannot encode JSON: {e}")))?;
     println!("{text}");
     Ok(())
 }
@@ -104,7 +104,7 @@ pub fn print_config(c: &LoadedConfig, mode: OutputMode) -> Result<()> {
     let view = ConfigView {
         path: c.path.as_ref().map(|p| p.display().to_string()),
         key_file: c.key_file().display().to_string(),
-        database_url: crate::store::redact_url(&c.database_url),
+        database_url: crate::model::redact_url(&c.database_url),
         embedded_sender: c.embedded_sender(),
         config: &c.config,
     };
@@ -120,7 +120,7 @@ pub fn print_config(c: &LoadedConfig, mode: OutputMode) -> Result<()> {
             let mut cfg = c.config.clone();
             cfg.database_url = view.database_url.clone();
             let text = toml::to_string_pretty(&cfg)
-                .map_err(|e| Error::State(format!("cannot write TOML: {e}")))?;
+                .map_err(|e| Error::Internal(format!("cannot write TOML: {e}")))?;
             print!("{text}");
             Ok(())
         }

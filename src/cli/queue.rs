@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::queue::{MailAction, MailId, MailQuery, QueueCounts, QueueShape, StatusFilter};
 use crate::settings::Actor;
 use crate::time::{format_age, format_rfc3339, now_ms};
-use crate::worklog::{Level, LogFilter, WorkLog};
+use crate::worklog::{Level, LogFilter};
 
 #[derive(Debug, Subcommand)]
 pub enum QueueCommand {
@@ -411,7 +411,8 @@ pub async fn log(ctx: &Context, args: LogArgs) -> Result<()> {
             "must be between 1 and 10000",
         ));
     }
-    let entries = WorkLog::new(ctx.store.clone())
+    let entries = ctx
+        .work_log()
         .entries(&LogFilter {
             mail_id: args.mail,
             min_level,

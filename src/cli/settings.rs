@@ -239,7 +239,7 @@ async fn show(ctx: &Context, settings: &Settings, tab: Option<&str>) -> Result<(
                 table.insert(
                     v.tab.to_string(),
                     toml::Value::try_from(&v.data)
-                        .map_err(|e| Error::State(format!("cannot write TOML: {e}")))?,
+                        .map_err(|e| Error::Internal(format!("cannot write TOML: {e}")))?,
                 );
                 print!("{}", toml::to_string_pretty(&table).unwrap_or_default());
                 print_warnings(&v.warnings);

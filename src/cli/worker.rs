@@ -12,10 +12,10 @@ use super::output::{OutputMode, print_json};
 use crate::error::{Error, Result};
 use crate::queue::{MailStatus, NewMail};
 use crate::sender::check::{StepState, check};
-use crate::sender::{Sender, SenderOptions, set_paused};
+use crate::sender::{Sender, SenderOptions};
 use crate::settings::{Actor, MailServerSettings, SendWith};
 use crate::time::{format_rfc3339, now_ms};
-use crate::worklog::{Level, LogFilter, WorkLog};
+use crate::worklog::{Level, LogFilter};
 
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -79,12 +79,12 @@ pub async fn worker(ctx: &Context, args: WorkerArgs) -> Result<()> {
     let actor = Actor::from_env().user;
     match args.action {
         Some(WorkerAction::Pause) => {
-            set_paused(&ctx.store, true, &actor).await?;
+            ctx.senders().set_paused(true, &actor).await?;
             println!("sending paused");
             return Ok(());
         }
         Some(WorkerAction::Resume) => {
-            set_paused(&ctx.store, false, &actor).await?;
+            ctx.senders().set_paused(false, &actor).await?;
             println!("sending resumed");
             return Ok(());
         }
@@ -102,13 +102,13 @@ pub async fn worker(ctx: &Context, args: WorkerArgs) -> Result<()> {
             .unwrap_or(ctx.config.config.sender.concurrency) as usize,
         once: args.once,
     };
-    if options.once && ctx.store.senders_paused().await? {
+    if options.once && ctx.senders().paused().await? {
         return Err(Error::Unsuccessful(
             "sending is paused (dmsctl worker resume); nothing was sent".into(),
         ));
     }
     let sender = Sender::new(
-        ctx.store.clone(),
+        ctx.services.clone(),
         ctx.settings(),
         &ctx.config.config,
         options,
@@ -250,7 +250,7 @@ impl TestOutcome {
 
 async fn wait_for_outcome(ctx: &Context, id: i64, timeout: Duration) -> Result<TestOutcome> {
     let queue = ctx.queue();
-    let mut feed = ctx.store.change_feed(Duration::from_millis(100)).await?;
+    let mut feed = ctx.services.change_feed(Duration::from_millis(100)).await?;
     let deadline = tokio::time::Instant::now() + timeout;
     let mut warned = false;
     let started = now_ms();
@@ -299,7 +299,8 @@ async fn wait_for_outcome(ctx: &Context, id: i64, timeout: Duration) -> Result<T
             }
             Err(Error::NotFound { .. }) => {
                 // Deleted after sending: the work log keeps the delivery.
-                let log = WorkLog::new(ctx.store.clone())
+                let log = ctx
+                    .work_log()
                     .entries(&LogFilter {
                         mail_id: Some(id),
                         min_level: Some(Level::Info),
@@ -322,13 +323,7 @@ async fn wait_for_outcome(ctx: &Context, id: i64, timeout: Duration) -> Result<T
             Err(e) => return Err(e),
         }
         if !warned && now_ms() - started > 5_000 {
-            let alive = ctx
-                .store
-                .senders()
-                .await?
-                .iter()
-                .any(|s| now_ms() - s.heartbeat_at < 30_000);
-            if !alive {
+            if !ctx.senders().any_alive().await? {
                 eprintln!("waiting: no sender is running; start `dmsctl worker` (or the console)");
             }
             warned = true;

@@ -39,7 +39,7 @@ fn http() -> Result<reqwest::Client> {
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(30))
         .build()
-        .map_err(|e| Error::State(format!("cannot set up the HTTP client: {e}")))
+        .map_err(|e| Error::Internal(format!("cannot set up the HTTP client: {e}")))
 }
 
 fn url_error(key: &str, e: impl std::fmt::Display) -> Error {

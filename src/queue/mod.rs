@@ -1,212 +1,22 @@
 //! The mail queue: what the sender, the console and the CLI do with queued mail.
 //! Validation and time live here; the SQL lives in `store`.
 
-pub mod mail;
-
 use std::collections::BTreeMap;
 use std::fmt;
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Serialize;
-
-pub use crate::store::{Claimant, MailOutcome, OutcomeRecord, StoredFailure};
-pub use mail::{
-    Attachment, AttachmentInfo, ClaimedMail, Mail, MailId, MailStatus, MailSummary, NewAttachment,
-    NewMail,
+pub use crate::model::{
+    Attachment, AttachmentInfo, Claimant, ClaimedMail, Cursor, Mail, MailAction, MailDetail,
+    MailId, MailOutcome, MailQuery, MailStatus, MailSummary, NewAttachment, NewMail, OutcomeRecord,
+    QueueCounts, QueueHealth, QueueShape, SHAPE_BUCKET_MINUTES, ShapeRow, StatusFilter,
+    StoredFailure,
 };
 
 use crate::error::{Error, Result};
+use crate::model::{Level, LogFilter, NewLogEntry};
 use crate::store::Store;
 use crate::time::{Millis, duration_ms, now_ms};
-use crate::worklog::{Level, LogEntry, LogFilter, NewLogEntry};
-
-/// Which mails a list shows. `Held` is its own bucket: a held mail is pending but is not
-/// counted or listed as pending.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum StatusFilter {
-    #[default]
-    All,
-    Held,
-    Status(MailStatus),
-}
-
-impl FromStr for StatusFilter {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "all" => Ok(StatusFilter::All),
-            "held" => Ok(StatusFilter::Held),
-            "archived" => Ok(StatusFilter::Status(MailStatus::Sent)),
-            other => other.parse().map(StatusFilter::Status).map_err(|_| {
-                format!(
-                    "`{other}` is not a status (pending, sending, sent, failed, cancelled, held, all)"
-                )
-            }),
-        }
-    }
-}
-
-/// Keyset position: the id of the last row seen, in the order shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cursor {
-    /// The rows shown below this id (next page down).
-    Before(MailId),
-    /// The rows shown above this id (page up).
-    After(MailId),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MailQuery {
-    pub status: StatusFilter,
-    pub search: Option<String>,
-    /// Position in the list as shown: `Before` continues down, `After` goes back up.
-    pub cursor: Option<Cursor>,
-    pub limit: u32,
-    /// Oldest mails first instead of newest first.
-    pub oldest_first: bool,
-}
-
-impl Default for MailQuery {
-    fn default() -> Self {
-        MailQuery {
-            status: StatusFilter::All,
-            search: None,
-            cursor: None,
-            limit: 50,
-            oldest_first: false,
-        }
-    }
-}
-
-/// What an admin can do to mails.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MailAction {
-    /// Send now; for failed, cancelled and archived (sent) mails, queue them again.
-    Retry,
-    Cancel,
-    Hold,
-    Release,
-    Delete,
-}
-
-impl MailAction {
-    pub fn verb(self) -> &'static str {
-        match self {
-            MailAction::Retry => "retry",
-            MailAction::Cancel => "cancel",
-            MailAction::Hold => "hold",
-            MailAction::Release => "release",
-            MailAction::Delete => "delete",
-        }
-    }
-
-    pub fn applicable_statuses(self) -> &'static str {
-        match self {
-            MailAction::Retry => "pending, failed, cancelled or sent",
-            MailAction::Cancel => "pending or failed",
-            MailAction::Hold | MailAction::Release => "pending",
-            MailAction::Delete => "pending, sent, failed or cancelled",
-        }
-    }
-
-    pub fn applies_to(self, status: &str) -> bool {
-        match self {
-            MailAction::Retry => matches!(status, "pending" | "failed" | "cancelled" | "sent"),
-            MailAction::Cancel => matches!(status, "pending" | "failed"),
-            MailAction::Hold | MailAction::Release => status == "pending",
-            MailAction::Delete => status != "sending",
-        }
-    }
-
-    fn log_message(self, actor: &str) -> String {
-        match self {
-            MailAction::Retry => format!("queued again for sending now by {actor}"),
-            MailAction::Cancel => format!("cancelled by {actor}"),
-            MailAction::Hold => format!("held by {actor}"),
-            MailAction::Release => format!("released by {actor}"),
-            MailAction::Delete => format!("deleted by {actor}"),
-        }
-    }
-}
-
-impl fmt::Display for MailAction {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.verb())
-    }
-}
-
-/// Mails by status. `pending` excludes held mails, which are counted under `held`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct QueueCounts {
-    pub pending: i64,
-    pub held: i64,
-    pub sending: i64,
-    pub sent: i64,
-    pub failed: i64,
-    pub cancelled: i64,
-}
-
-impl QueueCounts {
-    pub fn total(&self) -> i64 {
-        self.pending + self.held + self.sending + self.sent + self.failed + self.cancelled
-    }
-
-    pub fn get(&self, filter: StatusFilter) -> i64 {
-        match filter {
-            StatusFilter::All => self.total(),
-            StatusFilter::Held => self.held,
-            StatusFilter::Status(MailStatus::Pending) => self.pending,
-            StatusFilter::Status(MailStatus::Sending) => self.sending,
-            StatusFilter::Status(MailStatus::Sent) => self.sent,
-            StatusFilter::Status(MailStatus::Failed) => self.failed,
-            StatusFilter::Status(MailStatus::Cancelled) => self.cancelled,
-        }
-    }
-}
-
-/// Age buckets of the queue shape, in minutes, as Postfix's qshape prints them.
-pub const SHAPE_BUCKET_MINUTES: [i64; 9] = [5, 10, 20, 40, 80, 160, 320, 640, 1280];
-
-/// Undelivered mails (pending, held, sending) per recipient domain and age, like qshape.
-/// A mail to several domains counts once for each.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct QueueShape {
-    /// Column labels: `5`, `10`, ... `1280`, `1280+` (minutes).
-    pub buckets: Vec<String>,
-    /// Domains, most mails first.
-    pub rows: Vec<ShapeRow>,
-    pub total: ShapeRow,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct ShapeRow {
-    pub domain: String,
-    pub total: i64,
-    pub counts: Vec<i64>,
-}
-
-/// The queue as monitoring sees it (`check queue`, `queue stats --prometheus`).
-#[derive(Debug, Clone)]
-pub struct QueueHealth {
-    pub counts: QueueCounts,
-    pub oldest_pending_age_ms: Option<Millis>,
-    pub delivered_last_hour: i64,
-    pub failed_last_hour: i64,
-    pub senders: Vec<crate::store::SenderRow>,
-    pub now: Millis,
-}
-
-/// A mail with everything the detail view shows.
-#[derive(Debug, Clone, Serialize)]
-pub struct MailDetail {
-    #[serde(flatten)]
-    pub mail: Mail,
-    pub attachments: Vec<AttachmentInfo>,
-    /// The mail's work-log entries, oldest first: one timeline of its attempts.
-    pub log: Vec<LogEntry>,
-}
 
 type Clock = Arc<dyn Fn() -> Millis + Send + Sync>;
 
@@ -242,8 +52,14 @@ impl MailQueue {
         (self.clock)()
     }
 
-    pub fn store(&self) -> &Store {
-        &self.store
+    /// Deliveries per minute since `since`: `(minute start, count)`, oldest first.
+    pub async fn delivered_per_minute(&self, since: Millis) -> Result<Vec<(i64, i64)>> {
+        self.store.delivered_per_minute(since).await
+    }
+
+    /// The last delivery since `since` and how many sending failures followed it.
+    pub async fn delivery_streak(&self, since: Millis) -> Result<(Option<Millis>, i64)> {
+        self.store.delivery_streak(since).await
     }
 
     /// Validates and stores a mail with its attachments in one transaction.
@@ -251,7 +67,7 @@ impl MailQueue {
         let ids = self.enqueue_batch(std::slice::from_ref(&mail)).await?;
         ids.into_iter()
             .next()
-            .ok_or_else(|| Error::State("enqueue stored nothing".into()))
+            .ok_or_else(|| Error::Internal("enqueue stored nothing".into()))
     }
 
     /// Stores several mails in one transaction: all or none.
@@ -547,9 +363,9 @@ fn build_shape(rows: &[crate::store::QueueShapeRow], width: usize) -> QueueShape
     for r in rows {
         let bucket = usize::try_from(r.bucket).unwrap_or(0).min(width - 1);
         total[bucket] += r.n;
-        let mut domains: Vec<String> = mail::split_address_list(&r.to_addrs)
+        let mut domains: Vec<String> = crate::model::split_address_list(&r.to_addrs)
             .iter()
-            .map(|a| mail::address_domain(a).unwrap_or_else(|| "(no domain)".into()))
+            .map(|a| crate::model::address_domain(a).unwrap_or_else(|| "(no domain)".into()))
             .collect();
         domains.sort();
         domains.dedup();

@@ -36,12 +36,14 @@ use transport::{SmtpSession, SmtpTarget};
 
 use crate::config::{Config, SenderConfig};
 use crate::error::{Error, Result};
+use crate::model::RegisteredSender;
 use crate::oauth::{AccessToken, OAuth};
 use crate::queue::{
     Attachment, Claimant, ClaimedMail, MailId, MailOutcome, MailQueue, OutcomeRecord, StoredFailure,
 };
+use crate::senders::SenderRegistry;
+use crate::services::{ChangeFeed, Services};
 use crate::settings::{AuthMethod, MailServerSettings, SendWith, Settings, SettingsTab};
-use crate::store::{SenderRow, Store};
 use crate::time::{Millis, duration_ms, now_ms};
 use crate::worklog::{Level, NewLogEntry, WorkLog};
 
@@ -189,7 +191,9 @@ fn is_database(e: &Error) -> bool {
 }
 
 pub struct Sender {
+    services: Services,
     queue: MailQueue,
+    registry: SenderRegistry,
     settings: Settings,
     oauth: OAuth,
     log: WorkLog,
@@ -210,17 +214,25 @@ fn event_line(text: &str) {
 }
 
 impl Sender {
-    pub fn new(store: Store, settings: Settings, config: &Config, options: SenderOptions) -> Self {
+    pub fn new(
+        services: impl Into<Services>,
+        settings: Settings,
+        config: &Config,
+        options: SenderOptions,
+    ) -> Self {
+        let services = services.into();
         let claimant = Claimant {
             id: options.id.clone(),
             token: uuid::Uuid::new_v4().simple().to_string(),
             host: hostname(),
         };
         Sender {
-            queue: MailQueue::new(store.clone()),
-            oauth: OAuth::new(store.clone(), settings.clone(), &config.oauth),
+            queue: services.queue(),
+            registry: services.senders(),
+            oauth: services.oauth(settings.clone(), &config.oauth),
             settings,
-            log: WorkLog::new(store),
+            log: services.work_log(),
+            services,
             config: config.sender.clone(),
             delete_after_sending: config.delete_mails_after_sending,
             options,
@@ -234,10 +246,6 @@ impl Sender {
     pub fn with_event_lines(mut self, on: bool) -> Self {
         self.event_lines = on;
         self
-    }
-
-    fn store(&self) -> &Store {
-        self.queue.store()
     }
 
     /// Runs until `shutdown` turns true (finishing the mails in flight) or, with
@@ -254,7 +262,7 @@ impl Sender {
                 "sender {} started ({} connections, database {}){}",
                 self.options.id,
                 self.options.concurrency,
-                self.store().describe(),
+                self.services.describe(),
                 if insecure {
                     "; INSECURE: tls_accept_invalid_certs is on, certificates are not checked"
                 } else {
@@ -269,8 +277,8 @@ impl Sender {
         let result = self.serve(shutdown).await;
         let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
         let _ = self
-            .store()
-            .unregister_sender(&self.claimant.id, &self.claimant.token)
+            .registry
+            .unregister(&self.claimant.id, &self.claimant.token)
             .await;
         if let Ok(s) = &result {
             self.note(
@@ -290,7 +298,7 @@ impl Sender {
     async fn register(&self) -> Result<()> {
         let now = now_ms();
         let me = &self.claimant;
-        let previous = self.store().sender(&me.id).await?;
+        let previous = self.registry.registration(&me.id).await?;
         let mut predecessor_gone = false;
         if let Some((prev, incarnation)) = &previous
             && incarnation.as_deref() != Some(me.token.as_str())
@@ -311,9 +319,9 @@ impl Sender {
             }
             predecessor_gone = gone;
         }
-        self.store()
-            .register_sender(
-                &SenderRow {
+        self.registry
+            .register(
+                &RegisteredSender {
                     id: me.id.clone(),
                     host: me.host.clone(),
                     pid: i64::from(std::process::id()),
@@ -356,7 +364,7 @@ impl Sender {
         let committer = tokio::spawn(commit_loop(
             self.queue.clone(),
             self.claimant.clone(),
-            WorkLog::new(self.store().clone()),
+            self.services.work_log(),
             outcome_rx,
             shared.clone(),
             summary.clone(),
@@ -364,6 +372,7 @@ impl Sender {
         ));
         let heartbeat = tokio::spawn(heartbeat_loop(
             self.queue.clone(),
+            self.registry.clone(),
             self.claimant.clone(),
             shared.clone(),
             lease,
@@ -520,7 +529,7 @@ impl Control<'_> {
         let mut feed = loop {
             match self
                 .sender
-                .store()
+                .services
                 .change_feed(Duration::from_millis(200))
                 .await
             {
@@ -661,10 +670,13 @@ impl Control<'_> {
 
     /// Reads the pause switch, the account and (Microsoft 365) the access token.
     async fn refresh(&mut self) -> Result<()> {
-        let store = self.sender.store();
-        let paused = store.senders_paused().await?;
+        let paused = self.sender.registry.paused().await?;
         self.shared.paused.store(paused, Ordering::Relaxed);
-        let version = store.settings_version(MailServerSettings::KEY).await?;
+        let version = self
+            .sender
+            .settings
+            .version(MailServerSettings::KEY)
+            .await?;
         if self.account.as_ref().is_none_or(|a| a.version != version) {
             let stored = self.sender.settings.load::<MailServerSettings>().await?;
             self.generation += 1;
@@ -888,7 +900,7 @@ impl Control<'_> {
 
 /// A change in the database; a feed that fails (the database is gone) wakes the loop
 /// once a second instead of at once.
-async fn feed_changed(feed: &mut crate::store::ChangeFeed) {
+async fn feed_changed(feed: &mut ChangeFeed) {
     if feed.changed().await.is_err() {
         tokio::time::sleep(IDLE_POLL).await;
     }
@@ -1318,6 +1330,7 @@ fn drain(rx: &mut mpsc::UnboundedReceiver<OutcomeRecord>) -> usize {
 /// The heartbeat and lease renewal, on their own clock.
 async fn heartbeat_loop(
     queue: MailQueue,
+    registry: SenderRegistry,
     claimant: Claimant,
     shared: Arc<Shared>,
     lease: Duration,
@@ -1328,9 +1341,8 @@ async fn heartbeat_loop(
         // The process is alive and its loop turns (waiting for a database counts).
         let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
         let paused = shared.paused.load(Ordering::Relaxed);
-        if let Err(e) = queue
-            .store()
-            .sender_heartbeat(&claimant.id, &claimant.token, paused, now_ms())
+        if let Err(e) = registry
+            .heartbeat(&claimant.id, &claimant.token, paused, now_ms())
             .await
         {
             tracing::warn!(error = %e, "heartbeat failed");
@@ -1356,22 +1368,4 @@ fn stored(f: &SmtpFailure) -> StoredFailure {
         message: f.summary(),
         detail: Some(f.detail()),
     }
-}
-
-/// Pauses or resumes every sender (they keep running and claim nothing).
-pub async fn set_paused(store: &Store, paused: bool, actor: &str) -> Result<()> {
-    store.set_senders_paused(paused).await?;
-    WorkLog::new(store.clone())
-        .append(
-            &NewLogEntry::new(
-                Level::Info,
-                format!(
-                    "sending {} by {actor}",
-                    if paused { "paused" } else { "resumed" }
-                ),
-            )
-            .source("admin"),
-        )
-        .await?;
-    Ok(())
 }

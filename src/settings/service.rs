@@ -92,6 +92,21 @@ impl Settings {
         }
     }
 
+    /// The DMS's operators, alphabetically by name (the File storage pane picks one).
+    pub async fn operators(&self) -> Result<Vec<crate::model::Operator>> {
+        self.store.operators().await
+    }
+
+    /// Adds operators not there yet (by login); returns how many were added.
+    pub async fn add_operators(&self, operators: &[crate::model::Operator]) -> Result<u64> {
+        self.store.add_operators(operators).await
+    }
+
+    /// The stored version of a tab (0 before its first save).
+    pub async fn version(&self, tab: &str) -> Result<i64> {
+        self.store.settings_version(tab).await
+    }
+
     /// The key secrets are sealed with (`create`: make one if there is none yet).
     pub fn secret_key(&self, create: bool) -> Result<Arc<SecretKey>> {
         self.key(create)
@@ -121,7 +136,7 @@ impl Settings {
             });
         };
         let mut value: Value = serde_json::from_str(&doc.data)
-            .map_err(|e| Error::State(format!("stored settings {tab} are not JSON: {e}")))?;
+            .map_err(|e| Error::Internal(format!("stored settings {tab} are not JSON: {e}")))?;
         if has_sealed_values(tab, &value) {
             open_secrets(tab, &mut value, &*self.key(false)?)?;
         }
@@ -138,7 +153,7 @@ impl Settings {
     pub async fn load<T: SettingsTab>(&self) -> Result<Versioned<T>> {
         let v = self.load_json(T::TAB).await?;
         let value = serde_json::from_value(v.value)
-            .map_err(|e| Error::State(format!("stored settings {} do not fit: {e}", T::KEY)))?;
+            .map_err(|e| Error::Internal(format!("stored settings {} do not fit: {e}", T::KEY)))?;
         Ok(Versioned {
             value,
             version: v.version,
@@ -155,7 +170,7 @@ impl Settings {
         actor: &Actor,
     ) -> Result<i64> {
         let json = serde_json::to_value(value)
-            .map_err(|e| Error::State(format!("cannot encode {}: {e}", T::KEY)))?;
+            .map_err(|e| Error::Internal(format!("cannot encode {}: {e}", T::KEY)))?;
         let versions = self
             .save_json(vec![(T::TAB, json, expected_version)], actor)
             .await?;
@@ -369,7 +384,7 @@ impl Settings {
             root.insert(tab.key().to_string(), v);
         }
         toml::to_string_pretty(&Value::Object(root))
-            .map_err(|e| Error::State(format!("cannot write TOML: {e}")))
+            .map_err(|e| Error::Internal(format!("cannot write TOML: {e}")))
     }
 
     /// Imports a TOML export. Every tab in the file is validated before anything is

@@ -39,7 +39,7 @@ impl Store {
                 let options = self
                     .sqlite_options
                     .clone()
-                    .ok_or_else(|| Error::State("SQLite store without options".into()))?;
+                    .ok_or_else(|| Error::Internal("SQLite store without options".into()))?;
                 // A connection of its own: data_version ignores the connection's own commits.
                 let mut conn = SqliteConnection::connect_with(&options).await?;
                 let version = data_version(&mut conn).await?;

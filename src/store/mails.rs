@@ -8,13 +8,12 @@ use sqlx::{AssertSqlSafe, FromRow, QueryBuilder, Row};
 
 use super::{DatabaseKind, Sql, Store, dispatch, placeholders};
 use crate::error::{Error, Result};
-use crate::queue::mail::{
-    Attachment, AttachmentInfo, ClaimedMail, Mail, MailId, MailStatus, MailSummary, NewMail,
-    join_address_list,
+use crate::model::{
+    ANONYMIZED_RECIPIENT, ANONYMIZED_SUBJECT, Attachment, AttachmentInfo, Claimant, ClaimedMail,
+    Cursor, Level, Mail, MailAction, MailId, MailOutcome, MailQuery, MailStatus, MailSummary,
+    NewLogEntry, NewMail, OutcomeRecord, StatusFilter, StoredFailure, join_address_list,
 };
-use crate::queue::{Cursor, MailAction, MailQuery, StatusFilter};
 use crate::time::Millis;
-use crate::worklog::{Level, NewLogEntry};
 
 const INSERT_MAIL: &str = "INSERT INTO process_mails (status, priority, from_address, display_name, \
     to_addrs, cc_addrs, bcc_addrs, reply_to, subject, body_text, body_html, created_at, \
@@ -28,10 +27,6 @@ fn counted(entry: &NewLogEntry, n: u64) -> NewLogEntry {
         ..entry.clone()
     }
 }
-
-/// What an anonymized mail keeps in place of its recipients and subject.
-pub const ANONYMIZED_RECIPIENT: &str = "anonymized@anonymized.invalid";
-pub const ANONYMIZED_SUBJECT: &str = "(anonymized)";
 
 const INSERT_ATTACHMENT: &str = "INSERT INTO process_mail_attachments (mail_id, file_name, \
     content_type, data) VALUES ($1, $2, $3, $4)";
@@ -129,69 +124,6 @@ const SUMMARY_COLUMNS: &str = "m.id, m.status, m.held, m.priority, m.to_addrs, m
     m.body_size + (SELECT CAST(coalesce(sum(a.size), 0) AS BIGINT) FROM process_mail_attachments a \
         WHERE a.mail_id = m.id) AS size, \
     (SELECT count(*) FROM process_mail_attachments a WHERE a.mail_id = m.id) AS attachment_count";
-
-/// What happened to one claimed mail.
-#[derive(Debug, Clone, PartialEq)]
-pub enum MailOutcome {
-    /// Accepted by the server (2xx).
-    Sent {
-        message_id: Option<String>,
-        reply: String,
-        /// Delete the mail and its attachments instead of archiving it.
-        delete: bool,
-        /// Recipients the server refused for good; the others got the mail.
-        rejected: Vec<StoredFailure>,
-    },
-    /// Temporary failure: try again at `at`.
-    Retry { at: Millis, failure: StoredFailure },
-    /// Permanent failure.
-    Failed { failure: StoredFailure },
-    /// Not attempted (sending disabled, sign-in needed): back to pending, no attempt used.
-    Release { at: Millis, note: Option<String> },
-}
-
-/// What the work log and `last_error` say about a failure.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoredFailure {
-    pub message: String,
-    /// SMTP code and reply text, or other technical detail.
-    pub detail: Option<String>,
-}
-
-/// Who holds a claim: the sender's id and the token of its current process lifetime.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Claimant {
-    pub id: String,
-    pub token: String,
-    /// Recorded on the mails it delivers (`sent_by`), with the id.
-    pub host: String,
-}
-
-impl Claimant {
-    /// A claimant whose token is its id (tools and tests that act as one sender).
-    pub fn named(id: &str) -> Self {
-        Claimant {
-            id: id.to_string(),
-            token: id.to_string(),
-            host: String::new(),
-        }
-    }
-
-    fn sent_by(&self) -> String {
-        if self.host.is_empty() {
-            self.id.clone()
-        } else {
-            format!("{}@{}", self.id, self.host)
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct OutcomeRecord {
-    pub id: MailId,
-    pub attempt: i32,
-    pub outcome: MailOutcome,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueShapeRow {
@@ -744,7 +676,7 @@ impl Store {
             .map(|(st, held, n)| {
                 let st = st
                     .parse()
-                    .map_err(|e: String| Error::State(format!("process_mails.status: {e}")))?;
+                    .map_err(|e: String| Error::Internal(format!("process_mails.status: {e}")))?;
                 Ok((st, held, n))
             })
             .collect()

@@ -2,22 +2,24 @@
 
 use super::{Store, dispatch};
 use crate::error::Result;
+use crate::model::Operator;
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
-pub struct Operator {
-    pub login: String,
-    pub name: String,
+type OperatorRow = (String, String);
+
+fn operator((login, name): OperatorRow) -> Operator {
+    Operator { login, name }
 }
 
 impl Store {
     /// Every operator, alphabetically by name (then login).
     pub async fn operators(&self) -> Result<Vec<Operator>> {
         dispatch!(self, pool => {
-            Ok(sqlx::query_as(
+            let rows: Vec<OperatorRow> = sqlx::query_as(
                 "SELECT login, name FROM operators ORDER BY lower(name), lower(login), login",
             )
             .fetch_all(pool)
-            .await?)
+            .await?;
+            Ok(rows.into_iter().map(operator).collect())
         })
     }
 

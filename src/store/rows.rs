@@ -11,7 +11,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{ColumnIndex, Decode, FromRow, Row, Type};
 
 use super::mails::QueueShapeRow;
-use crate::queue::mail::{Attachment, AttachmentInfo, Mail, MailStatus, MailSummary};
+use crate::model::{Attachment, AttachmentInfo, Mail, MailStatus, MailSummary};
 
 /// Reads columns of one row, collecting what could not be read as `column: why`.
 struct Lenient<'r, R> {

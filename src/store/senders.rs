@@ -2,22 +2,26 @@
 
 use super::{Store, dispatch};
 use crate::error::Result;
+use crate::model::RegisteredSender;
 use crate::time::Millis;
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
-pub struct SenderRow {
-    pub id: String,
-    pub host: String,
-    pub pid: i64,
-    pub started_at: Millis,
-    pub heartbeat_at: Millis,
-    pub paused: bool,
+type SenderTuple = (String, String, i64, Millis, Millis, bool);
+
+fn registered((id, host, pid, started_at, heartbeat_at, paused): SenderTuple) -> RegisteredSender {
+    RegisteredSender {
+        id,
+        host,
+        pid,
+        started_at,
+        heartbeat_at,
+        paused,
+    }
 }
 
 impl Store {
     /// Registers one process lifetime (`incarnation`) of sender `s.id`, replacing any
     /// earlier registration of that id.
-    pub async fn register_sender(&self, s: &SenderRow, incarnation: &str) -> Result<()> {
+    pub async fn register_sender(&self, s: &RegisteredSender, incarnation: &str) -> Result<()> {
         dispatch!(self, pool => {
             sqlx::query(
                 "INSERT INTO senders (id, host, pid, started_at, heartbeat_at, paused, incarnation) \
@@ -38,7 +42,7 @@ impl Store {
     }
 
     /// The registration of sender `id`, with its incarnation.
-    pub async fn sender(&self, id: &str) -> Result<Option<(SenderRow, Option<String>)>> {
+    pub async fn sender(&self, id: &str) -> Result<Option<(RegisteredSender, Option<String>)>> {
         type Row = (String, String, i64, Millis, Millis, bool, Option<String>);
         let row: Option<Row> = dispatch!(self, pool => {
             sqlx::query_as(
@@ -51,17 +55,8 @@ impl Store {
         });
         Ok(row.map(
             |(id, host, pid, started_at, heartbeat_at, paused, incarnation)| {
-                (
-                    SenderRow {
-                        id,
-                        host,
-                        pid,
-                        started_at,
-                        heartbeat_at,
-                        paused,
-                    },
-                    incarnation,
-                )
+                let sender = registered((id, host, pid, started_at, heartbeat_at, paused));
+                (sender, incarnation)
             },
         ))
     }
@@ -101,13 +96,14 @@ impl Store {
         })
     }
 
-    pub async fn senders(&self) -> Result<Vec<SenderRow>> {
+    pub async fn senders(&self) -> Result<Vec<RegisteredSender>> {
         dispatch!(self, pool => {
-            Ok(sqlx::query_as(
+            let rows: Vec<SenderTuple> = sqlx::query_as(
                 "SELECT id, host, pid, started_at, heartbeat_at, paused FROM senders ORDER BY id",
             )
             .fetch_all(pool)
-            .await?)
+            .await?;
+            Ok(rows.into_iter().map(registered).collect())
         })
     }
 

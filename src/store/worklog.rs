@@ -4,8 +4,33 @@ use sqlx::QueryBuilder;
 
 use super::{Store, dispatch};
 use crate::error::Result;
+use crate::model::{Level, LogEntry, LogFilter, NewLogEntry};
 use crate::time::Millis;
-use crate::worklog::{LogEntry, LogFilter, NewLogEntry};
+
+type LogRow = (
+    i64,
+    Millis,
+    String,
+    String,
+    Option<i64>,
+    String,
+    Option<String>,
+);
+
+fn log_entry((id, time, level, source, mail_id, message, detail): LogRow) -> Result<LogEntry> {
+    let level: Level = level
+        .parse()
+        .map_err(|e: String| sqlx::Error::Decode(e.into()))?;
+    Ok(LogEntry {
+        id,
+        time,
+        level,
+        source,
+        mail_id,
+        message,
+        detail,
+    })
+}
 
 impl Store {
     pub async fn append_log(&self, entry: &NewLogEntry, now: Millis) -> Result<i64> {
@@ -45,7 +70,8 @@ impl Store {
                 qb.push(" AND id < ").push_bind(before);
             }
             qb.push(" ORDER BY id DESC LIMIT ").push_bind(i64::from(f.limit.max(1)));
-            Ok(qb.build_query_as().fetch_all(pool).await?)
+            let rows: Vec<LogRow> = qb.build_query_as().fetch_all(pool).await?;
+            rows.into_iter().map(log_entry).collect()
         })
     }
 }

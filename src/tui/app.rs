@@ -572,7 +572,7 @@ impl App {
             }
             Msg::ActionDone(result) => {
                 self.status = Some(match result {
-                    Ok(done) => (false, crate::i18n::done(&done, self.lang)),
+                    Ok(done) => (false, done.text(self.lang)),
                     Err(text) => (true, text),
                 });
                 self.queue.marked.clear();

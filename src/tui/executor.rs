@@ -7,10 +7,11 @@ use super::msg::{Command, Done, Msg, Overview};
 use crate::config::SenderConfig;
 use crate::error::{Error, Result};
 use crate::queue::{MailQueue, MailStatus, NewMail};
+use crate::senders::SenderRegistry;
+use crate::services::Services;
 use crate::settings::{
     Actor, ErpSettings, KeyInfo, MASK, MailServerSettings, Settings, Tab, describe_private_key,
 };
-use crate::store::Store;
 use crate::time::now_ms;
 use crate::worklog::WorkLog;
 
@@ -49,7 +50,8 @@ const SPARK_MINUTES: i64 = 30;
 pub struct Executor {
     queue: MailQueue,
     log: WorkLog,
-    store: Store,
+    senders: SenderRegistry,
+    services: Services,
     settings: Settings,
     sender: SenderConfig,
     oauth: crate::oauth::OAuth,
@@ -65,17 +67,19 @@ pub struct Executor {
 
 impl Executor {
     pub fn new(
-        store: Store,
+        services: impl Into<Services>,
         settings: Settings,
         sender: SenderConfig,
         actor: Actor,
         tx: UnboundedSender<Msg>,
     ) -> Self {
+        let services = services.into();
         Executor {
-            queue: MailQueue::new(store.clone()),
-            log: WorkLog::new(store.clone()),
-            oauth: crate::oauth::OAuth::new(store.clone(), settings.clone(), &Default::default()),
-            store,
+            queue: services.queue(),
+            log: services.work_log(),
+            senders: services.senders(),
+            oauth: services.oauth(settings.clone(), &Default::default()),
+            services,
             settings,
             sender,
             actor,
@@ -88,7 +92,7 @@ impl Executor {
 
     /// Microsoft 365 sign-in as the config says (default: Microsoft's endpoints).
     pub fn with_oauth(mut self, config: &crate::config::OAuthConfig) -> Self {
-        self.oauth = crate::oauth::OAuth::new(self.store.clone(), self.settings.clone(), config);
+        self.oauth = self.services.oauth(self.settings.clone(), config);
         self
     }
 
@@ -147,7 +151,8 @@ impl Executor {
                     .map_err(|e| crate::i18n::error(&e, self.lang)),
             ),
             Command::SetPaused(paused) => Msg::ActionDone(
-                crate::sender::set_paused(&self.store, paused, &self.actor.user)
+                self.senders
+                    .set_paused(paused, &self.actor.user)
                     .await
                     .map(|_| Done::Paused(paused))
                     .map_err(|e| e.to_string()),
@@ -230,7 +235,7 @@ impl Executor {
                 Ok(outcome) => Msg::TestState(id, outcome),
                 Err(e) => failed(e),
             },
-            Command::LoadOperators => match self.store.operators().await {
+            Command::LoadOperators => match self.settings.operators().await {
                 Ok(list) => Msg::OperatorsLoaded(list),
                 Err(e) => failed(e),
             },
@@ -468,7 +473,7 @@ impl Executor {
     async fn overview(&self) -> Result<Overview> {
         let now = now_ms();
         let since = (now / 60_000 - SPARK_MINUTES + 1) * 60_000;
-        let per_minute = self.store.delivered_per_minute(since).await?;
+        let per_minute = self.queue.delivered_per_minute(since).await?;
         let mut sent_per_minute = vec![0u64; SPARK_MINUTES as usize];
         for (minute, n) in per_minute {
             let slot = (minute - since / 60_000) as usize;
@@ -476,13 +481,13 @@ impl Executor {
                 *s = n as u64;
             }
         }
-        let (last_delivery, failure_streak) = self.store.delivery_streak(now - 86_400_000).await?;
+        let (last_delivery, failure_streak) = self.queue.delivery_streak(now - 86_400_000).await?;
         Ok(Overview {
             last_delivery,
             failure_streak,
             counts: self.queue.counts().await?,
-            senders: self.store.senders().await?,
-            paused: self.store.senders_paused().await?,
+            senders: self.senders.list().await?,
+            paused: self.senders.paused().await?,
             oldest_pending: self.queue.oldest_pending().await?,
             sent_per_minute,
         })

@@ -30,8 +30,8 @@ use crate::config::LoadedConfig;
 use crate::error::{Error, Result};
 use crate::i18n::Lang;
 use crate::sender::{Sender, SenderOptions};
+use crate::services::Services;
 use crate::settings::Settings;
-use crate::store::Store;
 use crate::time::now_ms;
 
 pub struct ConsoleOptions {
@@ -42,7 +42,7 @@ pub struct ConsoleOptions {
 /// Opens the console on the real terminal and runs it until the user quits, or
 /// SIGTERM / SIGHUP arrives.
 pub async fn run(
-    store: Store,
+    services: Services,
     settings: Settings,
     config: &LoadedConfig,
     options: ConsoleOptions,
@@ -55,27 +55,20 @@ pub async fn run(
     }
 
     let (tx, rx) = unbounded_channel();
-    let inputs = spawn_inputs(&store, tx.clone()).await?;
+    let inputs = spawn_inputs(&services, tx.clone()).await?;
 
     // A single-host set-up sends from the console when no other sender is alive.
     let (stop_sender, stopped) = watch::channel(false);
     let mut embedded = None;
-    if config.embedded_sender() {
-        let alive = store
-            .senders()
-            .await?
-            .iter()
-            .any(|s| now_ms() - s.heartbeat_at < 30_000);
-        if !alive {
-            embedded = Some(tokio::spawn(run_embedded_sender(
-                store.clone(),
-                settings.clone(),
-                config.config.clone(),
-                options.lang,
-                stopped,
-                tx.clone(),
-            )));
-        }
+    if config.embedded_sender() && !services.senders().any_alive().await? {
+        embedded = Some(tokio::spawn(run_embedded_sender(
+            services.clone(),
+            settings.clone(),
+            config.config.clone(),
+            options.lang,
+            stopped,
+            tx.clone(),
+        )));
     }
 
     let mut app = App::new(options.lang, theme, now_ms())
@@ -87,7 +80,7 @@ pub async fn run(
         });
     }
     let executor = Executor::new(
-        store,
+        services,
         settings,
         config.config.sender.clone(),
         options.actor,
@@ -113,7 +106,7 @@ pub async fn run(
 /// The console's own sender. It never stops silently: after an error it says so in the
 /// header and the work log, and starts again after a pause.
 async fn run_embedded_sender(
-    store: Store,
+    services: Services,
     settings: Settings,
     config: crate::config::Config,
     lang: Lang,
@@ -123,7 +116,7 @@ async fn run_embedded_sender(
     let mut restarts = 0u32;
     loop {
         let sender = Sender::new(
-            store.clone(),
+            services.clone(),
             settings.clone(),
             &config,
             SenderOptions {
@@ -142,10 +135,11 @@ async fn run_embedded_sender(
             Err(e) => e.to_string(),
         };
         tracing::error!(error = %why, "the console's sender stopped; restarting");
-        let _ = crate::worklog::WorkLog::new(store.clone())
+        let _ = services
+            .work_log()
             .append(
-                &crate::worklog::NewLogEntry::new(
-                    crate::worklog::Level::Error,
+                &crate::model::NewLogEntry::new(
+                    crate::model::Level::Error,
                     format!("the console's sender stopped ({why}); it starts again in 5 s"),
                 )
                 .source("sender"),
@@ -183,7 +177,7 @@ where
     loop {
         terminal
             .draw(|f| view::draw(f, app))
-            .map_err(|e| Error::State(format!("cannot draw: {e}")))?;
+            .map_err(|e| Error::Internal(format!("cannot draw: {e}")))?;
         let Some(first) = rx.recv().await else { break };
         // Apply everything that is waiting, then draw once: only the latest frame.
         let mut commands = app.update(first);
@@ -210,7 +204,7 @@ fn dedup(commands: Vec<msg::Command>) -> Vec<msg::Command> {
 }
 
 async fn spawn_inputs(
-    store: &Store,
+    services: &Services,
     tx: UnboundedSender<Msg>,
 ) -> Result<Vec<tokio::task::JoinHandle<()>>> {
     let mut tasks = Vec::new();
@@ -231,7 +225,7 @@ async fn spawn_inputs(
         }
     }));
     // Changes by any process.
-    let mut feed = store.change_feed(Duration::from_millis(200)).await?;
+    let mut feed = services.change_feed(Duration::from_millis(200)).await?;
     let changes = tx.clone();
     tasks.push(tokio::spawn(async move {
         loop {

@@ -7,13 +7,14 @@ use crossterm::event::KeyEvent;
 use serde_json::Value;
 
 use super::mail_server::TestOutcome;
+use crate::i18n::{Lang, Txt};
+use crate::model::{Operator, RegisteredSender};
 use crate::oauth::TokenStatus;
 use crate::queue::{
     MailAction, MailDetail, MailId, MailQuery, MailSummary, QueueCounts, QueueShape,
 };
 use crate::sender::check::CheckReport;
 use crate::settings::{FieldError, KeyInfo, Tab};
-use crate::store::{Operator, SenderRow};
 use crate::time::Millis;
 use crate::worklog::{LogEntry, LogFilter};
 
@@ -110,11 +111,47 @@ pub enum Done {
     Anonymized(u64),
 }
 
+impl Done {
+    /// What an action did, in the user's language.
+    pub fn text(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (Done::Action(a, n), _) => {
+                let verb = match a {
+                    MailAction::Retry => Txt::KRetry,
+                    MailAction::Hold => Txt::KHold,
+                    MailAction::Release => Txt::KRelease,
+                    MailAction::Cancel => Txt::KCancel,
+                    MailAction::Delete => Txt::KDelete,
+                };
+                format!("{}: {n}", verb.t(lang))
+            }
+            (Done::Paused(true), Lang::En) => "sending paused".into(),
+            (Done::Paused(false), Lang::En) => "sending resumed".into(),
+            (Done::Paused(true), Lang::Pl) => "wysyłanie wstrzymane".into(),
+            (Done::Paused(false), Lang::Pl) => "wysyłanie wznowione".into(),
+            (Done::SavedEml(path), Lang::En) => format!("saved {}", path.display()),
+            (Done::SavedEml(path), Lang::Pl) => format!("zapisano {}", path.display()),
+            (Done::KeyWritten(path, info), Lang::En) => {
+                format!("private key ({}) saved to {}", info.kind, path.display())
+            }
+            (Done::KeyWritten(path, info), Lang::Pl) => {
+                format!(
+                    "klucz prywatny ({}) zapisano w {}",
+                    info.kind,
+                    path.display()
+                )
+            }
+            (Done::Anonymized(n), Lang::En) => format!("{n} archived mail(s) anonymized"),
+            (Done::Anonymized(n), Lang::Pl) => format!("zanonimizowano zarchiwizowane maile: {n}"),
+        }
+    }
+}
+
 /// The header's figures, loaded together.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Overview {
     pub counts: QueueCounts,
-    pub senders: Vec<SenderRow>,
+    pub senders: Vec<RegisteredSender>,
     pub paused: bool,
     pub oldest_pending: Option<Millis>,
     /// Mails sent in each of the last minutes, oldest first.

@@ -11,11 +11,11 @@ use super::form::{Field, Form, get_path};
 use super::msg::Command;
 use crate::config::{Config, KsefWorkMode, StorageDestination};
 use crate::i18n::{Lang, Txt};
+use crate::model::Operator;
 use crate::settings::render::{Rendered, render, sample};
 use crate::settings::{
     FieldError, KeyInfo, MASK, Settings, Tab, Template, TemplateKey, changed_fields, masks_in,
 };
-use crate::store::Operator;
 
 /// Which part of the document the form shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

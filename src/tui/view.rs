@@ -463,11 +463,7 @@ fn overview(f: &mut Frame, app: &App, area: Rect) {
         format!("{}: ", Txt::Senders.t(lang)),
         app.theme.muted(),
     )];
-    let alive: Vec<_> = o
-        .senders
-        .iter()
-        .filter(|r| app.now - r.heartbeat_at < 30_000)
-        .collect();
+    let alive: Vec<_> = o.senders.iter().filter(|r| r.is_alive(app.now)).collect();
     if o.paused {
         s.push(Span::styled(
             format!("{} ", Txt::SenderPaused.t(lang)),
