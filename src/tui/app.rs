@@ -487,9 +487,7 @@ impl App {
                 if count == 0 {
                     self.status = Some((
                         false,
-                        Txt::AnonymizeNothing
-                            .t(self.lang)
-                            .replace("{days}", &days.to_string()),
+                        crate::i18n::messages::anonymize_nothing(days, self.lang),
                     ));
                 } else {
                     self.settings.ask = Some(Ask::Anonymize { days, count });
@@ -928,7 +926,8 @@ impl App {
                     || self.mail.stored.get("auth_method").and_then(|v| v.as_str())
                         != Some("oauth2")
                 {
-                    self.status = say(Txt::SaveFirst);
+                    let key = super::keys::key_for(Scope::MailServer, Action::Save);
+                    self.status = Some((true, crate::i18n::messages::save_first(key, lang)));
                 } else {
                     self.mail.sign_in = Some(SignIn::Starting);
                     return vec![Command::StartSignIn];

@@ -121,7 +121,8 @@ impl Executor {
     }
 
     async fn exec(&self, cmd: Command) -> Msg {
-        let failed = |e: crate::Error| Msg::LoadFailed(e.to_string());
+        let lang = self.lang;
+        let failed = |e: crate::Error| Msg::LoadFailed(crate::i18n::error(&e, lang));
         match cmd {
             Command::LoadQueue(query) => match self.queue.page(&query).await {
                 Ok(rows) => Msg::QueueLoaded { query, rows },
@@ -155,7 +156,7 @@ impl Executor {
                     .set_paused(paused, &self.actor.user)
                     .await
                     .map(|_| Done::Paused(paused))
-                    .map_err(|e| e.to_string()),
+                    .map_err(|e| crate::i18n::error(&e, self.lang)),
             ),
             Command::LoadSettings(tab) => match self.settings.show_json(tab).await {
                 Ok(v) if tab == Tab::Erp => {
@@ -226,11 +227,13 @@ impl Executor {
                 attachment,
             } => match self.send_test(to, subject, body, attachment).await {
                 Ok(id) => Msg::TestQueued(id),
-                Err(e) => Msg::ActionDone(Err(e.to_string())),
+                Err(e) => Msg::ActionDone(Err(crate::i18n::error(&e, self.lang))),
             },
-            Command::SaveEml { id, path } => {
-                Msg::ActionDone(self.save_eml(id, &path).await.map_err(|e| e.to_string()))
-            }
+            Command::SaveEml { id, path } => Msg::ActionDone(
+                self.save_eml(id, &path)
+                    .await
+                    .map_err(|e| crate::i18n::error(&e, self.lang)),
+            ),
             Command::WatchMail(id) => match self.test_state(id).await {
                 Ok(outcome) => Msg::TestState(id, outcome),
                 Err(e) => failed(e),
@@ -254,7 +257,7 @@ impl Executor {
                         .export_private_key(&company_id, unsaved_pem.as_deref(), &path)
                         .await
                         .map(|info| Done::KeyWritten(path, info))
-                        .map_err(|e| e.to_string()),
+                        .map_err(|e| crate::i18n::error(&e, self.lang)),
                 )
             }
             Command::CountAnonymizable(days) => {
@@ -275,7 +278,7 @@ impl Executor {
                     .anonymize_archived(days_duration(days), &self.actor.user)
                     .await
                     .map(Done::Anonymized)
-                    .map_err(|e| e.to_string()),
+                    .map_err(|e| crate::i18n::error(&e, self.lang)),
             ),
         }
     }
@@ -298,7 +301,7 @@ impl Executor {
             let _ = this.tx.send(done);
             let _ = this.tx.send(match this.oauth.status().await {
                 Ok(s) => Msg::SignInStatus(s),
-                Err(e) => Msg::LoadFailed(e.to_string()),
+                Err(e) => Msg::LoadFailed(crate::i18n::error(&e, this.lang)),
             });
         }));
     }

@@ -61,6 +61,13 @@ pub enum Action {
     IbardLogout,
     Permissions,
     Authorize,
+    /// Popups: agree, decline; a conflict's two ways out; stop a sign-in.
+    Yes,
+    No,
+    ReloadTheirs,
+    Overwrite,
+    KeepEditing,
+    CancelSignIn,
 }
 
 /// Where a binding applies.
@@ -84,6 +91,10 @@ pub enum Scope {
     Tools,
     ApiSystems,
     Storage,
+    /// Popups: only their own keys apply (an unbound key declines or is ignored).
+    Confirm,
+    Conflict,
+    SignIn,
 }
 
 impl Scope {
@@ -91,7 +102,7 @@ impl Scope {
     /// form's keys (an unbound key is text); panes fall back to the global keys.
     fn parent(self) -> Option<Scope> {
         match self {
-            Scope::Global | Scope::Form => None,
+            Scope::Global | Scope::Form | Scope::Confirm | Scope::Conflict | Scope::SignIn => None,
             Scope::TemplatesForm => Some(Scope::Form),
             Scope::Templates | Scope::ApiAuth | Scope::Erp | Scope::Domain | Scope::Tools => {
                 Some(Scope::SettingsForm)
@@ -140,6 +151,59 @@ macro_rules! bind {
 }
 
 pub const BINDINGS: &[Binding] = &[
+    // Popups.
+    bind!(
+        Confirm,
+        [
+            (KeyCode::Char('y'), N),
+            (KeyCode::Char('t'), N),
+            (KeyCode::Enter, N)
+        ],
+        "y",
+        Action::Yes,
+        Yes,
+        true
+    ),
+    bind!(
+        Confirm,
+        [(KeyCode::Char('n'), N), (KeyCode::Esc, N)],
+        "n/Esc",
+        Action::No,
+        No,
+        true
+    ),
+    bind!(
+        Conflict,
+        [(KeyCode::Char('r'), N)],
+        "r",
+        Action::ReloadTheirs,
+        KReloadTheirs,
+        true
+    ),
+    bind!(
+        Conflict,
+        [(KeyCode::Char('o'), N)],
+        "o",
+        Action::Overwrite,
+        KOverwrite,
+        true
+    ),
+    bind!(
+        Conflict,
+        [(KeyCode::Esc, N)],
+        "Esc",
+        Action::KeepEditing,
+        KKeepEditing,
+        true
+    ),
+    bind!(
+        SignIn,
+        [(KeyCode::Esc, N)],
+        "Esc",
+        Action::CancelSignIn,
+        KCancelSignIn,
+        true
+    ),
     // Settings panes with a form (their own keys fall back to these).
     bind!(
         SettingsForm,
@@ -852,6 +916,28 @@ pub fn shown(scope: Scope, hints_only: bool) -> Vec<(&'static str, Txt)> {
     out
 }
 
+/// How the key of `action` in `scope` (or a scope it falls back to) is written, for a
+/// message that tells the user what to press.
+pub fn key_for(scope: Scope, action: Action) -> &'static str {
+    let mut at = Some(scope);
+    while let Some(s) = at {
+        if let Some(b) = BINDINGS.iter().find(|b| b.scope == s && b.action == action) {
+            return b.shown;
+        }
+        at = s.parent();
+    }
+    ""
+}
+
+/// A popup's choices as one line: `r reload theirs   o overwrite with mine   ...`.
+pub fn choices(scope: Scope, lang: crate::i18n::Lang) -> String {
+    shown(scope, true)
+        .iter()
+        .map(|(keys, label)| format!("{keys} {}", label.t(lang)))
+        .collect::<Vec<_>>()
+        .join("   ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -904,6 +990,9 @@ mod tests {
             Scope::Tools,
             Scope::ApiSystems,
             Scope::Storage,
+            Scope::Confirm,
+            Scope::Conflict,
+            Scope::SignIn,
         ] {
             for b in BINDINGS.iter().filter(|b| b.scope == scope) {
                 for (code, mods) in b.keys {
@@ -912,5 +1001,26 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn messages_name_keys_that_are_bound() {
+        // Every key a message names through `key_for`.
+        for (scope, action) in [
+            (Scope::MailServer, Action::Authorize),
+            (Scope::MailServer, Action::Save),
+            (Scope::Erp, Action::Add),
+            (Scope::ApiSystems, Action::Add),
+            (Scope::Tools, Action::Anonymize),
+            (Scope::ApiAuth, Action::Trim),
+            (Scope::Erp, Action::Trim),
+            (Scope::SignIn, Action::CancelSignIn),
+        ] {
+            assert_ne!(key_for(scope, action), "", "{scope:?} {action:?}");
+        }
+        assert_eq!(
+            choices(Scope::Conflict, crate::i18n::Lang::En),
+            "r reload theirs   o overwrite with mine   Esc keep editing"
+        );
     }
 }

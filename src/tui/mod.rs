@@ -28,7 +28,7 @@ use theme::Theme;
 
 use crate::config::LoadedConfig;
 use crate::error::{Error, Result};
-use crate::i18n::Lang;
+use crate::i18n::{Lang, messages};
 use crate::sender::{Sender, SenderOptions};
 use crate::services::Services;
 use crate::settings::Settings;
@@ -74,10 +74,7 @@ pub async fn run(
     let mut app = App::new(options.lang, theme, now_ms())
         .with_config(settings_panes::PaneConfig::from(&config.config));
     if embedded.is_some() {
-        app.embedded_sender = Some(match options.lang {
-            Lang::En => "sending from this console".into(),
-            Lang::Pl => "wysyłanie z tej konsoli".into(),
-        });
+        app.embedded_sender = Some(messages::embedded_sender_running(options.lang));
     }
     let executor = Executor::new(
         services,
@@ -145,18 +142,16 @@ async fn run_embedded_sender(
                 .source("sender"),
             )
             .await;
-        let _ = tx.send(Msg::EmbeddedSender(match lang {
-            Lang::En => format!("console sender restarting ({restarts}): {why}"),
-            Lang::Pl => format!("ponowne uruchamianie wysyłania z konsoli ({restarts}): {why}"),
-        }));
+        let _ = tx.send(Msg::EmbeddedSender(messages::embedded_sender_restarting(
+            restarts, &why, lang,
+        )));
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(5)) => {}
             _ = stopped.changed() => return,
         }
-        let _ = tx.send(Msg::EmbeddedSender(match lang {
-            Lang::En => format!("sending from this console (restarted {restarts}x)"),
-            Lang::Pl => format!("wysyłanie z tej konsoli (ponownie uruchomione {restarts}x)"),
-        }));
+        let _ = tx.send(Msg::EmbeddedSender(messages::embedded_sender_restarted(
+            restarts, lang,
+        )));
     }
 }
 

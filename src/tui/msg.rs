@@ -7,7 +7,7 @@ use crossterm::event::KeyEvent;
 use serde_json::Value;
 
 use super::mail_server::TestOutcome;
-use crate::i18n::{Lang, Txt};
+use crate::i18n::{Lang, Txt, messages};
 use crate::model::{Operator, RegisteredSender};
 use crate::oauth::TokenStatus;
 use crate::queue::{
@@ -114,8 +114,8 @@ pub enum Done {
 impl Done {
     /// What an action did, in the user's language.
     pub fn text(&self, lang: Lang) -> String {
-        match (self, lang) {
-            (Done::Action(a, n), _) => {
+        match self {
+            Done::Action(a, n) => {
                 let verb = match a {
                     MailAction::Retry => Txt::KRetry,
                     MailAction::Hold => Txt::KHold,
@@ -125,24 +125,10 @@ impl Done {
                 };
                 format!("{}: {n}", verb.t(lang))
             }
-            (Done::Paused(true), Lang::En) => "sending paused".into(),
-            (Done::Paused(false), Lang::En) => "sending resumed".into(),
-            (Done::Paused(true), Lang::Pl) => "wysyłanie wstrzymane".into(),
-            (Done::Paused(false), Lang::Pl) => "wysyłanie wznowione".into(),
-            (Done::SavedEml(path), Lang::En) => format!("saved {}", path.display()),
-            (Done::SavedEml(path), Lang::Pl) => format!("zapisano {}", path.display()),
-            (Done::KeyWritten(path, info), Lang::En) => {
-                format!("private key ({}) saved to {}", info.kind, path.display())
-            }
-            (Done::KeyWritten(path, info), Lang::Pl) => {
-                format!(
-                    "klucz prywatny ({}) zapisano w {}",
-                    info.kind,
-                    path.display()
-                )
-            }
-            (Done::Anonymized(n), Lang::En) => format!("{n} archived mail(s) anonymized"),
-            (Done::Anonymized(n), Lang::Pl) => format!("zanonimizowano zarchiwizowane maile: {n}"),
+            Done::Paused(paused) => messages::sending_paused(*paused, lang),
+            Done::SavedEml(path) => messages::saved_file(path, lang),
+            Done::KeyWritten(path, info) => messages::key_written(&info.kind, path, lang),
+            Done::Anonymized(n) => messages::anonymized(*n, lang),
         }
     }
 }

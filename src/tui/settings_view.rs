@@ -7,9 +7,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, Wrap};
 
 use super::app::{App, Pane};
+use super::keys::{Action, Scope, key_for};
 use super::settings_panes::{Ask, PromptKind, TabEditor, item_text, template_name};
 use super::view::{centered, conflict, yes_no};
-use crate::i18n::{Lang, Txt};
+use crate::i18n::{Lang, Txt, messages};
 use crate::settings::TemplateKey;
 
 pub fn pane(f: &mut Frame, app: &App, area: Rect) {
@@ -67,7 +68,10 @@ fn form_pane(f: &mut Frame, app: &App, area: Rect, editor: &TabEditor, title: Tx
     lines.extend(notes.iter().cloned());
     if editor.form.fields.iter().any(|fl| fl.warning.is_some()) {
         lines.push(Line::styled(
-            format!("⚠ {}", Txt::SpacesWarning.t(lang)),
+            format!(
+                "⚠ {}",
+                messages::spaces_warning(key_for(Scope::ApiAuth, Action::Trim), lang)
+            ),
             app.theme.warn(),
         ));
     }
@@ -147,7 +151,10 @@ fn tools(f: &mut Frame, app: &App, area: Rect) {
     let lang = app.lang;
     let e = &app.settings.tools;
     let mut notes = vec![
-        Line::styled(Txt::AnonymizeHint.t(lang), app.theme.muted()),
+        Line::styled(
+            messages::anonymize_hint(key_for(Scope::Tools, Action::Anonymize), lang),
+            app.theme.muted(),
+        ),
         Line::from(""),
     ];
     if app.config.permissions_section {
@@ -240,7 +247,11 @@ fn erp(f: &mut Frame, app: &App, area: Rect) {
     );
     if e.is_empty() {
         f.render_widget(
-            Paragraph::new(format!(" {}", Txt::NoCompanies.t(lang))).style(app.theme.muted()),
+            Paragraph::new(format!(
+                " {}",
+                messages::no_companies(key_for(Scope::Erp, Action::Add), lang)
+            ))
+            .style(app.theme.muted()),
             right,
         );
         return;
@@ -262,11 +273,22 @@ fn erp(f: &mut Frame, app: &App, area: Rect) {
                 app.theme.accent()
             },
         ),
-        Span::styled("  (l/x/w)", app.theme.muted()),
+        Span::styled(
+            format!(
+                "  ({}/{}/{})",
+                key_for(Scope::Erp, Action::LoadKey),
+                key_for(Scope::Erp, Action::RemoveKey),
+                key_for(Scope::Erp, Action::WriteKey)
+            ),
+            app.theme.muted(),
+        ),
     ])];
     if e.form.fields.iter().any(|fl| fl.warning.is_some()) {
         lines.push(Line::styled(
-            format!(" ⚠ {}", Txt::SpacesWarning.t(lang)),
+            format!(
+                " ⚠ {}",
+                messages::spaces_warning(key_for(Scope::Erp, Action::Trim), lang)
+            ),
             app.theme.warn(),
         ));
     }
@@ -283,7 +305,11 @@ fn api_systems(f: &mut Frame, app: &App, area: Rect) {
     );
     if e.is_empty() {
         f.render_widget(
-            Paragraph::new(Txt::NoSystems.t(lang)).style(app.theme.muted()),
+            Paragraph::new(messages::no_api_systems(
+                key_for(Scope::ApiSystems, Action::Add),
+                lang,
+            ))
+            .style(app.theme.muted()),
             rest,
         );
         return;
@@ -385,12 +411,9 @@ pub fn popups(f: &mut Frame, app: &App, area: Rect) {
     if let Some(ask) = &s.ask {
         let question = match ask {
             Ask::DeleteCompany { name, .. } | Ask::DeleteApiSystem { name, .. } => {
-                Txt::DeleteQuestion.t(lang).replace("{name}", name)
+                messages::delete_question(name, lang)
             }
-            Ask::Anonymize { days, count } => Txt::AnonymizeQuestion
-                .t(lang)
-                .replace("{n}", &count.to_string())
-                .replace("{days}", &days.to_string()),
+            Ask::Anonymize { days, count } => messages::anonymize_question(*count, *days, lang),
         };
         yes_no(f, app, area, 66, question);
     }

@@ -7,8 +7,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Sparkline, Table, Wrap};
 
 use super::app::{App, FILTERS, MIN_HEIGHT, MIN_WIDTH, Pane, filter_label};
-use super::keys::{Scope, shown};
+use super::keys::{Action, Scope, choices, key_for, shown};
 use crate::i18n::Txt;
+use crate::i18n::messages;
 use crate::queue::{MailAction, MailStatus, QueueShape};
 use crate::time::{format_age, format_rfc3339};
 use crate::worklog::Level;
@@ -220,10 +221,13 @@ fn account_notes(f: &mut Frame, app: &App, area: Rect) {
                 ),
                 app.theme.ok(),
             ),
-            None => Line::styled(Txt::NotSignedInYet.t(lang), app.theme.warn()),
+            None => Line::styled(
+                messages::not_signed_in_yet(key_for(Scope::MailServer, Action::Authorize), lang),
+                app.theme.warn(),
+            ),
         });
         lines.push(Line::styled(
-            Txt::HintOauthSignIn.t(lang),
+            messages::sign_in_hint(key_for(Scope::MailServer, Action::Authorize), lang),
             app.theme.muted(),
         ));
     } else if !sendmail {
@@ -332,7 +336,7 @@ fn sign_in(f: &mut Frame, app: &App, area: Rect, s: &super::mail_server::SignIn)
             lines.push(Line::styled(
                 format!(
                     "{}  ({} {})",
-                    Txt::SignInWaiting.t(lang),
+                    messages::sign_in_waiting(key_for(Scope::SignIn, Action::CancelSignIn), lang),
                     Txt::CodeExpiresIn.t(lang),
                     format_age((*expires_at - app.now).max(0))
                 ),
@@ -377,7 +381,7 @@ pub(super) fn conflict(f: &mut Frame, app: &App, area: Rect, c: &super::mail_ser
     }
     lines.push(Line::from(""));
     lines.push(Line::styled(
-        Txt::ConflictChoice.t(app.lang),
+        choices(Scope::Conflict, app.lang),
         app.theme.muted(),
     ));
     let r = centered(area, 72, lines.len() as u16 + 2);
@@ -1035,10 +1039,7 @@ fn confirm(f: &mut Frame, app: &App, area: Rect, action: MailAction, n: usize) {
         MailAction::Hold => Txt::KHold,
         MailAction::Release => Txt::KRelease,
     };
-    let question = Txt::ConfirmQuestion
-        .t(app.lang)
-        .replace("{action}", verb.t(app.lang))
-        .replace("{n}", &n.to_string());
+    let question = messages::confirm_action(verb.t(app.lang), n, app.lang);
     yes_no(f, app, area, 56, question);
 }
 
@@ -1054,9 +1055,9 @@ pub(super) fn yes_no(f: &mut Frame, app: &App, area: Rect, width: u16, question:
         Line::from(question),
         Line::from(""),
         Line::from(vec![
-            Span::styled("y", app.theme.accent()),
+            Span::styled(key_for(Scope::Confirm, Action::Yes), app.theme.accent()),
             Span::raw(format!(" {}   ", Txt::Yes.t(lang))),
-            Span::styled("n/Esc", app.theme.accent()),
+            Span::styled(key_for(Scope::Confirm, Action::No), app.theme.accent()),
             Span::raw(format!(" {}", Txt::No.t(lang))),
         ]),
     ];
