@@ -162,6 +162,8 @@ catalog! {
     KOverwrite: "overwrite with mine", "nadpisz moją";
     KKeepEditing: "keep editing", "edytuj dalej";
     KCancelSignIn: "cancel the sign-in", "anuluj logowanie";
+    KSubmit: "confirm", "zatwierdź";
+    KComplete: "complete the path", "uzupełnij ścieżkę";
 
     // Settings panes in general.
     Saved: "Settings saved", "Zapisano dane";

@@ -6,9 +6,10 @@ use std::collections::BTreeSet;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::keys::{Action, Scope, action_for};
-use super::mail_server::{MailServerView, SignIn, TestOutcome};
+use super::mail_server::{MailServerView, TestOutcome};
+use super::modal::{Ask, Leave, Modal, Picker, PickerKind, Prompt, PromptKind, Reply, SignIn};
 use super::msg::{Command, Msg, Overview};
-use super::settings_panes::{self, Ask, PaneConfig, SettingsPanes, TabEditor};
+use super::settings_panes::{self, PaneConfig, SettingsPanes, TabEditor};
 use super::theme::Theme;
 use crate::i18n::{Lang, Txt};
 use crate::queue::{
@@ -162,20 +163,6 @@ impl Default for LogView {
     }
 }
 
-/// Where to go once the user agreed to leave unsaved changes behind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Leave {
-    To(Pane),
-    Quit,
-}
-
-/// A destructive action waiting for yes/no.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Confirm {
-    pub action: MailAction,
-    pub ids: Vec<MailId>,
-}
-
 pub struct App {
     pub lang: Lang,
     pub theme: Theme,
@@ -183,15 +170,13 @@ pub struct App {
     pub width: u16,
     pub height: u16,
     pub now: Millis,
-    pub help: bool,
-    pub confirm: Option<Confirm>,
+    /// The popup open, if any: it has the keys and is drawn on top.
+    pub modal: Option<Modal>,
     /// The last outcome, shown in the bottom line: (is error, text).
     pub status: Option<(bool, String)>,
     pub queue: QueueView,
     pub log: LogView,
     pub mail: MailServerView,
-    /// The Mail server form has unsaved changes and the user tried to leave.
-    pub leave: Option<Leave>,
     pub overview: Overview,
     /// Where the embedded sender stands, if this console runs one.
     pub embedded_sender: Option<String>,
@@ -211,13 +196,11 @@ impl App {
             width: MIN_WIDTH,
             height: MIN_HEIGHT,
             now,
-            help: false,
-            confirm: None,
+            modal: None,
             status: None,
             queue: QueueView::default(),
             log: LogView::default(),
             mail: MailServerView::new(lang),
-            leave: None,
             overview: Overview::default(),
             embedded_sender: None,
             quit: false,
@@ -321,10 +304,10 @@ impl App {
         match msg {
             Msg::Key(k) => self.key(k),
             Msg::Paste(text) => {
-                if let Some(input) = self.queue.search_input.as_mut() {
+                if let Some(m) = self.modal.as_mut() {
+                    m.paste(&text);
+                } else if let Some(input) = self.queue.search_input.as_mut() {
                     input.extend(text.chars().filter(|c| !c.is_control()));
-                } else if let Some(p) = self.settings.prompt.as_mut() {
-                    p.form.paste(&text);
                 } else if let Some(e) = self.editor().filter(|e| e.editing()) {
                     e.form.paste(&text);
                     e.refresh_warnings();
@@ -413,10 +396,11 @@ impl App {
                 theirs,
                 version,
             } => {
-                match self.settings.editor_mut(tab) {
+                let conflict = match self.settings.editor_mut(tab) {
                     Some(e) => e.conflicted(theirs, version),
                     None => self.mail.conflicted(theirs, version),
-                }
+                };
+                self.modal = Some(Modal::Conflict { tab, conflict });
                 Vec::new()
             }
             Msg::SignInCode {
@@ -425,13 +409,13 @@ impl App {
                 qr,
                 expires_in,
             } => {
-                if self.mail.sign_in == Some(SignIn::Starting) {
-                    self.mail.sign_in = Some(SignIn::Code {
+                if matches!(self.modal, Some(Modal::SignIn(SignIn::Starting))) {
+                    self.modal = Some(Modal::SignIn(SignIn::Code {
                         uri,
                         code,
                         qr,
                         expires_at: self.now + expires_in.as_millis() as Millis,
-                    });
+                    }));
                 }
                 Vec::new()
             }
@@ -443,8 +427,8 @@ impl App {
                         format!("{} {login}: {why}", Txt::CouldNotLogIn.t(self.lang)),
                     ),
                 });
-                if self.mail.sign_in.is_some() {
-                    self.mail.sign_in = Some(SignIn::Done { login, result });
+                if matches!(self.modal, Some(Modal::SignIn(_))) {
+                    self.modal = Some(Modal::SignIn(SignIn::Done { login, result }));
                 }
                 Vec::new()
             }
@@ -490,7 +474,7 @@ impl App {
                         crate::i18n::messages::anonymize_nothing(days, self.lang),
                     ));
                 } else {
-                    self.settings.ask = Some(Ask::Anonymize { days, count });
+                    self.modal = Some(Modal::Confirm(Ask::Anonymize { days, count }));
                 }
                 Vec::new()
             }
@@ -671,94 +655,9 @@ impl App {
         if k.kind == crossterm::event::KeyEventKind::Release {
             return Vec::new();
         }
-        // Popups first, then text input, then the pane, then global keys.
-        if self.help {
-            self.help = false;
-            return Vec::new();
-        }
-        if let Some(target) = self.leave.take() {
-            if matches!(
-                k.code,
-                KeyCode::Char('y') | KeyCode::Char('t') | KeyCode::Enter
-            ) {
-                // Leaving drops the unsaved changes: the stored values come back.
-                for pane in self.panes.clone() {
-                    if !self.pane_dirty(pane) {
-                        continue;
-                    }
-                    match pane.tab().and_then(|t| self.settings.editor_mut(t)) {
-                        Some(e) => {
-                            let (doc, version) = (e.stored.clone(), e.version);
-                            e.form.dirty = false;
-                            e.form.editing = false;
-                            e.loaded_doc(doc, version);
-                        }
-                        None => {
-                            let (doc, version) = (self.mail.stored.clone(), self.mail.version);
-                            self.mail.loaded(doc, version);
-                        }
-                    }
-                }
-                self.settings.refresh_erp_sections();
-                self.settings.refresh_domain_sections();
-                match target {
-                    Leave::To(p) => {
-                        self.pane = p;
-                        return self.refresh_pane();
-                    }
-                    Leave::Quit => self.quit = true,
-                }
-            }
-            return Vec::new();
-        }
-        if let Some(cmds) = self.settings_popup_key(k) {
-            return cmds;
-        }
-        if let Some(dialog) = self.mail.sign_in.take() {
-            // Esc (or any key once it is over) closes it; a running sign-in stops.
-            return match (k.code, &dialog) {
-                (_, SignIn::Done { .. }) => Vec::new(),
-                (KeyCode::Esc, _) => vec![Command::CancelSignIn],
-                _ => {
-                    self.mail.sign_in = Some(dialog);
-                    Vec::new()
-                }
-            };
-        }
-        if let Some(c) = self.mail.conflict.take() {
-            return match k.code {
-                KeyCode::Char('r') => {
-                    self.mail.account.dirty = false;
-                    self.mail.loaded(c.theirs, c.version);
-                    Vec::new()
-                }
-                KeyCode::Char('o') => {
-                    self.mail.version = c.version;
-                    self.mail.save()
-                }
-                _ => Vec::new(),
-            };
-        }
-        if let Some(i) = self.mail.presets_open {
-            let n = super::mail_server::PRESETS.len();
-            match k.code {
-                KeyCode::Up | KeyCode::Char('k') => self.mail.presets_open = Some((i + n - 1) % n),
-                KeyCode::Down | KeyCode::Char('j') => self.mail.presets_open = Some((i + 1) % n),
-                KeyCode::Enter => {
-                    self.mail.presets_open = None;
-                    self.mail.apply_preset(i);
-                }
-                _ => self.mail.presets_open = None,
-            }
-            return Vec::new();
-        }
-        if let Some(c) = self.confirm.take() {
-            return match k.code {
-                KeyCode::Char('y') | KeyCode::Char('t') | KeyCode::Enter => {
-                    vec![Command::Act(c.action, c.ids)]
-                }
-                _ => Vec::new(),
-            };
+        // The popup first, then text input, then the pane, then global keys.
+        if let Some(modal) = self.modal.take() {
+            return self.reply(modal.key(&k));
         }
         if self.queue.search_input.is_some() {
             return self.search_key(k);
@@ -783,6 +682,85 @@ impl App {
         match action_for(self.scope(), &k) {
             Some(a) => self.act(a),
             None => Vec::new(),
+        }
+    }
+
+    /// Acts on what the popup answered.
+    fn reply(&mut self, reply: Reply) -> Vec<Command> {
+        match reply {
+            Reply::Open(m) => {
+                self.modal = Some(m);
+                Vec::new()
+            }
+            Reply::Closed => Vec::new(),
+            Reply::Yes(Ask::Mails { action, ids }) => vec![Command::Act(action, ids)],
+            Reply::Yes(Ask::Leave(target)) => self.leave(target),
+            Reply::Yes(ask) => self.confirmed(ask),
+            Reply::ReloadTheirs { tab, conflict } => {
+                match self.settings.editor_mut(tab) {
+                    Some(e) => {
+                        e.form.dirty = false;
+                        e.loaded_doc(conflict.theirs, conflict.version);
+                    }
+                    None => {
+                        self.mail.account.dirty = false;
+                        self.mail.loaded(conflict.theirs, conflict.version);
+                    }
+                }
+                Vec::new()
+            }
+            Reply::Overwrite { tab, conflict } => match self.settings.editor_mut(tab) {
+                Some(e) => {
+                    e.version = conflict.version;
+                    e.save()
+                }
+                None => {
+                    self.mail.version = conflict.version;
+                    self.mail.save()
+                }
+            },
+            Reply::Picked(PickerKind::Preset, value) => {
+                if let Ok(i) = value.parse() {
+                    self.mail.apply_preset(i);
+                }
+                Vec::new()
+            }
+            Reply::Picked(kind, value) => self.picked(kind, value),
+            Reply::Submit(prompt) => self.submit_prompt(prompt),
+            Reply::CancelSignIn => vec![Command::CancelSignIn],
+        }
+    }
+
+    /// Leaving drops the unsaved changes: the stored values come back.
+    fn leave(&mut self, target: Leave) -> Vec<Command> {
+        for pane in self.panes.clone() {
+            if !self.pane_dirty(pane) {
+                continue;
+            }
+            match pane.tab().and_then(|t| self.settings.editor_mut(t)) {
+                Some(e) => {
+                    let (doc, version) = (e.stored.clone(), e.version);
+                    e.form.dirty = false;
+                    e.form.editing = false;
+                    e.loaded_doc(doc, version);
+                }
+                None => {
+                    let (doc, version) = (self.mail.stored.clone(), self.mail.version);
+                    self.mail.loaded(doc, version);
+                }
+            }
+        }
+        self.settings.refresh_erp_sections();
+        self.settings.refresh_domain_sections();
+        match target {
+            Leave::To(p) => {
+                self.pane = p;
+                self.refresh_pane()
+            }
+            Leave::Quit => {
+                self.quit = true;
+                Vec::new()
+            }
         }
     }
 
@@ -826,7 +804,7 @@ impl App {
             return Vec::new();
         }
         if self.pane_dirty(self.pane) {
-            self.leave = Some(Leave::To(to));
+            self.modal = Some(Modal::Confirm(Ask::Leave(Leave::To(to))));
             Vec::new()
         } else {
             self.pane = to;
@@ -853,7 +831,7 @@ impl App {
         match action {
             // Destructive: ask first.
             MailAction::Delete | MailAction::Cancel => {
-                self.confirm = Some(Confirm { action, ids });
+                self.modal = Some(Modal::Confirm(Ask::Mails { action, ids }));
                 Vec::new()
             }
             _ => vec![Command::Act(action, ids)],
@@ -874,7 +852,7 @@ impl App {
         let visible = usize::from(self.height.saturating_sub(9)).max(1) as isize;
         match a {
             Action::Quit if self.panes.iter().any(|p| self.pane_dirty(*p)) => {
-                self.leave = Some(Leave::Quit);
+                self.modal = Some(Modal::Confirm(Ask::Leave(Leave::Quit)));
                 Vec::new()
             }
             Action::Quit => {
@@ -882,7 +860,7 @@ impl App {
                 Vec::new()
             }
             Action::Help => {
-                self.help = true;
+                self.modal = Some(Modal::Help);
                 Vec::new()
             }
             Action::GoPane(i) => match self.panes.get(i) {
@@ -929,13 +907,24 @@ impl App {
                     let key = super::keys::key_for(Scope::MailServer, Action::Save);
                     self.status = Some((true, crate::i18n::messages::save_first(key, lang)));
                 } else {
-                    self.mail.sign_in = Some(SignIn::Starting);
+                    self.modal = Some(Modal::SignIn(SignIn::Starting));
                     return vec![Command::StartSignIn];
                 }
                 Vec::new()
             }
             Action::Presets => {
-                self.mail.presets_open = Some(0);
+                let items = super::mail_server::PRESETS
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| {
+                        let label =
+                            format!("{:<14} {}:{}  {}", p.name, p.server, p.port, p.encryption);
+                        (i.to_string(), label)
+                    })
+                    .collect();
+                let mut picker = Picker::new(PickerKind::Preset, Txt::Presets, items);
+                picker.width = 60;
+                self.modal = Some(Modal::Picker(picker));
                 Vec::new()
             }
             Action::Check => match self.mail.account.document(&self.mail.stored) {
@@ -984,14 +973,11 @@ impl App {
                     .or(self.queue.selected_id);
                 // Ask where, with a name in the console's folder ready to accept.
                 if let Some(id) = id {
-                    let mut prompt = super::settings_panes::Prompt::new(
-                        super::settings_panes::PromptKind::SaveEml(id),
-                        self.lang,
-                    );
+                    let mut prompt = Prompt::new(PromptKind::SaveEml(id), self.lang);
                     if let Some(f) = prompt.form.get_mut("path") {
                         f.set(&serde_json::Value::String(format!("mail-{id}.eml")));
                     }
-                    self.settings.prompt = Some(prompt);
+                    self.modal = Some(Modal::Prompt(prompt));
                 }
                 Vec::new()
             }
@@ -1164,7 +1150,7 @@ mod tests {
             key(&mut a, KeyCode::Char('e')).is_empty(),
             "nothing written yet"
         );
-        assert!(a.settings.prompt.is_some());
+        assert!(matches!(a.modal, Some(Modal::Prompt(_))));
         let cmds = key(&mut a, KeyCode::Enter);
         assert!(
             matches!(&cmds[..], [Command::SaveEml { id: 7, path }] if path == "mail-7.eml"),
@@ -1172,7 +1158,7 @@ mod tests {
         );
         key(&mut a, KeyCode::Char('e'));
         assert!(key(&mut a, KeyCode::Esc).is_empty(), "Esc writes nothing");
-        assert!(a.settings.prompt.is_none());
+        assert!(a.modal.is_none());
     }
 
     fn summary(id: MailId) -> MailSummary {
@@ -1247,16 +1233,16 @@ mod tests {
         a.update(key(KeyCode::Char(' ')));
         assert_eq!(a.queue.marked.iter().copied().collect::<Vec<_>>(), [2, 3]);
         assert!(a.update(key(KeyCode::Char('d'))).is_empty());
-        assert_eq!(
-            a.confirm,
-            Some(Confirm {
+        assert!(matches!(
+            &a.modal,
+            Some(Modal::Confirm(Ask::Mails {
                 action: MailAction::Delete,
-                ids: vec![2, 3]
-            })
-        );
+                ids
+            })) if *ids == [2, 3]
+        ));
         // Anything but yes cancels.
         assert!(a.update(key(KeyCode::Char('n'))).is_empty());
-        assert!(a.confirm.is_none());
+        assert!(a.modal.is_none());
         a.update(key(KeyCode::Char('d')));
         let cmds = a.update(key(KeyCode::Char('y')));
         assert_eq!(cmds, vec![Command::Act(MailAction::Delete, vec![2, 3])]);
@@ -1378,7 +1364,10 @@ mod mail_server_tests {
         // Leaving with unsaved changes asks; "no" stays.
         key(&mut a, KeyCode::Esc);
         key(&mut a, KeyCode::Char('2'));
-        assert_eq!(a.leave, Some(Leave::To(Pane::Queue)));
+        assert!(matches!(
+            a.modal,
+            Some(Modal::Confirm(Ask::Leave(Leave::To(Pane::Queue))))
+        ));
         key(&mut a, KeyCode::Char('n'));
         assert_eq!(a.pane, Pane::MailServer);
         key(&mut a, KeyCode::Char('2'));
@@ -1406,7 +1395,9 @@ mod mail_server_tests {
             theirs: full.clone(),
             version: 4,
         });
-        let c = a.mail.conflict.clone().unwrap();
+        let Some(Modal::Conflict { conflict: c, .. }) = &a.modal else {
+            panic!("no conflict shown")
+        };
         assert!(
             c.differences
                 .iter()
@@ -1507,9 +1498,9 @@ mod sign_in_tests {
             qr: Vec::new(),
             expires_in: std::time::Duration::from_secs(900),
         });
-        assert!(matches!(a.mail.sign_in, Some(SignIn::Code { .. })));
+        assert!(matches!(a.modal, Some(Modal::SignIn(SignIn::Code { .. }))));
         assert_eq!(key(&mut a, KeyCode::Esc), vec![Command::CancelSignIn]);
-        assert!(a.mail.sign_in.is_none());
+        assert!(a.modal.is_none());
         // A late answer of the cancelled sign-in opens nothing.
         a.update(Msg::SignInCode {
             uri: "u".into(),
@@ -1517,7 +1508,7 @@ mod sign_in_tests {
             qr: Vec::new(),
             expires_in: std::time::Duration::from_secs(1),
         });
-        assert!(a.mail.sign_in.is_none());
+        assert!(a.modal.is_none());
     }
 }
 

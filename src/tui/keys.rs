@@ -68,6 +68,9 @@ pub enum Action {
     Overwrite,
     KeepEditing,
     CancelSignIn,
+    /// A dialog's form: submit it, complete the path typed so far.
+    Submit,
+    Complete,
 }
 
 /// Where a binding applies.
@@ -92,8 +95,11 @@ pub enum Scope {
     ApiSystems,
     Storage,
     /// Popups: only their own keys apply (an unbound key declines or is ignored).
+    Help,
     Confirm,
     Conflict,
+    Picker,
+    Prompt,
     SignIn,
 }
 
@@ -102,7 +108,14 @@ impl Scope {
     /// form's keys (an unbound key is text); panes fall back to the global keys.
     fn parent(self) -> Option<Scope> {
         match self {
-            Scope::Global | Scope::Form | Scope::Confirm | Scope::Conflict | Scope::SignIn => None,
+            Scope::Global
+            | Scope::Form
+            | Scope::Help
+            | Scope::Confirm
+            | Scope::Conflict
+            | Scope::Picker
+            | Scope::Prompt
+            | Scope::SignIn => None,
             Scope::TemplatesForm => Some(Scope::Form),
             Scope::Templates | Scope::ApiAuth | Scope::Erp | Scope::Domain | Scope::Tools => {
                 Some(Scope::SettingsForm)
@@ -194,6 +207,62 @@ pub const BINDINGS: &[Binding] = &[
         "Esc",
         Action::KeepEditing,
         KKeepEditing,
+        true
+    ),
+    bind!(
+        Picker,
+        [(KeyCode::Up, N), (KeyCode::Char('k'), N)],
+        "↑↓/jk",
+        Action::Up,
+        KMove,
+        true
+    ),
+    bind!(
+        Picker,
+        [(KeyCode::Down, N), (KeyCode::Char('j'), N)],
+        "↑↓/jk",
+        Action::Down,
+        KMove,
+        false
+    ),
+    bind!(
+        Picker,
+        [(KeyCode::Enter, N)],
+        "Enter",
+        Action::Open,
+        KSelectItem,
+        true
+    ),
+    bind!(
+        Picker,
+        [(KeyCode::Esc, N)],
+        "Esc",
+        Action::Back,
+        KBack,
+        true
+    ),
+    bind!(
+        Prompt,
+        [(KeyCode::Enter, N)],
+        "Enter",
+        Action::Submit,
+        KSubmit,
+        true
+    ),
+    bind!(
+        Prompt,
+        [(KeyCode::Esc, N)],
+        "Esc",
+        Action::Back,
+        BtnCancel,
+        true
+    ),
+    bind!(
+        Prompt,
+        [(KeyCode::Tab, N)],
+        "Tab",
+        Action::Complete,
+        KComplete,
         true
     ),
     bind!(
@@ -990,8 +1059,11 @@ mod tests {
             Scope::Tools,
             Scope::ApiSystems,
             Scope::Storage,
+            Scope::Help,
             Scope::Confirm,
             Scope::Conflict,
+            Scope::Picker,
+            Scope::Prompt,
             Scope::SignIn,
         ] {
             for b in BINDINGS.iter().filter(|b| b.scope == scope) {
@@ -1015,6 +1087,11 @@ mod tests {
             (Scope::ApiAuth, Action::Trim),
             (Scope::Erp, Action::Trim),
             (Scope::SignIn, Action::CancelSignIn),
+            (Scope::Confirm, Action::Yes),
+            (Scope::Confirm, Action::No),
+            (Scope::Prompt, Action::Submit),
+            (Scope::Prompt, Action::Back),
+            (Scope::Prompt, Action::Complete),
         ] {
             assert_ne!(key_for(scope, action), "", "{scope:?} {action:?}");
         }

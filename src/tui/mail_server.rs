@@ -61,22 +61,6 @@ pub const PRESETS: [Preset; 4] = [
     },
 ];
 
-/// The Microsoft 365 sign-in dialog.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SignIn {
-    Starting,
-    Code {
-        uri: String,
-        code: String,
-        qr: Vec<String>,
-        expires_at: crate::time::Millis,
-    },
-    Done {
-        login: String,
-        result: Result<(), String>,
-    },
-}
-
 /// What the test message turned into.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TestOutcome {
@@ -85,7 +69,7 @@ pub enum TestOutcome {
     NotDelivered(String),
 }
 
-pub use super::settings_panes::Conflict;
+use super::modal::Conflict;
 
 pub struct MailServerView {
     pub account: Form,
@@ -95,15 +79,12 @@ pub struct MailServerView {
     pub stored: Value,
     pub version: i64,
     pub loaded: bool,
-    pub presets_open: Option<usize>,
     pub preset_hint: Option<usize>,
     pub checking: bool,
     /// Steps of the running check, in the order they started.
     pub check_progress: Vec<&'static str>,
     pub check: Option<CheckReport>,
     pub test_mail: Option<(i64, TestOutcome)>,
-    pub conflict: Option<Conflict>,
-    pub sign_in: Option<SignIn>,
     /// Who is signed in to Microsoft 365, as stored.
     pub sign_in_status: Option<crate::oauth::TokenStatus>,
 }
@@ -166,14 +147,11 @@ impl MailServerView {
             stored: Value::Null,
             version: 0,
             loaded: false,
-            presets_open: None,
             preset_hint: None,
             checking: false,
             check_progress: Vec::new(),
             check: None,
             test_mail: None,
-            conflict: None,
-            sign_in: None,
             sign_in_status: None,
         };
         v.refresh_sections();
@@ -243,7 +221,6 @@ impl MailServerView {
         self.stored = doc;
         self.version = version;
         self.loaded = true;
-        self.conflict = None;
         self.refresh_sections();
     }
 
@@ -264,7 +241,8 @@ impl MailServerView {
         self.in_test = false;
     }
 
-    pub fn conflicted(&mut self, theirs: Value, version: i64) {
+    /// Someone else saved first: the account fields that differ.
+    pub fn conflicted(&mut self, theirs: Value, version: i64) -> Conflict {
         let mine = self.account.document(&self.stored).unwrap_or(Value::Null);
         let differences = self
             .account
@@ -277,11 +255,11 @@ impl MailServerView {
                 (a != b).then(|| (f.key.to_string(), plain(&a), plain(&b)))
             })
             .collect();
-        self.conflict = Some(Conflict {
+        Conflict {
             theirs,
             version,
             differences,
-        });
+        }
     }
 
     pub fn apply_preset(&mut self, i: usize) {

@@ -5,6 +5,7 @@ pub mod executor;
 pub mod form;
 pub mod keys;
 pub mod mail_server;
+pub mod modal;
 pub mod msg;
 pub mod settings_keys;
 pub mod settings_panes;

@@ -6,8 +6,9 @@ use serde_json::{Value, json};
 
 use super::app::{App, Pane};
 use super::keys::{Action, action_for};
+use super::modal::{Ask, Modal, Picker, PickerKind, Prompt, PromptKind};
 use super::msg::Command;
-use super::settings_panes::{Ask, Picker, PickerKind, Prompt, PromptKind, item_text, mask_items};
+use super::settings_panes::{item_text, mask_items};
 use crate::i18n::{Lang, Txt};
 use crate::settings::{MASK, Tab, TemplatesSettings, check_nip};
 
@@ -21,72 +22,7 @@ fn remove_by_id(list: &'static str, id: String) -> impl Fn(&mut Value) {
 }
 
 impl App {
-    /// Keys while a settings dialog is open; None when there is none.
-    pub(super) fn settings_popup_key(&mut self, k: KeyEvent) -> Option<Vec<Command>> {
-        if self.settings.prompt.is_some() {
-            return Some(self.prompt_key(k));
-        }
-        if self.settings.picker.is_some() {
-            return Some(self.picker_key(k));
-        }
-        if let Some(ask) = self.settings.ask.take() {
-            return Some(match k.code {
-                KeyCode::Char('y') | KeyCode::Char('t') | KeyCode::Enter => self.confirmed(ask),
-                _ => Vec::new(),
-            });
-        }
-        let tab = self.pane.tab().filter(|t| *t != Tab::MailServer)?;
-        let editor = self.settings.editor_mut(tab)?;
-        let conflict = editor.conflict.take()?;
-        Some(match k.code {
-            KeyCode::Char('r') => {
-                editor.form.dirty = false;
-                editor.loaded_doc(conflict.theirs, conflict.version);
-                Vec::new()
-            }
-            KeyCode::Char('o') => {
-                editor.version = conflict.version;
-                editor.save()
-            }
-            _ => Vec::new(),
-        })
-    }
-
-    fn prompt_key(&mut self, k: KeyEvent) -> Vec<Command> {
-        let Some(prompt) = self.settings.prompt.as_mut() else {
-            return Vec::new();
-        };
-        match k.code {
-            KeyCode::Esc => {
-                self.settings.prompt = None;
-                Vec::new()
-            }
-            KeyCode::Enter => {
-                if prompt.can_submit() {
-                    self.submit_prompt()
-                } else {
-                    Vec::new()
-                }
-            }
-            KeyCode::Tab if prompt.has_path() => {
-                if let Some(f) = prompt.form.get_mut("path")
-                    && let Some(longer) = super::mail_server::complete(&f.text_value())
-                {
-                    f.set(&Value::from(longer));
-                }
-                Vec::new()
-            }
-            _ => {
-                prompt.form.key(k);
-                Vec::new()
-            }
-        }
-    }
-
-    fn submit_prompt(&mut self) -> Vec<Command> {
-        let Some(prompt) = self.settings.prompt.take() else {
-            return Vec::new();
-        };
+    pub(super) fn submit_prompt(&mut self, prompt: Prompt) -> Vec<Command> {
         match prompt.kind {
             PromptKind::AddApiSystem => {
                 let name = prompt.form.value("name").trim().to_string();
@@ -101,7 +37,7 @@ impl App {
                     if let Some(f) = prompt.form.get_mut("name") {
                         f.error = Some(Txt::NameTaken.t(self.lang).to_string());
                     }
-                    self.settings.prompt = Some(prompt);
+                    self.modal = Some(Modal::Prompt(prompt));
                     return Vec::new();
                 }
                 let item = json!({"id": uuid::Uuid::new_v4().to_string(), "name": name});
@@ -152,30 +88,10 @@ impl App {
         }
     }
 
-    fn picker_key(&mut self, k: KeyEvent) -> Vec<Command> {
-        let Some(picker) = self.settings.picker.as_mut() else {
-            return Vec::new();
-        };
-        let n = picker.items.len().max(1);
-        match k.code {
-            KeyCode::Up | KeyCode::Char('k') => picker.selected = (picker.selected + n - 1) % n,
-            KeyCode::Down | KeyCode::Char('j') => picker.selected = (picker.selected + 1) % n,
-            KeyCode::Enter => {
-                let Some(picker) = self.settings.picker.take() else {
-                    return Vec::new();
-                };
-                let Some((value, _)) = picker.items.get(picker.selected).cloned() else {
-                    return Vec::new();
-                };
-                return self.picked(picker.kind, value);
-            }
-            _ => self.settings.picker = None,
-        }
-        Vec::new()
-    }
-
-    fn picked(&mut self, kind: PickerKind, value: String) -> Vec<Command> {
+    pub(super) fn picked(&mut self, kind: PickerKind, value: String) -> Vec<Command> {
         match kind {
+            // Mail server presets are the app's own.
+            PickerKind::Preset => Vec::new(),
             PickerKind::Mask => {
                 let form = &mut self.settings.templates.form;
                 if form.focused().is_none_or(|f| f.key != "subject")
@@ -208,7 +124,7 @@ impl App {
         }
     }
 
-    fn confirmed(&mut self, ask: Ask) -> Vec<Command> {
+    pub(super) fn confirmed(&mut self, ask: Ask) -> Vec<Command> {
         match ask {
             Ask::DeleteCompany { index, .. } => {
                 let e = &mut self.settings.erp;
@@ -241,6 +157,8 @@ impl App {
                 }
             }
             Ask::Anonymize { days, .. } => vec![Command::Anonymize(days)],
+            // The app answers these itself.
+            Ask::Mails { .. } | Ask::Leave(_) => Vec::new(),
         }
     }
 
@@ -307,12 +225,11 @@ impl App {
 
     fn open_mask_picker(&mut self) {
         let key = self.settings.templates.template_key();
-        self.settings.picker = Some(Picker {
-            kind: PickerKind::Mask,
-            title: Txt::PickMask,
-            items: mask_items(key),
-            selected: 0,
-        });
+        self.modal = Some(Modal::Picker(Picker::new(
+            PickerKind::Mask,
+            Txt::PickMask,
+            mask_items(key),
+        )));
     }
 
     fn say(&mut self, is_error: bool, text: Txt) {
@@ -361,7 +278,7 @@ impl App {
                 Vec::new()
             }
             Action::Add => {
-                self.settings.prompt = Some(Prompt::new(PromptKind::AddApiSystem, lang));
+                self.modal = Some(Modal::Prompt(Prompt::new(PromptKind::AddApiSystem, lang)));
                 Vec::new()
             }
             Action::Delete => {
@@ -373,11 +290,11 @@ impl App {
                 };
                 if let Some(item) = editor.items().get(index) {
                     let name = item_text(item, name_key).to_string();
-                    self.settings.ask = Some(if pane == Pane::Erp {
+                    self.modal = Some(Modal::Confirm(if pane == Pane::Erp {
                         Ask::DeleteCompany { index, name }
                     } else {
                         Ask::DeleteApiSystem { index, name }
-                    });
+                    }));
                 }
                 Vec::new()
             }
@@ -386,15 +303,16 @@ impl App {
                 Vec::new()
             }
             Action::Defaults => {
-                self.settings.picker = Some(Picker {
-                    kind: PickerKind::DefaultTexts,
-                    title: Txt::DefaultTexts,
-                    items: vec![
+                let mut picker = Picker::new(
+                    PickerKind::DefaultTexts,
+                    Txt::DefaultTexts,
+                    vec![
                         ("en".into(), Txt::LangEnglish.t(lang).into()),
                         ("pl".into(), Txt::LangPolish.t(lang).into()),
                     ],
-                    selected: usize::from(lang == Lang::Pl),
-                });
+                );
+                picker.selected = usize::from(lang == Lang::Pl);
+                self.modal = Some(Modal::Picker(picker));
                 Vec::new()
             }
             Action::Trim => {
@@ -402,7 +320,7 @@ impl App {
                 Vec::new()
             }
             Action::LoadKey if !editor.is_empty() => {
-                self.settings.prompt = Some(Prompt::new(PromptKind::LoadKey, lang));
+                self.modal = Some(Modal::Prompt(Prompt::new(PromptKind::LoadKey, lang)));
                 Vec::new()
             }
             Action::WriteKey => {
@@ -411,7 +329,7 @@ impl App {
                     .get(editor.selected)
                     .is_some_and(|c| !item_text(c, "private_key").is_empty());
                 if has_key {
-                    self.settings.prompt = Some(Prompt::new(PromptKind::WriteKey, lang));
+                    self.modal = Some(Modal::Prompt(Prompt::new(PromptKind::WriteKey, lang)));
                 } else {
                     self.say(true, Txt::NoKey);
                 }
@@ -497,12 +415,9 @@ impl App {
                         "default_repository_operator",
                     );
                     let selected = items.iter().position(|(l, _)| l == current).unwrap_or(0);
-                    self.settings.picker = Some(Picker {
-                        kind: PickerKind::Operator,
-                        title: Txt::PickOperator,
-                        items,
-                        selected,
-                    });
+                    let mut picker = Picker::new(PickerKind::Operator, Txt::PickOperator, items);
+                    picker.selected = selected;
+                    self.modal = Some(Modal::Picker(picker));
                 }
                 Vec::new()
             }
@@ -510,7 +425,7 @@ impl App {
                 doc["default_repository_operator"] = json!("");
             }),
             Action::IbardLogin => {
-                self.settings.prompt = Some(Prompt::new(PromptKind::IbardLogin, lang));
+                self.modal = Some(Modal::Prompt(Prompt::new(PromptKind::IbardLogin, lang)));
                 Vec::new()
             }
             Action::IbardLogout => editor.apply_now(|doc| {
@@ -572,9 +487,9 @@ mod tests {
         key(&mut a, KeyCode::Char('a'));
         typed(&mut a, "q");
         assert!(key(&mut a, KeyCode::Enter).is_empty(), "Add is off");
-        assert!(a.settings.prompt.is_some());
+        assert!(matches!(a.modal, Some(Modal::Prompt(_))));
         key(&mut a, KeyCode::Esc);
-        assert!(a.settings.prompt.is_none());
+        assert!(a.modal.is_none());
         assert_eq!(
             a.settings.api_systems.items().len(),
             1,
@@ -584,7 +499,9 @@ mod tests {
         key(&mut a, KeyCode::Char('a'));
         typed(&mut a, "comarch HRM");
         assert!(key(&mut a, KeyCode::Enter).is_empty());
-        let p = a.settings.prompt.as_ref().unwrap();
+        let Some(Modal::Prompt(p)) = &a.modal else {
+            panic!("the dialog closed")
+        };
         assert!(p.form.get("name").unwrap().error.is_some());
         key(&mut a, KeyCode::Esc);
         key(&mut a, KeyCode::Char('a'));
@@ -605,7 +522,7 @@ mod tests {
         // Delete asks first; "no" keeps it.
         key(&mut a, KeyCode::Char('d'));
         assert!(
-            matches!(a.settings.ask, Some(Ask::DeleteApiSystem { ref name, .. }) if name == "Portal")
+            matches!(&a.modal, Some(Modal::Confirm(Ask::DeleteApiSystem { name, .. })) if name == "Portal")
         );
         assert!(key(&mut a, KeyCode::Char('n')).is_empty());
     }
@@ -652,7 +569,7 @@ mod tests {
             vec![Command::CountAnonymizable(90)]
         );
         a.update(Msg::AnonymizeCount { days: 90, count: 0 });
-        assert!(a.settings.ask.is_none(), "nothing to do, nothing asked");
+        assert!(a.modal.is_none(), "nothing to do, nothing asked");
         a.update(Msg::AnonymizeCount { days: 90, count: 7 });
         assert_eq!(
             key(&mut a, KeyCode::Char('y')),

@@ -8,14 +8,13 @@ use std::collections::HashMap;
 use serde_json::{Value, json};
 
 use super::form::{Field, Form, get_path};
+use super::modal::Conflict;
 use super::msg::Command;
 use crate::config::{Config, KsefWorkMode, StorageDestination};
 use crate::i18n::{Lang, Txt};
 use crate::model::Operator;
 use crate::settings::render::{Rendered, render, sample};
-use crate::settings::{
-    FieldError, KeyInfo, MASK, Settings, Tab, Template, TemplateKey, changed_fields, masks_in,
-};
+use crate::settings::{FieldError, KeyInfo, MASK, Settings, Tab, Template, TemplateKey, masks_in};
 
 /// Which part of the document the form shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,30 +24,6 @@ pub enum Selector {
     List(&'static str),
     /// `url_prefix` and the selected template's subject and body.
     Templates,
-}
-
-/// A differing field after someone else saved first: (field, mine, theirs).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Conflict {
-    pub theirs: Value,
-    pub version: i64,
-    pub differences: Vec<(String, String, String)>,
-}
-
-impl Conflict {
-    /// The fields where `mine` and `theirs` differ, named as the CLI names them
-    /// (`companies[0].nip`).
-    pub fn new(tab: Tab, mine: &Value, theirs: Value, version: i64) -> Conflict {
-        let differences = changed_fields(tab, mine, &theirs)
-            .into_iter()
-            .map(|c| (c.field, c.old, c.new))
-            .collect();
-        Conflict {
-            theirs,
-            version,
-            differences,
-        }
-    }
 }
 
 /// One settings tab being viewed and edited.
@@ -66,7 +41,6 @@ pub struct TabEditor {
     /// The working copy differs from the stored one beyond what the form shows.
     pub changed: bool,
     pub selected: usize,
-    pub conflict: Option<Conflict>,
     /// What was last sent to be saved: once it is stored, nothing is unsaved.
     saving: Option<Value>,
 }
@@ -86,7 +60,6 @@ impl TabEditor {
             loaded: false,
             changed: false,
             selected: 0,
-            conflict: None,
             saving: None,
         };
         e.load_form();
@@ -109,7 +82,6 @@ impl TabEditor {
         self.version = version;
         self.loaded = true;
         self.changed = false;
-        self.conflict = None;
         self.selected = self.selected.min(self.len().saturating_sub(1));
         self.load_form();
     }
@@ -402,10 +374,11 @@ impl TabEditor {
     }
 
     /// Someone else saved first.
-    pub fn conflicted(&mut self, theirs: Value, version: i64) {
+    /// Someone else saved first: what differs between their document and this one.
+    pub fn conflicted(&mut self, theirs: Value, version: i64) -> Conflict {
         self.saving = None;
         self.commit_form();
-        self.conflict = Some(Conflict::new(self.tab, &self.working, theirs, version));
+        Conflict::new(self.tab, &self.working, theirs, version)
     }
 
     /// The value of a field of the element in view (`company_name`), from the form.
@@ -481,97 +454,6 @@ impl PaneConfig {
     }
 }
 
-/// A small dialog with a form: Enter submits, Esc cancels.
-pub struct Prompt {
-    pub kind: PromptKind,
-    pub form: Form,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PromptKind {
-    AddApiSystem,
-    LoadKey,
-    WriteKey,
-    IbardLogin,
-    /// Where to save a mail as .eml.
-    SaveEml(crate::queue::MailId),
-}
-
-impl Prompt {
-    pub fn new(kind: PromptKind, lang: Lang) -> Prompt {
-        let fields = match kind {
-            PromptKind::AddApiSystem => vec![Field::text("name", Txt::ColName)],
-            PromptKind::LoadKey | PromptKind::WriteKey | PromptKind::SaveEml(_) => {
-                vec![Field::text("path", Txt::FPath)]
-            }
-            PromptKind::IbardLogin => vec![
-                Field::text("login", Txt::FLogin),
-                Field::secret("password", Txt::FPassword),
-            ],
-        };
-        let mut form = Form::new(fields);
-        form.lang = lang;
-        form.editing = true;
-        Prompt { kind, form }
-    }
-
-    pub fn title(&self) -> Txt {
-        match self.kind {
-            PromptKind::AddApiSystem => Txt::AddSystemTitle,
-            PromptKind::LoadKey => Txt::LoadKeyTitle,
-            PromptKind::WriteKey => Txt::WriteKeyTitle,
-            PromptKind::IbardLogin => Txt::IbardAuth,
-            PromptKind::SaveEml(_) => Txt::SaveEmlTitle,
-        }
-    }
-
-    /// Whether Enter may submit (the Add button of the API dialog is off until at
-    /// least two characters are typed).
-    pub fn can_submit(&self) -> bool {
-        match self.kind {
-            PromptKind::AddApiSystem => {
-                self.form.value("name").trim().chars().count()
-                    >= crate::settings::MIN_API_SYSTEM_NAME_CHARS
-            }
-            PromptKind::LoadKey | PromptKind::WriteKey | PromptKind::SaveEml(_) => {
-                !self.form.value("path").trim().is_empty()
-            }
-            PromptKind::IbardLogin => !self.form.value("login").trim().is_empty(),
-        }
-    }
-
-    pub fn has_path(&self) -> bool {
-        matches!(
-            self.kind,
-            PromptKind::LoadKey | PromptKind::WriteKey | PromptKind::SaveEml(_)
-        )
-    }
-}
-
-/// A list to choose one item from.
-pub struct Picker {
-    pub kind: PickerKind,
-    pub title: Txt,
-    /// (value, label)
-    pub items: Vec<(String, String)>,
-    pub selected: usize,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PickerKind {
-    Mask,
-    Operator,
-    DefaultTexts,
-}
-
-/// A question before something that cannot be undone.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Ask {
-    DeleteCompany { index: usize, name: String },
-    DeleteApiSystem { index: usize, name: String },
-    Anonymize { days: u32, count: i64 },
-}
-
 /// The settings panes' editors and what they show besides the documents.
 pub struct SettingsPanes {
     pub templates: TabEditor,
@@ -586,9 +468,6 @@ pub struct SettingsPanes {
     /// Keys loaded from files and not saved yet, by company id.
     pub new_keys: HashMap<String, KeyInfo>,
     pub operators: Option<Vec<Operator>>,
-    pub prompt: Option<Prompt>,
-    pub picker: Option<Picker>,
-    pub ask: Option<Ask>,
 }
 
 impl SettingsPanes {
@@ -633,9 +512,6 @@ impl SettingsPanes {
             key_infos: HashMap::new(),
             new_keys: HashMap::new(),
             operators: None,
-            prompt: None,
-            picker: None,
-            ask: None,
         };
         p.refresh_erp_sections();
         p
@@ -930,8 +806,7 @@ mod tests {
         p.erp.form.dirty = true;
         let mut theirs = doc;
         theirs["companies"][0]["login"] = json!("theirs");
-        p.erp.conflicted(theirs, 3);
-        let c = p.erp.conflict.clone().unwrap();
+        let c = p.erp.conflicted(theirs, 3);
         assert_eq!(
             c.differences,
             [(

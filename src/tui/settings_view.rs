@@ -4,13 +4,13 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
 
 use super::app::{App, Pane};
 use super::keys::{Action, Scope, key_for};
-use super::settings_panes::{Ask, PromptKind, TabEditor, item_text, template_name};
-use super::view::{centered, conflict, yes_no};
-use crate::i18n::{Lang, Txt, messages};
+use super::settings_panes::{TabEditor, item_text, template_name};
+
+use crate::i18n::{Txt, messages};
 use crate::settings::TemplateKey;
 
 pub fn pane(f: &mut Frame, app: &App, area: Rect) {
@@ -394,104 +394,4 @@ fn storage(f: &mut Frame, app: &App, area: Rect) {
         lines.push(Line::from(""));
     }
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
-}
-
-/// The settings panes' dialogs, over everything else.
-pub fn popups(f: &mut Frame, app: &App, area: Rect) {
-    let lang = app.lang;
-    let s = &app.settings;
-    if let Some(c) = app
-        .pane
-        .tab()
-        .and_then(|t| s.editor(t))
-        .and_then(|e| e.conflict.as_ref())
-    {
-        conflict(f, app, area, c);
-    }
-    if let Some(ask) = &s.ask {
-        let question = match ask {
-            Ask::DeleteCompany { name, .. } | Ask::DeleteApiSystem { name, .. } => {
-                messages::delete_question(name, lang)
-            }
-            Ask::Anonymize { days, count } => messages::anonymize_question(*count, *days, lang),
-        };
-        yes_no(f, app, area, 66, question);
-    }
-    if let Some(p) = &s.picker {
-        let lines: Vec<Line> = p
-            .items
-            .iter()
-            .enumerate()
-            .map(|(i, (_, label))| {
-                if i == p.selected {
-                    Line::styled(format!(" {label}"), app.theme.selection())
-                } else {
-                    Line::from(format!(" {label}"))
-                }
-            })
-            .collect();
-        let r = centered(area, 56, (lines.len() as u16 + 2).min(area.height));
-        f.render_widget(Clear, r);
-        f.render_widget(
-            Paragraph::new(lines).block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .title(p.title.t(lang)),
-            ),
-            r,
-        );
-    }
-    if let Some(p) = &s.prompt {
-        prompt(f, app, area, p, lang);
-    }
-}
-
-fn prompt(f: &mut Frame, app: &App, area: Rect, p: &super::settings_panes::Prompt, lang: Lang) {
-    let rows = p.form.fields.len() as u16;
-    let r = centered(area, 70, rows + 4);
-    f.render_widget(Clear, r);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(p.title().t(lang))
-        .border_style(app.theme.accent());
-    let inner = block.inner(r);
-    f.render_widget(block, r);
-    let [form, _, buttons] = Layout::vertical([
-        Constraint::Length(rows),
-        Constraint::Length(1),
-        Constraint::Length(1),
-    ])
-    .areas(inner);
-    let w = p.form.label_width(lang, form.width / 3);
-    p.form.draw(f, form, &app.theme, lang, w);
-    let ok_label = match p.kind {
-        PromptKind::AddApiSystem => Txt::BtnAdd,
-        PromptKind::LoadKey => Txt::KLoadKey,
-        PromptKind::WriteKey => Txt::KWriteKey,
-        PromptKind::IbardLogin => Txt::KIbardLogin,
-        PromptKind::SaveEml(_) => Txt::KSaveEml,
-    };
-    let ok_style = if p.can_submit() {
-        app.theme.selection()
-    } else {
-        app.theme.muted()
-    };
-    let mut spans = vec![
-        Span::styled(format!(" Enter [ {} ] ", ok_label.t(lang)), ok_style),
-        Span::raw("  "),
-        Span::styled(
-            format!(" Esc [ {} ] ", Txt::BtnCancel.t(lang)),
-            app.theme.base(),
-        ),
-    ];
-    if p.kind == PromptKind::AddApiSystem && !p.can_submit() {
-        spans.push(Span::styled(
-            format!("  {}", Txt::NameTooShort.t(lang)),
-            app.theme.muted(),
-        ));
-    }
-    if p.has_path() {
-        spans.push(Span::styled("  Tab ⇥", app.theme.muted()));
-    }
-    f.render_widget(Paragraph::new(Line::from(spans)), buttons);
 }

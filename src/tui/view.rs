@@ -4,13 +4,13 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Sparkline, Table, Wrap};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Sparkline, Table, Wrap};
 
 use super::app::{App, FILTERS, MIN_HEIGHT, MIN_WIDTH, Pane, filter_label};
-use super::keys::{Action, Scope, choices, key_for, shown};
+use super::keys::{Action, Scope, key_for, shown};
 use crate::i18n::Txt;
 use crate::i18n::messages;
-use crate::queue::{MailAction, MailStatus, QueueShape};
+use crate::queue::{MailStatus, QueueShape};
 use crate::time::{format_age, format_rfc3339};
 use crate::worklog::Level;
 
@@ -46,24 +46,8 @@ pub fn draw(f: &mut Frame, app: &App) {
         _ => super::settings_view::pane(f, app, body),
     }
     bottom_line(f, app, bottom);
-    if let Some(c) = &app.confirm {
-        confirm(f, app, area, c.action, c.ids.len());
-    }
-    if let Some(i) = app.mail.presets_open {
-        presets(f, app, area, i);
-    }
-    if let Some(c) = &app.mail.conflict {
-        conflict(f, app, area, c);
-    }
-    if let Some(s) = &app.mail.sign_in {
-        sign_in(f, app, area, s);
-    }
-    if app.leave.is_some() {
-        yes_no(f, app, area, 64, Txt::LeaveUnsaved.t(app.lang).to_string());
-    }
-    super::settings_view::popups(f, app, area);
-    if app.help {
-        help(f, app, area);
+    if let Some(m) = &app.modal {
+        m.draw(f, app, area);
     }
 }
 
@@ -277,124 +261,6 @@ fn check_lines(f: &mut Frame, app: &App, area: Rect) {
         }
     }
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), area);
-}
-
-fn presets(f: &mut Frame, app: &App, area: Rect, selected: usize) {
-    let lines: Vec<Line> = super::mail_server::PRESETS
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let text = format!(" {:<14} {}:{}  {}", p.name, p.server, p.port, p.encryption);
-            if i == selected {
-                Line::styled(text, app.theme.selection())
-            } else {
-                Line::from(text)
-            }
-        })
-        .collect();
-    let r = centered(area, 60, lines.len() as u16 + 2);
-    f.render_widget(Clear, r);
-    f.render_widget(
-        Paragraph::new(lines).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(Txt::Presets.t(app.lang)),
-        ),
-        r,
-    );
-}
-
-/// The Microsoft 365 sign-in: where to go and the code, the QR code where there is
-/// room, then the outcome.
-fn sign_in(f: &mut Frame, app: &App, area: Rect, s: &super::mail_server::SignIn) {
-    use super::mail_server::SignIn;
-    let lang = app.lang;
-    let mut lines = Vec::new();
-    match s {
-        SignIn::Starting => {
-            lines.push(Line::styled(Txt::SignInStarting.t(lang), app.theme.muted()));
-        }
-        SignIn::Code {
-            uri,
-            code,
-            qr,
-            expires_at,
-        } => {
-            lines.push(Line::from(vec![
-                Span::raw(format!("{} ", Txt::SignInOpen.t(lang))),
-                Span::styled(uri.clone(), app.theme.accent()),
-            ]));
-            lines.push(Line::from(vec![
-                Span::raw(format!("{} ", Txt::SignInEnter.t(lang))),
-                Span::styled(code.clone(), app.theme.title()),
-            ]));
-            if area.height as usize >= qr.len() + 10 {
-                lines.push(Line::from(""));
-                lines.extend(qr.iter().map(|l| Line::from(l.clone())));
-            }
-            lines.push(Line::from(""));
-            lines.push(Line::styled(
-                format!(
-                    "{}  ({} {})",
-                    messages::sign_in_waiting(key_for(Scope::SignIn, Action::CancelSignIn), lang),
-                    Txt::CodeExpiresIn.t(lang),
-                    format_age((*expires_at - app.now).max(0))
-                ),
-                app.theme.muted(),
-            ));
-        }
-        SignIn::Done { login, result } => {
-            lines.push(match result {
-                Ok(()) => Line::styled(
-                    format!("{} {login}", Txt::LoggedInUser.t(lang)),
-                    app.theme.ok(),
-                ),
-                Err(why) => Line::styled(
-                    format!("{} {login}: {why}", Txt::CouldNotLogIn.t(lang)),
-                    app.theme.error(),
-                ),
-            });
-            lines.push(Line::from(""));
-            lines.push(Line::styled(Txt::AnyKeyCloses.t(lang), app.theme.muted()));
-        }
-    }
-    let r = centered(area, 72, (lines.len() as u16 + 4).min(area.height));
-    f.render_widget(Clear, r);
-    f.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(Txt::SignInTitle.t(lang))
-                .border_style(app.theme.accent()),
-        ),
-        r,
-    );
-}
-
-pub(super) fn conflict(f: &mut Frame, app: &App, area: Rect, c: &super::mail_server::Conflict) {
-    let mut lines = Vec::new();
-    for (field, mine, theirs) in c.differences.iter().take(8) {
-        lines.push(Line::from(vec![
-            Span::styled(format!("{field:<14}"), app.theme.accent()),
-            Span::raw(format!("{mine}  ≠  {theirs}")),
-        ]));
-    }
-    lines.push(Line::from(""));
-    lines.push(Line::styled(
-        choices(Scope::Conflict, app.lang),
-        app.theme.muted(),
-    ));
-    let r = centered(area, 72, lines.len() as u16 + 2);
-    f.render_widget(Clear, r);
-    f.render_widget(
-        Paragraph::new(lines).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(Txt::ConflictTitle.t(app.lang))
-                .border_style(app.theme.warn()),
-        ),
-        r,
-    );
 }
 
 fn tabs(f: &mut Frame, app: &App, area: Rect) {
@@ -1020,7 +886,7 @@ fn hints(f: &mut Frame, app: &App, area: Rect) {
     f.render_widget(Paragraph::new(Line::from(left)), area);
 }
 
-pub(super) fn centered(area: Rect, width: u16, height: u16) -> Rect {
+pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let w = width.min(area.width);
     let h = height.min(area.height);
     Rect::new(
@@ -1029,77 +895,4 @@ pub(super) fn centered(area: Rect, width: u16, height: u16) -> Rect {
         w,
         h,
     )
-}
-
-fn confirm(f: &mut Frame, app: &App, area: Rect, action: MailAction, n: usize) {
-    let verb = match action {
-        MailAction::Delete => Txt::KDelete,
-        MailAction::Cancel => Txt::KCancel,
-        MailAction::Retry => Txt::KRetry,
-        MailAction::Hold => Txt::KHold,
-        MailAction::Release => Txt::KRelease,
-    };
-    let question = messages::confirm_action(verb.t(app.lang), n, app.lang);
-    yes_no(f, app, area, 56, question);
-}
-
-/// A question with "y yes   n/Esc no" under it.
-pub(super) fn yes_no(f: &mut Frame, app: &App, area: Rect, width: u16, question: String) {
-    let lang = app.lang;
-    // The question wraps inside the borders; two more rows for the choice.
-    let text_rows = question
-        .chars()
-        .count()
-        .div_ceil(usize::from(width.saturating_sub(4)).max(1));
-    let text = vec![
-        Line::from(question),
-        Line::from(""),
-        Line::from(vec![
-            Span::styled(key_for(Scope::Confirm, Action::Yes), app.theme.accent()),
-            Span::raw(format!(" {}   ", Txt::Yes.t(lang))),
-            Span::styled(key_for(Scope::Confirm, Action::No), app.theme.accent()),
-            Span::raw(format!(" {}", Txt::No.t(lang))),
-        ]),
-    ];
-    let r = centered(area, width, text_rows as u16 + 4);
-    f.render_widget(Clear, r);
-    f.render_widget(
-        Paragraph::new(text).wrap(Wrap { trim: true }).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(Txt::ConfirmTitle.t(lang))
-                .border_style(app.theme.warn()),
-        ),
-        r,
-    );
-}
-
-fn help(f: &mut Frame, app: &App, area: Rect) {
-    let lang = app.lang;
-    let mut lines = Vec::new();
-    for (title, scope) in [
-        (Txt::KeysPane, app.scope()),
-        (Txt::KeysGlobal, Scope::Global),
-    ] {
-        lines.push(Line::styled(title.t(lang), app.theme.title()));
-        for (keys, label) in shown(scope, false) {
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {keys:<10}"), app.theme.accent()),
-                Span::raw(label.t(lang)),
-            ]));
-        }
-        if scope == Scope::Global {
-            break;
-        }
-    }
-    let r = centered(area, 60, (lines.len() as u16 + 2).min(area.height));
-    f.render_widget(Clear, r);
-    f.render_widget(
-        Paragraph::new(lines).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(Txt::HelpTitle.t(lang)),
-        ),
-        r,
-    );
 }

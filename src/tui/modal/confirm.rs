@@ -1,0 +1,109 @@
+//! Yes or no, before something that cannot be undone (or loses unsaved typing).
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use crate::i18n::{Txt, messages};
+use crate::model::{MailAction, MailId};
+use crate::tui::app::{App, Pane};
+use crate::tui::keys::{Action, Scope, key_for};
+use crate::tui::view::centered;
+
+/// Where to go once the user agreed to leave unsaved changes behind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Leave {
+    To(Pane),
+    Quit,
+}
+
+/// What the question is about; the answer yes carries it back to the app.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ask {
+    /// A destructive queue action on exactly these mails.
+    Mails {
+        action: MailAction,
+        ids: Vec<MailId>,
+    },
+    /// Leave a pane (or quit) with unsaved changes.
+    Leave(Leave),
+    DeleteCompany {
+        index: usize,
+        name: String,
+    },
+    DeleteApiSystem {
+        index: usize,
+        name: String,
+    },
+    Anonymize {
+        days: u32,
+        count: i64,
+    },
+}
+
+impl Ask {
+    fn question(&self, app: &App) -> String {
+        let lang = app.lang;
+        match self {
+            Ask::Mails { action, ids } => {
+                let verb = match action {
+                    MailAction::Delete => Txt::KDelete,
+                    MailAction::Cancel => Txt::KCancel,
+                    MailAction::Retry => Txt::KRetry,
+                    MailAction::Hold => Txt::KHold,
+                    MailAction::Release => Txt::KRelease,
+                };
+                messages::confirm_action(verb.t(lang), ids.len(), lang)
+            }
+            Ask::Leave(_) => Txt::LeaveUnsaved.t(lang).to_string(),
+            Ask::DeleteCompany { name, .. } | Ask::DeleteApiSystem { name, .. } => {
+                messages::delete_question(name, lang)
+            }
+            Ask::Anonymize { days, count } => messages::anonymize_question(*count, *days, lang),
+        }
+    }
+
+    fn width(&self) -> u16 {
+        match self {
+            Ask::Mails { .. } => 56,
+            Ask::Leave(_) => 64,
+            _ => 66,
+        }
+    }
+}
+
+pub fn draw(f: &mut Frame, app: &App, area: Rect, ask: &Ask) {
+    yes_no(f, app, area, ask.width(), ask.question(app));
+}
+
+/// A question with its keys (`y yes   n/Esc no`) under it.
+fn yes_no(f: &mut Frame, app: &App, area: Rect, width: u16, question: String) {
+    let lang = app.lang;
+    // The question wraps inside the borders; two more rows for the choice.
+    let text_rows = question
+        .chars()
+        .count()
+        .div_ceil(usize::from(width.saturating_sub(4)).max(1));
+    let text = vec![
+        Line::from(question),
+        Line::from(""),
+        Line::from(vec![
+            Span::styled(key_for(Scope::Confirm, Action::Yes), app.theme.accent()),
+            Span::raw(format!(" {}   ", Txt::Yes.t(lang))),
+            Span::styled(key_for(Scope::Confirm, Action::No), app.theme.accent()),
+            Span::raw(format!(" {}", Txt::No.t(lang))),
+        ]),
+    ];
+    let r = centered(area, width, text_rows as u16 + 4);
+    f.render_widget(Clear, r);
+    f.render_widget(
+        Paragraph::new(text).wrap(Wrap { trim: true }).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(Txt::ConfirmTitle.t(lang))
+                .border_style(app.theme.warn()),
+        ),
+        r,
+    );
+}
