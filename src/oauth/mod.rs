@@ -26,6 +26,10 @@ pub use device::DeviceLogin;
 const ACCOUNT: &str = "mail_server";
 /// Access tokens are refreshed this long before they expire.
 pub const REFRESH_AHEAD: Duration = Duration::from_secs(5 * 60);
+/// A refresh token refused just after another sender used it: that sender's new
+/// tokens may still be on their way to the database. This long is waited for them
+/// before the refusal is recorded as "sign in again".
+const ROTATION_GRACE: Duration = Duration::from_secs(3);
 
 /// What `oauth status` shows (never a token).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -205,6 +209,9 @@ impl OAuth {
                 Err(Error::SignIn(failure))
             }
             Err(Error::SignIn(failure)) => {
+                if let Some(newer) = self.landed_meanwhile(stored.version).await? {
+                    return open_access(&key, &newer);
+                }
                 let recorded = self
                     .store
                     .oauth_refresh_failed(ACCOUNT, stored.version, &failure.to_string(), now_ms())
@@ -217,6 +224,23 @@ impl OAuth {
                 }
             }
             Err(e) => Err(e),
+        }
+    }
+
+    /// Tokens another process stored after `version` within the grace period, if any.
+    async fn landed_meanwhile(&self, version: i64) -> Result<Option<StoredTokens>> {
+        let deadline = tokio::time::Instant::now() + ROTATION_GRACE;
+        loop {
+            if let Some(t) = self.store.oauth_tokens(ACCOUNT).await?
+                && t.version != version
+                && t.refresh_error.is_none()
+            {
+                return Ok(Some(t));
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Ok(None);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 

@@ -265,6 +265,32 @@ async fn refresh_failure_keeps_mails_pending() {
     db.finish().await;
 }
 
+/// A refresh refused because another sender just rotated the refresh token, whose new
+/// tokens reach the database only after the refusal: the refused sender waits for them
+/// instead of recording "sign in again" (which made both senders fail).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_refused_while_another_lands_takes_the_new_tokens() {
+    if !crate::common::have(&[Tool::Aiosmtpd]) {
+        return;
+    }
+    let db = TestDb::new(Backend::Sqlite).await.unwrap();
+    let idp = IdentityProvider::start("ok", 3600);
+    let (settings, a) = signed_in(&db, &idp, 25).await;
+    let b = OAuth::new(db.store.clone(), settings.settings.clone(), &idp.config());
+    // The other sender's write, landing 300 ms after this sender's refusal.
+    let device = b.start().await.unwrap();
+    idp.control(serde_json::json!({"refresh": "invalid_grant"}));
+    let (refreshed, _) = tokio::join!(a.access_token(true), async {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        b.finish(&device, MAILBOX).await.unwrap();
+    });
+    let token = refreshed.expect("the tokens the other sender stored");
+    assert_eq!(token.token, b.access_token(false).await.unwrap().token);
+    let status = a.status().await.unwrap().unwrap();
+    assert!(status.refresh_error.is_none(), "{status:?}");
+    db.finish().await;
+}
+
 /// Two senders find the token due at once: the refresh token rotates under one of them,
 /// and it takes the other's new tokens instead of recording a failure.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
