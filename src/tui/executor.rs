@@ -2,8 +2,8 @@
 
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::mail_server::TestOutcome;
 use super::msg::{Command, Done, Msg, Overview};
+use super::panes::mail_server::TestOutcome;
 use crate::config::SenderConfig;
 use crate::error::{Error, Result};
 use crate::queue::{MailQueue, MailStatus, NewMail};

@@ -95,6 +95,8 @@ pub enum Scope {
     ApiSystems,
     Storage,
     /// Popups: only their own keys apply (an unbound key declines or is ignored).
+    /// Typing a search after `/`: these keys end it, every other one is text.
+    Search,
     Help,
     Confirm,
     Conflict,
@@ -110,6 +112,7 @@ impl Scope {
         match self {
             Scope::Global
             | Scope::Form
+            | Scope::Search
             | Scope::Help
             | Scope::Confirm
             | Scope::Conflict
@@ -207,6 +210,22 @@ pub const BINDINGS: &[Binding] = &[
         "Esc",
         Action::KeepEditing,
         KKeepEditing,
+        true
+    ),
+    bind!(
+        Search,
+        [(KeyCode::Enter, N)],
+        "Enter",
+        Action::Submit,
+        KSearch,
+        true
+    ),
+    bind!(
+        Search,
+        [(KeyCode::Esc, N)],
+        "Esc",
+        Action::Back,
+        KBack,
         true
     ),
     bind!(
@@ -985,6 +1004,12 @@ pub fn shown(scope: Scope, hints_only: bool) -> Vec<(&'static str, Txt)> {
     out
 }
 
+/// Keys that move within a text of several lines (Enter, ↑, ↓): there they belong to
+/// the text, not to the form around it.
+pub fn moves_within_text(key: &KeyEvent) -> bool {
+    matches!(key.code, KeyCode::Enter | KeyCode::Up | KeyCode::Down)
+}
+
 /// How the key of `action` in `scope` (or a scope it falls back to) is written, for a
 /// message that tells the user what to press.
 pub fn key_for(scope: Scope, action: Action) -> &'static str {
@@ -1059,6 +1084,7 @@ mod tests {
             Scope::Tools,
             Scope::ApiSystems,
             Scope::Storage,
+            Scope::Search,
             Scope::Help,
             Scope::Confirm,
             Scope::Conflict,

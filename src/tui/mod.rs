@@ -2,17 +2,14 @@
 
 pub mod app;
 pub mod executor;
-pub mod form;
 pub mod keys;
-pub mod mail_server;
 pub mod modal;
 pub mod msg;
-pub mod settings_keys;
-pub mod settings_panes;
-pub mod settings_view;
+pub mod panes;
 pub mod term;
 pub mod theme;
 pub mod view;
+pub mod widgets;
 
 use std::time::Duration;
 
@@ -73,7 +70,7 @@ pub async fn run(
     }
 
     let mut app = App::new(options.lang, theme, now_ms())
-        .with_config(settings_panes::PaneConfig::from(&config.config));
+        .with_config(panes::PaneConfig::from(&config.config));
     if embedded.is_some() {
         app.embedded_sender = Some(messages::embedded_sender_running(options.lang));
     }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use crossterm::event::KeyEvent;
 use serde_json::Value;
 
-use super::mail_server::TestOutcome;
+use super::panes::mail_server::TestOutcome;
 use crate::i18n::{Lang, Txt, messages};
 use crate::model::{Operator, RegisteredSender};
 use crate::oauth::TokenStatus;

@@ -12,7 +12,7 @@ use dmsctl::queue::{
 use dmsctl::settings::{FieldError, MASK, Problem, Tab};
 use dmsctl::tui::app::App;
 use dmsctl::tui::msg::{Msg, Overview};
-use dmsctl::tui::settings_panes::PaneConfig;
+use dmsctl::tui::panes::PaneConfig;
 use dmsctl::tui::theme::Theme;
 use dmsctl::tui::view::draw;
 use dmsctl::worklog::{Level, LogEntry};
@@ -490,7 +490,7 @@ screens! {
         key(a, KeyCode::Char('t'));
         for c in "jan@firma.pl".chars() { key(a, KeyCode::Char(c)); }
         a.update(Msg::TestQueued(17));
-        a.update(Msg::TestState(17, dmsctl::tui::mail_server::TestOutcome::Delivered("250 2.0.0 Ok: queued as 4F2".into())));
+        a.update(Msg::TestState(17, dmsctl::tui::panes::mail_server::TestOutcome::Delivered("250 2.0.0 Ok: queued as 4F2".into())));
     };
     queue_en: Lang::En, |_| {};
     queue_pl: Lang::Pl, |_| {};

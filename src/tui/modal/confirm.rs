@@ -9,7 +9,7 @@ use crate::i18n::{Txt, messages};
 use crate::model::{MailAction, MailId};
 use crate::tui::app::{App, Pane};
 use crate::tui::keys::{Action, Scope, key_for};
-use crate::tui::view::centered;
+use crate::tui::widgets::chrome::centered;
 
 /// Where to go once the user agreed to leave unsaved changes behind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,7 +10,7 @@ use crate::i18n::Txt;
 use crate::settings::{Tab, changed_fields};
 use crate::tui::app::App;
 use crate::tui::keys::{Scope, choices};
-use crate::tui::view::centered;
+use crate::tui::widgets::chrome::centered;
 
 /// Their document and version, and each differing field: (field, mine, theirs).
 #[derive(Debug, Clone, PartialEq)]

@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use crate::i18n::Txt;
 use crate::tui::app::App;
 use crate::tui::keys::{Scope, shown};
-use crate::tui::view::centered;
+use crate::tui::widgets::chrome::centered;
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let lang = app.lang;

@@ -9,7 +9,7 @@ use super::{Modal, Reply};
 use crate::i18n::Txt;
 use crate::tui::app::App;
 use crate::tui::keys::Action;
-use crate::tui::view::centered;
+use crate::tui::widgets::chrome::centered;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PickerKind {

@@ -11,9 +11,9 @@ use super::{Modal, Reply};
 use crate::i18n::{Lang, Txt};
 use crate::model::MailId;
 use crate::tui::app::App;
-use crate::tui::form::{Field, Form};
 use crate::tui::keys::{Action, Scope, key_for};
-use crate::tui::view::centered;
+use crate::tui::widgets::chrome::centered;
+use crate::tui::widgets::form::{Field, Form};
 
 pub struct Prompt {
     pub kind: PromptKind,
@@ -88,7 +88,7 @@ impl Prompt {
             Some(Action::Submit) => {}
             Some(Action::Complete) if self.has_path() => {
                 if let Some(f) = self.form.get_mut("path")
-                    && let Some(longer) = crate::tui::mail_server::complete(&f.text_value())
+                    && let Some(longer) = crate::tui::widgets::input::complete(&f.text_value())
                 {
                     f.set(&Value::from(longer));
                 }

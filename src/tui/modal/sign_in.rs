@@ -11,7 +11,7 @@ use crate::i18n::{Txt, messages};
 use crate::time::{Millis, format_age};
 use crate::tui::app::App;
 use crate::tui::keys::{Action, Scope, key_for};
-use crate::tui::view::centered;
+use crate::tui::widgets::chrome::centered;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum SignIn {

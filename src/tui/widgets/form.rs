@@ -11,9 +11,9 @@ use ratatui::widgets::Paragraph;
 use ratatui_textarea::TextArea;
 use serde_json::Value;
 
-use super::theme::Theme;
 use crate::i18n::{Lang, Txt};
 use crate::settings::MASK;
+use crate::tui::theme::Theme;
 
 /// Rows a multi-line field shows.
 pub const MULTI_LINE_ROWS: u16 = 4;

@@ -1,0 +1,107 @@
+//! Typing into one line of text (the queue search), and completing a file path. What
+//! a key does to text is the text's business, not a binding of the key table.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// Applies a key to a line being typed: a character is added, Backspace removes one.
+/// Returns whether the text changed.
+pub fn edit_line(text: &mut String, k: &KeyEvent) -> bool {
+    match k.code {
+        KeyCode::Backspace => text.pop().is_some(),
+        KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => {
+            text.push(c);
+            true
+        }
+        _ => false,
+    }
+}
+
+/// The longest unambiguous completion of a file path.
+pub fn complete(partial: &str) -> Option<String> {
+    let path = std::path::Path::new(partial);
+    let (dir, prefix) = if partial.ends_with('/') {
+        (path.to_path_buf(), String::new())
+    } else {
+        (
+            path.parent().map(|p| {
+                if p.as_os_str().is_empty() {
+                    std::path::PathBuf::from(".")
+                } else {
+                    p.to_path_buf()
+                }
+            })?,
+            path.file_name()?.to_string_lossy().into_owned(),
+        )
+    };
+    let mut names: Vec<(String, bool)> = std::fs::read_dir(&dir)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                e.path().is_dir(),
+            )
+        })
+        .filter(|(n, _)| n.starts_with(&prefix) && !n.starts_with('.'))
+        .collect();
+    names.sort();
+    let first = names.first()?.clone();
+    let mut common = first.0.clone();
+    for (n, _) in &names[1..] {
+        while !n.starts_with(&common) {
+            common.pop();
+        }
+    }
+    let base = if partial.ends_with('/') {
+        partial.to_string()
+    } else {
+        let parent = &partial[..partial.len() - prefix.len()];
+        parent.to_string()
+    };
+    let mut out = format!("{base}{common}");
+    if names.len() == 1 && first.1 {
+        out.push('/');
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_completion() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("faktura_2026.pdf"), "x").unwrap();
+        std::fs::write(dir.path().join("faktura_2025.pdf"), "x").unwrap();
+        std::fs::create_dir(dir.path().join("raporty")).unwrap();
+        let base = dir.path().display().to_string();
+        assert_eq!(
+            complete(&format!("{base}/fak")).unwrap(),
+            format!("{base}/faktura_202")
+        );
+        assert_eq!(
+            complete(&format!("{base}/r")).unwrap(),
+            format!("{base}/raporty/")
+        );
+        assert_eq!(complete(&format!("{base}/zzz")), None);
+    }
+
+    #[test]
+    fn a_line_takes_characters_and_backspace_but_not_control_keys() {
+        let mut t = String::from("ab");
+        assert!(edit_line(
+            &mut t,
+            &KeyEvent::new(KeyCode::Char('c'), KeyModifiers::NONE)
+        ));
+        assert!(edit_line(
+            &mut t,
+            &KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE)
+        ));
+        assert!(!edit_line(
+            &mut t,
+            &KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL)
+        ));
+        assert_eq!(t, "ab");
+    }
+}
