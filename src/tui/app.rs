@@ -94,6 +94,24 @@ impl App {
         self
     }
 
+    /// The editor of a settings tab, the Mail server's included.
+    fn editor_mut(&mut self, tab: Tab) -> Option<&mut TabEditor> {
+        match tab {
+            Tab::MailServer => Some(&mut self.mail.editor),
+            t => self.settings.editor_mut(t),
+        }
+    }
+
+    /// Sections that follow the document (send with, ERP system, domain) after a load.
+    fn after_load(&mut self, tab: Tab) {
+        match tab {
+            Tab::MailServer => self.mail.refresh_sections(),
+            Tab::Erp => self.settings.erp.refresh_sections(),
+            Tab::Domain => self.settings.domain.refresh_sections(),
+            _ => {}
+        }
+    }
+
     /// Whether a pane holds changes not saved yet.
     pub fn pane_dirty(&self, pane: Pane) -> bool {
         match pane {
@@ -172,11 +190,7 @@ impl App {
                 Vec::new()
             }
             Msg::SettingsSaved { tab, version } => {
-                if tab == Tab::MailServer {
-                    // What was saved is what is stored now; the reload brings it back.
-                    self.mail.account.dirty = false;
-                    self.mail.version = version;
-                } else if let Some(e) = self.settings.editor_mut(tab) {
+                if let Some(e) = self.editor_mut(tab) {
                     e.saved(version);
                 }
                 self.status = Some((
@@ -209,11 +223,10 @@ impl App {
                 theirs,
                 version,
             } => {
-                let conflict = match self.settings.editor_mut(tab) {
-                    Some(e) => e.conflicted(theirs, version),
-                    None => self.mail.conflicted(theirs, version),
-                };
-                self.modal = Some(Modal::Conflict { tab, conflict });
+                if let Some(e) = self.editor_mut(tab) {
+                    let conflict = e.conflicted(theirs, version);
+                    self.modal = Some(Modal::Conflict { tab, conflict });
+                }
                 Vec::new()
             }
             Msg::SignInCode {
@@ -422,27 +435,19 @@ impl App {
             Reply::Yes(Ask::Leave(target)) => self.leave(target),
             Reply::Yes(ask) => self.settings.confirmed(ask),
             Reply::ReloadTheirs { tab, conflict } => {
-                match self.settings.editor_mut(tab) {
-                    Some(e) => {
-                        e.form.dirty = false;
-                        e.loaded_doc(conflict.theirs, conflict.version);
-                    }
-                    None => {
-                        self.mail.account.dirty = false;
-                        self.mail.loaded(conflict.theirs, conflict.version);
-                    }
+                if let Some(e) = self.editor_mut(tab) {
+                    e.form.dirty = false;
+                    e.loaded_doc(conflict.theirs, conflict.version);
                 }
+                self.after_load(tab);
                 Vec::new()
             }
-            Reply::Overwrite { tab, conflict } => match self.settings.editor_mut(tab) {
+            Reply::Overwrite { tab, conflict } => match self.editor_mut(tab) {
                 Some(e) => {
                     e.version = conflict.version;
                     e.save()
                 }
-                None => {
-                    self.mail.version = conflict.version;
-                    self.mail.save()
-                }
+                None => Vec::new(),
             },
             Reply::Picked(PickerKind::Preset, value) => {
                 if let Ok(i) = value.parse() {
@@ -471,21 +476,15 @@ impl App {
             if !self.pane_dirty(pane) {
                 continue;
             }
-            match pane.tab().and_then(|t| self.settings.editor_mut(t)) {
-                Some(e) => {
-                    let (doc, version) = (e.stored.clone(), e.version);
-                    e.form.dirty = false;
-                    e.form.editing = false;
-                    e.loaded_doc(doc, version);
-                }
-                None => {
-                    let (doc, version) = (self.mail.stored.clone(), self.mail.version);
-                    self.mail.loaded(doc, version);
-                }
+            let Some(tab) = pane.tab() else { continue };
+            if let Some(e) = self.editor_mut(tab) {
+                let (doc, version) = (e.stored.clone(), e.version);
+                e.form.dirty = false;
+                e.form.editing = false;
+                e.loaded_doc(doc, version);
             }
+            self.after_load(tab);
         }
-        self.settings.erp.refresh_sections();
-        self.settings.domain.refresh_sections();
         match target {
             Leave::To(p) => {
                 self.pane = p;
@@ -680,7 +679,7 @@ mod profile_tests {
             version: 1,
         });
         assert!(matches!(&cmds[..], [Command::CheckSmtp(d)] if d["send_with"] == "sendmail"));
-        assert!(a.mail.account.hidden.contains("server_name"));
-        assert!(!a.mail.account.hidden.contains("sendmail_path"));
+        assert!(a.mail.editor.form.hidden.contains("server_name"));
+        assert!(!a.mail.editor.form.hidden.contains("sendmail_path"));
     }
 }

@@ -78,16 +78,15 @@ pub enum TestOutcome {
     NotDelivered(String),
 }
 
-use crate::tui::modal::Conflict;
+use crate::tui::widgets::tab_editor::{Selector, TabEditor};
 
 pub struct MailServerPane {
-    pub account: Form,
+    /// The account: the same tab editor as every settings pane (a working copy of the
+    /// stored document, its version, the form).
+    pub editor: TabEditor,
     pub test: Form,
     /// Which form the keys go to: the account (false) or the test message (true).
     pub in_test: bool,
-    pub stored: Value,
-    pub version: i64,
-    pub loaded: bool,
     pub preset_hint: Option<usize>,
     pub checking: bool,
     /// Steps of the running check, in the order they started.
@@ -106,7 +105,7 @@ impl Default for MailServerPane {
 
 impl MailServerPane {
     pub fn new(lang: crate::i18n::Lang) -> Self {
-        let mut account = Form::new(vec![
+        let account = vec![
             Field::select(
                 "send_with",
                 Txt::FSendWith,
@@ -140,8 +139,7 @@ impl MailServerPane {
             Field::text("login", Txt::FLogin),
             Field::secret("password", Txt::FPassword),
             Field::text("sendmail_path", Txt::FSendmailPath),
-        ]);
-        account.lang = lang;
+        ];
         let mut test = Form::new(vec![
             Field::text("to", Txt::FRecipient),
             Field::text("subject", Txt::FSubject),
@@ -150,12 +148,9 @@ impl MailServerPane {
         ]);
         test.lang = lang;
         let mut v = MailServerPane {
-            account,
+            editor: TabEditor::new(Tab::MailServer, Selector::Whole, account, lang),
             test,
             in_test: false,
-            stored: Value::Null,
-            version: 0,
-            loaded: false,
             preset_hint: None,
             checking: false,
             check_progress: Vec::new(),
@@ -168,7 +163,7 @@ impl MailServerPane {
     }
 
     pub fn dirty(&self) -> bool {
-        self.account.dirty
+        self.editor.dirty()
     }
 
     /// Whether the focused field takes Enter and arrows itself (several lines of text).
@@ -176,7 +171,7 @@ impl MailServerPane {
         let form = if self.in_test {
             &self.test
         } else {
-            &self.account
+            &self.editor.form
         };
         form.focused().is_some_and(|f| f.is_multi_line())
     }
@@ -185,15 +180,15 @@ impl MailServerPane {
         if self.in_test {
             self.test.editing
         } else {
-            self.account.editing
+            self.editor.form.editing
         }
     }
 
     /// Sections follow `send_with` (sendmail: profile, no encryption or login) and the
     /// authentication method (OAuth2: no password).
     pub fn refresh_sections(&mut self) {
-        let sendmail = self.account.value("send_with") == "sendmail";
-        let oauth = self.account.value("auth_method") == "oauth2";
+        let sendmail = self.editor.form.value("send_with") == "sendmail";
+        let oauth = self.editor.form.value("auth_method") == "oauth2";
         let mut hidden = std::collections::HashSet::new();
         if sendmail {
             hidden.extend([
@@ -211,64 +206,34 @@ impl MailServerPane {
         if oauth {
             hidden.insert("password");
         }
-        self.account.hidden = hidden;
-        if let Some(f) = self.account.get_mut("profile") {
+        self.editor.form.hidden = hidden;
+        if let Some(f) = self.editor.form.get_mut("profile") {
             f.input = crate::tui::widgets::form::Input::ReadOnly(
-                self.stored
+                self.editor
+                    .stored
                     .get("sendmail_path")
                     .and_then(Value::as_str)
                     .unwrap_or("")
                     .to_string(),
             );
         }
-        self.account.settle_focus();
+        self.editor.form.settle_focus();
         self.test.settle_focus();
     }
 
     pub fn loaded(&mut self, doc: Value, version: i64) {
-        self.account.load(&doc);
-        self.stored = doc;
-        self.version = version;
-        self.loaded = true;
+        self.editor.loaded_doc(doc, version);
         self.refresh_sections();
     }
 
     /// Ctrl-S: the document to save, or errors kept on the form.
     pub fn save(&mut self) -> Vec<Command> {
-        match self.account.document(&self.stored) {
-            Some(doc) => vec![Command::SaveSettings {
-                tab: Tab::MailServer,
-                doc,
-                version: self.version,
-            }],
-            None => Vec::new(),
-        }
+        self.editor.save()
     }
 
     pub fn invalid(&mut self, errors: &[FieldError]) {
-        self.account.show_errors(errors);
+        self.editor.show_errors(errors);
         self.in_test = false;
-    }
-
-    /// Someone else saved first: the account fields that differ.
-    pub fn conflicted(&mut self, theirs: Value, version: i64) -> Conflict {
-        let mine = self.account.document(&self.stored).unwrap_or(Value::Null);
-        let differences = self
-            .account
-            .fields
-            .iter()
-            .filter(|f| !self.account.hidden.contains(f.key))
-            .filter_map(|f| {
-                let a = mine.get(f.key).cloned().unwrap_or(Value::Null);
-                let b = theirs.get(f.key).cloned().unwrap_or(Value::Null);
-                (a != b).then(|| (f.key.to_string(), plain(&a), plain(&b)))
-            })
-            .collect();
-        Conflict {
-            theirs,
-            version,
-            differences,
-        }
     }
 
     pub fn apply_preset(&mut self, i: usize) {
@@ -278,12 +243,16 @@ impl MailServerPane {
                 f.set(&v);
             }
         };
-        set(&mut self.account, "send_with", Value::from("smtp"));
-        set(&mut self.account, "server_name", Value::from(p.server));
-        set(&mut self.account, "port", Value::from(p.port));
-        set(&mut self.account, "encryption", Value::from(p.encryption));
-        set(&mut self.account, "auth_method", Value::from(p.auth));
-        self.account.dirty = true;
+        set(&mut self.editor.form, "send_with", Value::from("smtp"));
+        set(&mut self.editor.form, "server_name", Value::from(p.server));
+        set(&mut self.editor.form, "port", Value::from(p.port));
+        set(
+            &mut self.editor.form,
+            "encryption",
+            Value::from(p.encryption),
+        );
+        set(&mut self.editor.form, "auth_method", Value::from(p.auth));
+        self.editor.form.dirty = true;
         self.preset_hint = Some(i);
         self.refresh_sections();
     }
@@ -338,7 +307,7 @@ impl MailServerPane {
         let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
         match k.code {
             KeyCode::Esc => {
-                self.account.editing = false;
+                self.editor.form.editing = false;
                 self.test.editing = false;
                 Vec::new()
             }
@@ -355,7 +324,7 @@ impl MailServerPane {
                 let form = if self.in_test {
                     &mut self.test
                 } else {
-                    &mut self.account
+                    &mut self.editor.form
                 };
                 form.key(k);
                 if !self.in_test {
@@ -364,14 +333,6 @@ impl MailServerPane {
                 Vec::new()
             }
         }
-    }
-}
-
-fn plain(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
     }
 }
 
@@ -400,8 +361,8 @@ impl MailServerPane {
         match a {
             Action::EditAccount => {
                 self.in_test = false;
-                self.account.editing = true;
-                self.account.settle_focus();
+                self.editor.form.editing = true;
+                self.editor.form.settle_focus();
                 Vec::new()
             }
             Action::EditTest => {
@@ -413,12 +374,17 @@ impl MailServerPane {
             Action::Save => self.save(),
             Action::Authorize => {
                 let lang = ctx.lang;
-                if self.account.value("send_with") == "sendmail" {
+                if self.editor.form.value("send_with") == "sendmail" {
                     ctx.say(true, Txt::HintSendmailOauth.t(lang));
-                } else if self.account.value("auth_method") != "oauth2" {
+                } else if self.editor.form.value("auth_method") != "oauth2" {
                     ctx.say(true, Txt::NeedsOauth.t(lang));
                 } else if self.dirty()
-                    || self.stored.get("auth_method").and_then(|v| v.as_str()) != Some("oauth2")
+                    || self
+                        .editor
+                        .stored
+                        .get("auth_method")
+                        .and_then(|v| v.as_str())
+                        != Some("oauth2")
                 {
                     let key = keys::key_for(Scope::MailServer, Action::Save);
                     ctx.say(true, crate::i18n::messages::save_first(key, lang));
@@ -443,7 +409,7 @@ impl MailServerPane {
                 ctx.open(Modal::Picker(picker));
                 Vec::new()
             }
-            Action::Check => match self.account.document(&self.stored) {
+            Action::Check => match self.editor.form.document(&self.editor.working) {
                 Some(doc) => {
                     self.checking = true;
                     self.check = None;
@@ -453,7 +419,7 @@ impl MailServerPane {
                 None => Vec::new(),
             },
             Action::LeaveForm => {
-                self.account.editing = false;
+                self.editor.form.editing = false;
                 self.test.editing = false;
                 Vec::new()
             }
@@ -466,14 +432,14 @@ impl MailServerPane {
                     let form = if self.in_test {
                         &mut self.test
                     } else {
-                        &mut self.account
+                        &mut self.editor.form
                     };
                     form.move_focus(a == Action::NextField);
                 }
                 Vec::new()
             }
             Action::ShowPassword => {
-                if let Some(f) = self.account.get_mut("password") {
+                if let Some(f) = self.editor.form.get_mut("password") {
                     f.toggle_shown();
                 }
                 Vec::new()
@@ -485,7 +451,7 @@ impl MailServerPane {
     /// The stored document, unless this console holds unsaved changes to it (someone
     /// else's save must not wipe what is being typed here).
     pub fn stored_loaded(&mut self, doc: Value, version: i64) -> Vec<Command> {
-        if !self.dirty() || !self.loaded {
+        if !self.dirty() || !self.editor.loaded {
             let sendmail = doc.get("send_with").and_then(|v| v.as_str()) == Some("sendmail");
             self.loaded(doc.clone(), version);
             // The profile section says whether the MTA is there.
@@ -502,7 +468,7 @@ impl MailServerPane {
         if self.in_test {
             self.test.paste(text);
         } else {
-            self.account.paste(text);
+            self.editor.form.paste(text);
         }
     }
 }
@@ -526,8 +492,11 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             app.theme.warn(),
         ));
     }
-    if m.version > 0 {
-        spans.push(Span::styled(format!("  v{}", m.version), app.theme.muted()));
+    if m.editor.version > 0 {
+        spans.push(Span::styled(
+            format!("  v{}", m.editor.version),
+            app.theme.muted(),
+        ));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), title);
 
@@ -545,8 +514,8 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         let w = m.test.label_width(lang, form_rows.width / 2);
         test_section(f, app, form_rows, w);
     } else {
-        let w = m.account.label_width(lang, form_rows.width * 9 / 20);
-        m.account.draw(f, form_rows, &app.theme, lang, w);
+        let w = m.editor.form.label_width(lang, form_rows.width * 9 / 20);
+        m.editor.form.draw(f, form_rows, &app.theme, lang, w);
     }
     account_notes(f, app, notes);
     if let Some(side) = side {
@@ -613,8 +582,8 @@ fn account_notes(f: &mut Frame, app: &App, area: Rect) {
             app.theme.accent(),
         ));
     }
-    let sendmail = m.account.value("send_with") == "sendmail";
-    let oauth = m.account.value("auth_method") == "oauth2";
+    let sendmail = m.editor.form.value("send_with") == "sendmail";
+    let oauth = m.editor.form.value("auth_method") == "oauth2";
     if sendmail {
         let step = m
             .check
@@ -625,7 +594,7 @@ fn account_notes(f: &mut Frame, app: &App, area: Rect) {
                 format!(
                     "{}: {}",
                     Txt::ProfileExists.t(lang),
-                    m.account.value("sendmail_path")
+                    m.editor.form.value("sendmail_path")
                 ),
                 app.theme.ok(),
             )),
@@ -639,7 +608,7 @@ fn account_notes(f: &mut Frame, app: &App, area: Rect) {
             app.theme.warn(),
         ));
     } else if oauth {
-        if m.account.value("server_name").contains("gmail") {
+        if m.editor.form.value("server_name").contains("gmail") {
             lines.push(Line::styled(Txt::HintGoogle.t(lang), app.theme.warn()));
         }
         lines.push(match &m.sign_in_status {
@@ -732,23 +701,24 @@ mod tests {
             serde_json::to_value(crate::settings::MailServerSettings::default()).unwrap(),
             0,
         );
-        assert!(v.account.hidden.contains("sendmail_path"));
+        assert!(v.editor.form.hidden.contains("sendmail_path"));
         v.apply_preset(2);
-        assert_eq!(v.account.value("server_name"), "smtp.gmail.com");
-        assert_eq!(v.account.value("port"), "465");
-        assert_eq!(v.account.value("encryption"), "auto");
+        assert_eq!(v.editor.form.value("server_name"), "smtp.gmail.com");
+        assert_eq!(v.editor.form.value("port"), "465");
+        assert_eq!(v.editor.form.value("encryption"), "auto");
         assert!(v.dirty());
         v.apply_preset(3);
         assert!(
-            v.account.hidden.contains("password"),
+            v.editor.form.hidden.contains("password"),
             "OAuth2 has no password"
         );
-        if let Some(f) = v.account.get_mut("send_with") {
+        if let Some(f) = v.editor.form.get_mut("send_with") {
             f.set(&Value::from("sendmail"));
         }
         v.refresh_sections();
         assert!(
-            v.account.hidden.contains("server_name") && !v.account.hidden.contains("sendmail_path")
+            v.editor.form.hidden.contains("server_name")
+                && !v.editor.form.hidden.contains("sendmail_path")
         );
     }
 }
@@ -790,6 +760,39 @@ mod mail_server_tests {
         a
     }
 
+    /// The account is the same tab editor as every settings tab: what is typed after
+    /// C-s and before the answer stays, and the reload after the save does not wipe it.
+    #[test]
+    fn typing_after_a_save_survives_its_answer() {
+        let mut a = ready();
+        key(&mut a, KeyCode::Enter);
+        key(&mut a, KeyCode::Down);
+        key(&mut a, KeyCode::Down);
+        typed(&mut a, "first");
+        let saved = a.update(Msg::Key(KeyEvent::new(
+            KeyCode::Char('s'),
+            KeyModifiers::CONTROL,
+        )));
+        let [Command::SaveSettings { doc, .. }] = &saved[..] else {
+            panic!("{saved:?}")
+        };
+        let stored = doc.clone();
+        typed(&mut a, " second");
+        let reload = a.update(Msg::SettingsSaved {
+            tab: Tab::MailServer,
+            version: 4,
+        });
+        assert_eq!(reload, vec![Command::LoadSettings(Tab::MailServer)]);
+        a.update(Msg::SettingsLoaded {
+            tab: Tab::MailServer,
+            doc: stored,
+            version: 4,
+        });
+        assert_eq!(a.mail.editor.form.value("account_name"), "first second");
+        assert!(a.mail.dirty(), "the second part is not saved yet");
+        assert_eq!(a.mail.editor.version, 4);
+    }
+
     #[test]
     fn typing_saving_and_leaving() {
         let mut a = ready();
@@ -800,7 +803,7 @@ mod mail_server_tests {
         key(&mut a, KeyCode::Down);
         typed(&mut a, "q2 DMS");
         assert!(!a.quit && a.pane == Pane::MailServer, "typing is text");
-        assert_eq!(a.mail.account.value("account_name"), "q2 DMS");
+        assert_eq!(a.mail.editor.form.value("account_name"), "q2 DMS");
         assert!(a.mail.dirty());
         let cmds = a.update(Msg::Key(KeyEvent::new(
             KeyCode::Char('s'),
@@ -825,10 +828,16 @@ mod mail_server_tests {
             )],
         });
         assert_eq!(
-            a.mail.account.get("from_address").unwrap().error.as_deref(),
+            a.mail
+                .editor
+                .form
+                .get("from_address")
+                .unwrap()
+                .error
+                .as_deref(),
             Some("is required")
         );
-        assert_eq!(a.mail.account.value("account_name"), "q2 DMS");
+        assert_eq!(a.mail.editor.form.value("account_name"), "q2 DMS");
         // Leaving with unsaved changes asks; "no" stays.
         key(&mut a, KeyCode::Esc);
         key(&mut a, KeyCode::Char('2'));
@@ -883,8 +892,8 @@ mod mail_server_tests {
             version: 5,
         });
         key(&mut a, KeyCode::Char('r'));
-        assert_eq!(a.mail.account.value("account_name"), "theirs");
-        assert_eq!(a.mail.version, 5);
+        assert_eq!(a.mail.editor.form.value("account_name"), "theirs");
+        assert_eq!(a.mail.editor.version, 5);
         assert!(!a.mail.dirty());
     }
 
@@ -894,8 +903,11 @@ mod mail_server_tests {
         key(&mut a, KeyCode::Char('p'));
         key(&mut a, KeyCode::Down);
         key(&mut a, KeyCode::Enter);
-        assert_eq!(a.mail.account.value("server_name"), "smtp.poczta.onet.pl");
-        assert_eq!(a.mail.account.value("port"), "465");
+        assert_eq!(
+            a.mail.editor.form.value("server_name"),
+            "smtp.poczta.onet.pl"
+        );
+        assert_eq!(a.mail.editor.form.value("port"), "465");
         key(&mut a, KeyCode::Char('t'));
         let cmds = key(&mut a, KeyCode::Enter);
         assert!(cmds.is_empty(), "recipient and subject are required");
