@@ -164,6 +164,7 @@ catalog! {
     KCancelSignIn: "cancel the sign-in", "anuluj logowanie";
     KSubmit: "confirm", "zatwierdź";
     KComplete: "complete the path", "uzupełnij ścieżkę";
+    KNextChoice: "change the choice", "zmień wybór";
 
     // Settings panes in general.
     Saved: "Settings saved", "Zapisano dane";

@@ -71,6 +71,11 @@ pub enum Action {
     /// A dialog's form: submit it, complete the path typed so far.
     Submit,
     Complete,
+    /// A choice or yes/no field: the next or previous option.
+    NextChoice,
+    PrevChoice,
+    /// Queue the test message being typed.
+    SendTest,
 }
 
 /// Where a binding applies.
@@ -95,6 +100,10 @@ pub enum Scope {
     ApiSystems,
     Storage,
     /// Popups: only their own keys apply (an unbound key declines or is ignored).
+    /// Typing the test message: the form's keys, and Enter sends.
+    TestMessage,
+    /// A choice or yes/no field of a form (the form's keys still apply).
+    Choice,
     /// Typing a search after `/`: these keys end it, every other one is text.
     Search,
     Help,
@@ -112,6 +121,7 @@ impl Scope {
         match self {
             Scope::Global
             | Scope::Form
+            | Scope::Choice
             | Scope::Search
             | Scope::Help
             | Scope::Confirm
@@ -119,7 +129,7 @@ impl Scope {
             | Scope::Picker
             | Scope::Prompt
             | Scope::SignIn => None,
-            Scope::TemplatesForm => Some(Scope::Form),
+            Scope::TemplatesForm | Scope::TestMessage => Some(Scope::Form),
             Scope::Templates | Scope::ApiAuth | Scope::Erp | Scope::Domain | Scope::Tools => {
                 Some(Scope::SettingsForm)
             }
@@ -211,6 +221,50 @@ pub const BINDINGS: &[Binding] = &[
         Action::KeepEditing,
         KKeepEditing,
         true
+    ),
+    bind!(
+        TestMessage,
+        [(KeyCode::Enter, N)],
+        "Enter",
+        Action::SendTest,
+        KSendTest,
+        false
+    ),
+    bind!(
+        Choice,
+        [
+            (KeyCode::Char(' '), N),
+            (KeyCode::Right, N),
+            (KeyCode::Enter, N)
+        ],
+        "Space/→",
+        Action::NextChoice,
+        KNextChoice,
+        false
+    ),
+    bind!(
+        Choice,
+        [(KeyCode::Left, N)],
+        "←",
+        Action::PrevChoice,
+        KNextChoice,
+        false
+    ),
+    bind!(
+        Choice,
+        [(KeyCode::Char('y'), N), (KeyCode::Char('t'), N)],
+        "y",
+        Action::Yes,
+        Yes,
+        false
+    ),
+    bind!(
+        Choice,
+        [(KeyCode::Char('n'), N)],
+        "n",
+        Action::No,
+        No,
+        false
     ),
     bind!(
         Search,
@@ -1010,6 +1064,31 @@ pub fn moves_within_text(key: &KeyEvent) -> bool {
     matches!(key.code, KeyCode::Enter | KeyCode::Up | KeyCode::Down)
 }
 
+/// What a key does to a line of text being typed (the queue search).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineEdit {
+    Insert(char),
+    DeleteBack,
+}
+
+pub fn line_edit(key: &KeyEvent) -> Option<LineEdit> {
+    match key.code {
+        KeyCode::Backspace => Some(LineEdit::DeleteBack),
+        KeyCode::Char(c) if !key.modifiers.contains(C) => Some(LineEdit::Insert(c)),
+        _ => None,
+    }
+}
+
+/// Keys a field of one line leaves to the form (Enter, Tab, ↑, ↓); a field of several
+/// lines leaves it only Tab.
+pub fn leaves_field(key: &KeyEvent, multi_line: bool) -> bool {
+    match key.code {
+        KeyCode::Tab | KeyCode::BackTab => true,
+        KeyCode::Enter | KeyCode::Up | KeyCode::Down => !multi_line,
+        _ => false,
+    }
+}
+
 /// How the key of `action` in `scope` (or a scope it falls back to) is written, for a
 /// message that tells the user what to press.
 pub fn key_for(scope: Scope, action: Action) -> &'static str {
@@ -1084,6 +1163,8 @@ mod tests {
             Scope::Tools,
             Scope::ApiSystems,
             Scope::Storage,
+            Scope::TestMessage,
+            Scope::Choice,
             Scope::Search,
             Scope::Help,
             Scope::Confirm,
@@ -1125,5 +1206,35 @@ mod tests {
             choices(Scope::Conflict, crate::i18n::Lang::En),
             "r reload theirs   o overwrite with mine   Esc keep editing"
         );
+    }
+
+    /// Every binding is a row of this table: no other module of the console looks at
+    /// key codes (tests aside, which press keys).
+    #[test]
+    fn no_key_codes_outside_the_table() {
+        fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    files(&p, out);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    out.push(p);
+                }
+            }
+        }
+        let tui = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/tui");
+        let mut all = Vec::new();
+        files(&tui, &mut all);
+        let offenders: Vec<_> = all
+            .iter()
+            .filter(|p| !p.ends_with("keys.rs"))
+            .filter(|p| {
+                let text = std::fs::read_to_string(p).unwrap_or_default();
+                let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+                code.contains("KeyCode::")
+            })
+            .collect();
+        assert!(offenders.is_empty(), "key codes matched outside keys.rs: {offenders:?}");
+        assert!(all.len() > 20, "read the console's files");
     }
 }

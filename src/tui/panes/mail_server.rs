@@ -2,7 +2,7 @@
 //! connection check and the test message. View state only; loads and saves are
 //! Commands.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -302,46 +302,24 @@ impl MailServerPane {
         }
     }
 
-    /// Keys while one of the forms is being edited. Returns commands.
-    pub fn edit_key(&mut self, k: KeyEvent) -> Vec<Command> {
-        let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
-        match k.code {
-            KeyCode::Esc => {
-                self.editor.form.editing = false;
-                self.test.editing = false;
-                Vec::new()
-            }
-            KeyCode::Char('s') if ctrl => self.save(),
-            KeyCode::Tab
-                if self.in_test
-                    && self.test.focused().is_some_and(|f| f.key == "attachment")
-                    && self.complete_path() =>
-            {
-                Vec::new()
-            }
-            KeyCode::Enter if self.in_test && !self.focused_multi_line() => self.test_message(),
-            _ => {
-                let form = if self.in_test {
-                    &mut self.test
-                } else {
-                    &mut self.editor.form
-                };
-                form.key(k);
-                if !self.in_test {
-                    self.refresh_sections();
-                }
-                Vec::new()
-            }
+    /// A key that is the form's to type with.
+    fn edit_key(&mut self, k: KeyEvent) -> Vec<Command> {
+        if self.in_test {
+            self.test.key(k);
+        } else {
+            self.editor.form.key(k);
+            self.refresh_sections();
         }
+        Vec::new()
     }
 }
 
 impl MailServerPane {
     pub fn scope(&self) -> Scope {
-        if self.editing() {
-            Scope::Form
-        } else {
-            Scope::MailServer
+        match (self.editing(), self.in_test) {
+            (true, true) => Scope::TestMessage,
+            (true, false) => Scope::Form,
+            (false, _) => Scope::MailServer,
         }
     }
 
@@ -351,7 +329,8 @@ impl MailServerPane {
         if self.focused_multi_line() && keys::moves_within_text(k) {
             return self.edit_key(*k);
         }
-        match action_for(Scope::Form, k) {
+        match action_for(self.scope(), k) {
+            Some(Action::SendTest) => self.test_message(),
             Some(a) => self.act(a, ctx),
             None => self.edit_key(*k),
         }

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use crate::i18n::{Lang, Txt};
 use crate::settings::MASK;
+use crate::tui::keys::{self, Action, Scope, action_for};
 use crate::tui::theme::Theme;
 
 /// Rows a multi-line field shows.
@@ -226,35 +227,25 @@ impl Field {
     /// Handles a key meant for this field; true when the value changed.
     pub fn key(&mut self, k: KeyEvent) -> bool {
         match &mut self.input {
-            Input::MultiLine(a) => {
-                if matches!(k.code, KeyCode::Tab | KeyCode::BackTab) {
-                    return false;
-                }
-                a.input(k)
-            }
+            // Text takes every key but those that leave the field.
+            Input::MultiLine(a) => !keys::leaves_field(&k, true) && a.input(k),
             Input::Text(a) | Input::Number(a) | Input::Secret { area: a, .. } => {
-                if matches!(
-                    k.code,
-                    KeyCode::Enter | KeyCode::Tab | KeyCode::BackTab | KeyCode::Up | KeyCode::Down
-                ) {
-                    return false;
-                }
-                a.input(k)
+                !keys::leaves_field(&k, false) && a.input(k)
             }
-            Input::YesNo(b) => match k.code {
-                KeyCode::Char(' ') | KeyCode::Left | KeyCode::Right | KeyCode::Enter => {
+            Input::YesNo(b) => match action_for(Scope::Choice, &k) {
+                Some(Action::NextChoice | Action::PrevChoice) => {
                     *b = !*b;
                     true
                 }
-                KeyCode::Char('y') | KeyCode::Char('t') => !std::mem::replace(b, true),
-                KeyCode::Char('n') => std::mem::replace(b, false),
+                Some(Action::Yes) => !std::mem::replace(b, true),
+                Some(Action::No) => std::mem::replace(b, false),
                 _ => false,
             },
             Input::Select { options, index } => {
                 let n = options.len().max(1);
-                let next = match k.code {
-                    KeyCode::Char(' ') | KeyCode::Right | KeyCode::Enter => (*index + 1) % n,
-                    KeyCode::Left => (*index + n - 1) % n,
+                let next = match action_for(Scope::Choice, &k) {
+                    Some(Action::NextChoice) => (*index + 1) % n,
+                    Some(Action::PrevChoice) => (*index + n - 1) % n,
                     _ => return false,
                 };
                 *index = next;
@@ -373,17 +364,15 @@ impl Form {
             .fields
             .get(self.focus)
             .is_some_and(Field::is_multi_line);
-        match k.code {
-            KeyCode::Down | KeyCode::Up if multi_line => self.edit_focused(k),
-            KeyCode::Tab | KeyCode::Down => {
-                self.move_focus(true);
+        if multi_line && keys::moves_within_text(&k) {
+            return self.edit_focused(k);
+        }
+        match action_for(Scope::Form, &k) {
+            Some(a @ (Action::NextField | Action::PrevField)) => {
+                self.move_focus(a == Action::NextField);
                 false
             }
-            KeyCode::BackTab | KeyCode::Up => {
-                self.move_focus(false);
-                false
-            }
-            KeyCode::Char('h') if k.modifiers.contains(KeyModifiers::CONTROL) => {
+            Some(Action::ShowPassword) => {
                 if let Some(f) = self.fields.get_mut(self.focus) {
                     f.toggle_shown();
                 }
@@ -627,6 +616,7 @@ impl Form {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crossterm::event::{KeyCode, KeyModifiers};
     use serde_json::json;
 
     fn typing(form: &mut Form, text: &str) {

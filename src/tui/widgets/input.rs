@@ -1,18 +1,20 @@
 //! Typing into one line of text (the queue search), and completing a file path. What
 //! a key does to text is the text's business, not a binding of the key table.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
+
+use crate::tui::keys::{LineEdit, line_edit};
 
 /// Applies a key to a line being typed: a character is added, Backspace removes one.
 /// Returns whether the text changed.
 pub fn edit_line(text: &mut String, k: &KeyEvent) -> bool {
-    match k.code {
-        KeyCode::Backspace => text.pop().is_some(),
-        KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => {
+    match line_edit(k) {
+        Some(LineEdit::DeleteBack) => text.pop().is_some(),
+        Some(LineEdit::Insert(c)) => {
             text.push(c);
             true
         }
-        _ => false,
+        None => false,
     }
 }
 
@@ -68,6 +70,7 @@ pub fn complete(partial: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crossterm::event::{KeyCode, KeyModifiers};
 
     #[test]
     fn path_completion() {
