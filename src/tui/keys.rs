@@ -1234,7 +1234,10 @@ mod tests {
                 code.contains("KeyCode::")
             })
             .collect();
-        assert!(offenders.is_empty(), "key codes matched outside keys.rs: {offenders:?}");
+        assert!(
+            offenders.is_empty(),
+            "key codes matched outside keys.rs: {offenders:?}"
+        );
         assert!(all.len() > 20, "read the console's files");
     }
 }

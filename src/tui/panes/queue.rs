@@ -23,6 +23,7 @@ use crate::tui::keys::{Action, Scope, action_for};
 use crate::tui::modal::{Ask, Modal, Prompt, PromptKind};
 use crate::tui::msg::Command;
 use crate::tui::widgets::input;
+use crate::tui::widgets::table::ListTable;
 
 /// Rows fetched per page of the queue.
 pub const PAGE: u32 = 200;
@@ -446,8 +447,8 @@ fn draw_queue(f: &mut Frame, app: &App, area: Rect) {
         );
         return;
     }
-    let header = Row::new(
-        [
+    let table = ListTable {
+        columns: &[
             Txt::ColId,
             Txt::ColStatus,
             Txt::ColTries,
@@ -456,21 +457,26 @@ fn draw_queue(f: &mut Frame, app: &App, area: Rect) {
             Txt::ColTo,
             Txt::ColSubject,
             Txt::ColSize,
-        ]
-        .map(|t| Cell::from(t.t(lang))),
-    )
-    .style(app.theme.title());
-    // Only the rows that fit are built: the page may hold more.
-    let height = table_area.height.saturating_sub(1) as usize;
-    let first = app.queue.selected.saturating_sub(height.saturating_sub(1));
-    let rows = app
-        .queue
-        .rows
-        .iter()
-        .enumerate()
-        .skip(first)
-        .take(height)
-        .map(|(i, r)| {
+        ],
+        widths: &[
+            Constraint::Length(8),
+            Constraint::Length(10),
+            Constraint::Length(5),
+            Constraint::Length(4),
+            Constraint::Length(8),
+            Constraint::Fill(2),
+            Constraint::Fill(3),
+            Constraint::Length(8),
+        ],
+        spacing: 1,
+    };
+    table.draw(
+        f,
+        app,
+        table_area,
+        &app.queue.rows,
+        app.queue.selected,
+        |r| {
             let (status, status_style) = status_text(app, r.status, r.held);
             let next = if r.status == MailStatus::Pending && !r.held {
                 if r.next_attempt_at <= app.now {
@@ -486,7 +492,7 @@ fn draw_queue(f: &mut Frame, app: &App, area: Rect) {
             } else {
                 " "
             };
-            let row = Row::new(vec![
+            Row::new(vec![
                 Cell::from(format!("{mark}{}", r.id)),
                 Cell::from(status).style(status_style),
                 Cell::from(r.attempts.to_string()),
@@ -508,26 +514,8 @@ fn draw_queue(f: &mut Frame, app: &App, area: Rect) {
                         String::new()
                     }
                 )),
-            ]);
-            if i == app.queue.selected {
-                row.style(app.theme.selection())
-            } else {
-                row
-            }
-        });
-    let widths = [
-        Constraint::Length(8),
-        Constraint::Length(10),
-        Constraint::Length(5),
-        Constraint::Length(4),
-        Constraint::Length(8),
-        Constraint::Fill(2),
-        Constraint::Fill(3),
-        Constraint::Length(8),
-    ];
-    f.render_widget(
-        Table::new(rows, widths).header(header).column_spacing(1),
-        table_area,
+            ])
+        },
     );
 }
 

@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table};
+use ratatui::widgets::{Cell, Paragraph, Row};
 
 use crate::i18n::Txt;
 use crate::model::{Level, LogEntry, LogFilter, MailId};
@@ -12,6 +12,7 @@ use crate::time::format_age;
 use crate::tui::app::App;
 use crate::tui::keys::Action;
 use crate::tui::msg::Command;
+use crate::tui::widgets::table::ListTable;
 
 /// Work-log entries shown.
 pub const LOG_LIMIT: u32 = 500;
@@ -135,27 +136,30 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         );
         return;
     }
-    let header = Row::new(
-        [
+    let table = ListTable {
+        columns: &[
             Txt::ColTime,
             Txt::ColLevel,
             Txt::ColSource,
             Txt::ColMail,
             Txt::ColMessage,
-        ]
-        .map(|t| Cell::from(t.t(lang))),
-    )
-    .style(app.theme.title());
-    let height = table_area.height.saturating_sub(1) as usize;
-    let first = app.log.selected.saturating_sub(height.saturating_sub(1));
-    let rows = app
-        .log
-        .entries
-        .iter()
-        .enumerate()
-        .skip(first)
-        .take(height)
-        .map(|(i, e)| {
+        ],
+        widths: &[
+            Constraint::Length(5),
+            Constraint::Length(6),
+            Constraint::Length(7),
+            Constraint::Length(7),
+            Constraint::Min(20),
+        ],
+        spacing: 1,
+    };
+    table.draw(
+        f,
+        app,
+        table_area,
+        &app.log.entries,
+        app.log.selected,
+        |e| {
             let style = match e.level {
                 Level::Error => app.theme.error(),
                 Level::Warn => app.theme.warn(),
@@ -165,28 +169,13 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
                 Some(d) => format!("{} — {d}", e.message),
                 None => e.message.clone(),
             };
-            let row = Row::new(vec![
+            Row::new(vec![
                 Cell::from(format_age(app.now - e.time)),
                 Cell::from(e.level.to_string()).style(style),
                 Cell::from(e.source.clone()),
                 Cell::from(e.mail_id.map(|m| m.to_string()).unwrap_or_default()),
                 Cell::from(msg),
-            ]);
-            if i == app.log.selected {
-                row.style(app.theme.selection())
-            } else {
-                row
-            }
-        });
-    let widths = [
-        Constraint::Length(5),
-        Constraint::Length(6),
-        Constraint::Length(7),
-        Constraint::Length(7),
-        Constraint::Min(20),
-    ];
-    f.render_widget(
-        Table::new(rows, widths).header(header).column_spacing(1),
-        table_area,
+            ])
+        },
     );
 }

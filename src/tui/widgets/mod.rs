@@ -5,3 +5,4 @@ pub mod chrome;
 pub mod form;
 pub mod input;
 pub mod tab_editor;
+pub mod table;
