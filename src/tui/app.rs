@@ -346,7 +346,7 @@ impl App {
             Msg::ActionDone(result) => {
                 self.status = Some(match result {
                     Ok(done) => (false, done.text(self.lang)),
-                    Err(text) => (true, text),
+                    Err(failure) => (true, failure.text(self.lang)),
                 });
                 self.queue.marked.clear();
                 let mut cmds = vec![Command::LoadOverview, Command::LoadLog(self.log_filter())];
@@ -356,9 +356,9 @@ impl App {
                 }
                 cmds
             }
-            Msg::LoadFailed(text) => {
+            Msg::LoadFailed(failure) => {
                 self.queue.loading = false;
-                self.status = Some((true, text));
+                self.status = Some((true, failure.text(self.lang)));
                 Vec::new()
             }
         }
@@ -681,5 +681,35 @@ mod profile_tests {
         assert!(matches!(&cmds[..], [Command::CheckSmtp(d)] if d["send_with"] == "sendmail"));
         assert!(a.mail.editor.form.hidden.contains("server_name"));
         assert!(!a.mail.editor.form.hidden.contains("sendmail_path"));
+    }
+}
+
+#[cfg(test)]
+mod failure_tests {
+    use super::*;
+    use crate::model::MailAction;
+    use crate::tui::msg::Failure;
+
+    /// A failure reaches the view as data and is worded there, in its language.
+    #[test]
+    fn a_refused_action_is_told_in_the_consoles_language() {
+        let refused = || {
+            Failure::from(crate::Error::ActionRefused {
+                id: 5,
+                status: "sent".into(),
+                action: MailAction::Cancel,
+            })
+        };
+        let mut pl = App::new(Lang::Pl, Theme::default(), 0);
+        pl.update(Msg::ActionDone(Err(refused())));
+        let (is_error, text) = pl.status.clone().unwrap();
+        assert!(is_error);
+        assert!(text.starts_with("wiadomość 5 jest w stanie"), "{text}");
+        let mut en = App::new(Lang::En, Theme::default(), 0);
+        en.update(Msg::LoadFailed(refused()));
+        assert_eq!(
+            en.status.unwrap().1,
+            "mail 5 is sent; cancel applies only to pending or failed mails"
+        );
     }
 }

@@ -2,7 +2,7 @@
 
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::msg::{Command, Done, Msg, Overview};
+use super::msg::{Command, Done, Failure, Msg, Overview};
 use super::panes::mail_server::TestOutcome;
 use crate::config::SenderConfig;
 use crate::error::{Error, Result};
@@ -56,7 +56,8 @@ pub struct Executor {
     sender: SenderConfig,
     oauth: crate::oauth::OAuth,
     actor: Actor,
-    /// The language errors are worded in.
+    /// The language the sign-in dialog's failures are worded in (other failures go to
+    /// the view as data).
     lang: crate::i18n::Lang,
     /// Where "save as .eml" writes.
     eml_dir: std::path::PathBuf,
@@ -121,8 +122,7 @@ impl Executor {
     }
 
     async fn exec(&self, cmd: Command) -> Msg {
-        let lang = self.lang;
-        let failed = |e: crate::Error| Msg::LoadFailed(crate::i18n::error(&e, lang));
+        let failed = |e: crate::Error| Msg::LoadFailed(e.into());
         match cmd {
             Command::LoadQueue(query) => match self.queue.page(&query).await {
                 Ok(rows) => Msg::QueueLoaded { query, rows },
@@ -149,14 +149,14 @@ impl Executor {
                     .act(action, &ids, &self.actor.user)
                     .await
                     .map(|n| Done::Action(action, n))
-                    .map_err(|e| crate::i18n::error(&e, self.lang)),
+                    .map_err(Failure::from),
             ),
             Command::SetPaused(paused) => Msg::ActionDone(
                 self.senders
                     .set_paused(paused, &self.actor.user)
                     .await
                     .map(|_| Done::Paused(paused))
-                    .map_err(|e| crate::i18n::error(&e, self.lang)),
+                    .map_err(Failure::from),
             ),
             Command::LoadSettings(tab) => match self.settings.show_json(tab).await {
                 Ok(v) if tab == Tab::Erp => {
@@ -227,13 +227,11 @@ impl Executor {
                 attachment,
             } => match self.send_test(to, subject, body, attachment).await {
                 Ok(id) => Msg::TestQueued(id),
-                Err(e) => Msg::ActionDone(Err(crate::i18n::error(&e, self.lang))),
+                Err(e) => Msg::ActionDone(Err(e.into())),
             },
-            Command::SaveEml { id, path } => Msg::ActionDone(
-                self.save_eml(id, &path)
-                    .await
-                    .map_err(|e| crate::i18n::error(&e, self.lang)),
-            ),
+            Command::SaveEml { id, path } => {
+                Msg::ActionDone(self.save_eml(id, &path).await.map_err(Failure::from))
+            }
             Command::WatchMail(id) => match self.test_state(id).await {
                 Ok(outcome) => Msg::TestState(id, outcome),
                 Err(e) => failed(e),
@@ -257,7 +255,7 @@ impl Executor {
                         .export_private_key(&company_id, unsaved_pem.as_deref(), &path)
                         .await
                         .map(|info| Done::KeyWritten(path, info))
-                        .map_err(|e| crate::i18n::error(&e, self.lang)),
+                        .map_err(Failure::from),
                 )
             }
             Command::CountAnonymizable(days) => {
@@ -278,7 +276,7 @@ impl Executor {
                     .anonymize_archived(days_duration(days), &self.actor.user)
                     .await
                     .map(Done::Anonymized)
-                    .map_err(|e| crate::i18n::error(&e, self.lang)),
+                    .map_err(Failure::from),
             ),
         }
     }
@@ -301,7 +299,7 @@ impl Executor {
             let _ = this.tx.send(done);
             let _ = this.tx.send(match this.oauth.status().await {
                 Ok(s) => Msg::SignInStatus(s),
-                Err(e) => Msg::LoadFailed(crate::i18n::error(&e, this.lang)),
+                Err(e) => Msg::LoadFailed(e.into()),
             });
         }));
     }

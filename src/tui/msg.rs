@@ -96,8 +96,30 @@ pub enum Msg {
     TestQueued(MailId),
     TestState(MailId, TestOutcome),
     /// An action finished, or why it failed.
-    ActionDone(Result<Done, String>),
-    LoadFailed(String),
+    ActionDone(Result<Done, Failure>),
+    LoadFailed(Failure),
+}
+
+/// A failure as the services reported it: data, worded by the view in its language.
+#[derive(Debug, Clone)]
+pub struct Failure(std::sync::Arc<crate::Error>);
+
+impl From<crate::Error> for Failure {
+    fn from(e: crate::Error) -> Self {
+        Failure(std::sync::Arc::new(e))
+    }
+}
+
+impl Failure {
+    pub fn text(&self, lang: Lang) -> String {
+        crate::i18n::error(&self.0, lang)
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
 }
 
 /// What an action did (worded per language by the view).

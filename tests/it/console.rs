@@ -651,7 +651,7 @@ mod executor {
             .unwrap()
             .unwrap();
         assert!(
-            matches!(&again, Msg::ActionDone(Err(e)) if e.contains("already exists")),
+            matches!(&again, Msg::ActionDone(Err(e)) if e.text(dmsctl::i18n::Lang::En).contains("already exists")),
             "{again:?}"
         );
         std::fs::create_dir(out.path().join("saved")).unwrap();
@@ -801,7 +801,9 @@ mod executor {
         );
         exec.run(vec![write]);
         match recv(&mut rx).await {
-            Msg::ActionDone(Err(e)) => assert!(e.contains("alfa.pem"), "{e}"),
+            Msg::ActionDone(Err(e)) => {
+                assert!(e.text(dmsctl::i18n::Lang::En).contains("alfa.pem"), "{e}")
+            }
             other => panic!("{other:?}"),
         }
         db.finish().await;
