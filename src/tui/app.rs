@@ -287,25 +287,19 @@ impl App {
                 Vec::new()
             }
             Msg::CheckProgress(step) => {
-                if self.mail.checking {
-                    self.mail.check_progress.push(step);
-                }
+                self.mail.check_progress(step);
                 Vec::new()
             }
             Msg::CheckDone(report) => {
-                self.mail.checking = false;
-                self.mail.check = Some(report);
+                self.mail.check_done(report);
                 Vec::new()
             }
             Msg::TestQueued(id) => {
-                self.mail.test_mail = Some((id, TestOutcome::Waiting));
                 self.status = Some((false, format!("{} {id}", Txt::TestQueued.t(self.lang))));
-                vec![Command::WatchMail(id)]
+                self.mail.test_queued(id)
             }
             Msg::TestState(id, outcome) => {
-                if self.mail.test_mail.as_ref().is_some_and(|(t, _)| *t == id) {
-                    self.mail.test_mail = Some((id, outcome));
-                }
+                self.mail.test_state(id, outcome);
                 Vec::new()
             }
             Msg::Resize(w, h) => {

@@ -443,6 +443,31 @@ impl MailServerPane {
         Vec::new()
     }
 
+    /// A step of the connection check started.
+    pub fn check_progress(&mut self, step: &'static str) {
+        if self.checking {
+            self.check_progress.push(step);
+        }
+    }
+
+    pub fn check_done(&mut self, report: CheckReport) {
+        self.checking = false;
+        self.check = Some(report);
+    }
+
+    /// The test message is in the queue: watch it until it is delivered or fails.
+    pub fn test_queued(&mut self, id: i64) -> Vec<Command> {
+        self.test_mail = Some((id, TestOutcome::Waiting));
+        vec![Command::WatchMail(id)]
+    }
+
+    /// What became of the test message, if it is still the one shown.
+    pub fn test_state(&mut self, id: i64, outcome: TestOutcome) {
+        if self.test_mail.as_ref().is_some_and(|(t, _)| *t == id) {
+            self.test_mail = Some((id, outcome));
+        }
+    }
+
     pub fn paste(&mut self, text: &str) {
         if self.in_test {
             self.test.paste(text);
