@@ -55,6 +55,10 @@ pub enum Error {
         action: crate::model::MailAction,
     },
 
+    /// Releasing a mail that is not held: nothing to release, nothing was changed.
+    #[error("mail {id} is not held; release applies only to held mails; nothing was changed")]
+    NotHeld { id: i64 },
+
     /// The operation ran and its answer is no (a failed check, an undelivered mail).
     #[error("{0}")]
     Unsuccessful(String),
@@ -110,6 +114,7 @@ impl Error {
                 | Error::NotFound { .. }
                 | Error::State(_)
                 | Error::ActionRefused { .. }
+                | Error::NotHeld { .. }
         )
     }
 }

@@ -34,6 +34,9 @@ pub fn error(e: &crate::Error, lang: Lang) -> String {
         ) => format!(
             "zakładkę {tab} zapisał w międzyczasie ktoś inny (zapisana wersja {stored}, twoja {expected}); wczytaj ją i wprowadź zmianę ponownie"
         ),
+        (E::NotHeld { id }, Lang::Pl) => {
+            format!("wiadomość {id} nie jest wstrzymana: nie można jej zwolnić; nic nie zmieniono")
+        }
         (E::Secret(m), Lang::Pl) => format!("magazyn sekretów: {m}"),
         (E::Database(d), Lang::Pl) => format!("baza danych: {d}"),
         (E::Migrate(m), Lang::Pl) => format!("migracja bazy danych: {m}"),

@@ -89,7 +89,8 @@ impl MailAction {
         match self {
             MailAction::Retry => "pending, failed, cancelled or sent",
             MailAction::Cancel => "pending or failed",
-            MailAction::Hold | MailAction::Release => "pending",
+            MailAction::Hold => "pending",
+            MailAction::Release => "held",
             MailAction::Delete => "pending, sent, failed or cancelled",
         }
     }

@@ -788,7 +788,7 @@ fn action_statement(action: MailAction) -> (&'static str, bool) {
             false,
         ),
         MailAction::Release => (
-            "UPDATE process_mails SET held = FALSE WHERE status = 'pending'",
+            "UPDATE process_mails SET held = FALSE WHERE status = 'pending' AND held = TRUE",
             false,
         ),
         MailAction::Delete => ("DELETE FROM process_mails WHERE status <> 'sending'", false),
@@ -814,6 +814,10 @@ fn action_refusal(
                     status: status.clone(),
                     action,
                 };
+            }
+            // A pending mail that is not held has nothing to release.
+            Some((_, false)) if action == MailAction::Release => {
+                return Error::NotHeld { id: *id };
             }
             Some(_) => {}
         }

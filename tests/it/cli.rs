@@ -335,6 +335,14 @@ fn queue_actions_and_log() {
         2
     );
     assert_eq!(env.run(&["queue", "release", &b_s]).status.code(), Some(0));
+    // Released already: nothing to release, refused with the reason, exit 2.
+    let again = env.run(&["queue", "release", &b_s]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains(&format!("mail {b} is not held")),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
     assert_eq!(env.run(&["queue", "cancel", &b_s]).status.code(), Some(0));
     assert_eq!(
         env.json(&["queue", "ls", "--status", "cancelled", "--json"])[0]["id"],

@@ -21,6 +21,7 @@ both_backends!(
     concurrent_claimers_never_share_a_mail,
     expired_lease_is_reclaimed_and_stale_owner_loses,
     actions_apply_to_all_or_none,
+    releasing_a_mail_that_is_not_held_is_refused,
     retry_requeues_failed_and_archived,
     purge_removes_only_old_archived,
     anonymize_replaces_personal_data_of_old_archived_only,
@@ -382,6 +383,38 @@ async fn expired_lease_is_reclaimed_and_stale_owner_loses(db: &TestDb) {
             .any(|e| e.message.contains("crashed") && e.message.contains("lease expired")),
         "{:?}",
         d.log
+    );
+}
+
+/// After `h` the cursor may rest on another mail; `u` there must not report a release
+/// that did nothing. Refused with the reason, and the held mail listed with it stays held.
+async fn releasing_a_mail_that_is_not_held_is_refused(db: &TestDb) {
+    let q = MailQueue::new(db.store.clone());
+    let held = q.enqueue(mail("a@x.pl", "held")).await.unwrap();
+    let free = q.enqueue(mail("a@x.pl", "free")).await.unwrap();
+    q.act(MailAction::Hold, &[held], "tester").await.unwrap();
+    let err = q
+        .act(MailAction::Release, &[held, free], "tester")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, dmsctl::Error::NotHeld { id } if id == free),
+        "{err:?}"
+    );
+    assert!(err.is_user_error());
+    assert_eq!(
+        err.to_string(),
+        format!("mail {free} is not held; release applies only to held mails; nothing was changed")
+    );
+    assert_eq!(
+        dmsctl::i18n::error(&err, dmsctl::i18n::Lang::Pl),
+        format!("wiadomość {free} nie jest wstrzymana: nie można jej zwolnić; nic nie zmieniono")
+    );
+    let counts = q.counts().await.unwrap();
+    assert_eq!((counts.held, counts.pending), (1, 1), "nothing changed");
+    assert_eq!(
+        q.act(MailAction::Release, &[held], "tester").await.unwrap(),
+        1
     );
 }
 
