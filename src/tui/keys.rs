@@ -84,6 +84,9 @@ pub enum Scope {
     Global,
     Queue,
     Detail,
+    /// The queue shape in place of the list: its own keys, so no list key acts on a
+    /// mail that is not on screen.
+    Shape,
     WorkLog,
     MailServer,
     /// Typing into a form: only these keys are not text.
@@ -220,6 +223,18 @@ pub const BINDINGS: &[Binding] = &[
         "Esc",
         Action::KeepEditing,
         KKeepEditing,
+        true
+    ),
+    bind!(
+        Shape,
+        [
+            (KeyCode::Esc, N),
+            (KeyCode::Char('q'), N),
+            (KeyCode::Char('s'), N)
+        ],
+        "Esc/q",
+        Action::Shape,
+        KBack,
         true
     ),
     bind!(
@@ -714,8 +729,12 @@ pub const BINDINGS: &[Binding] = &[
     ),
     bind!(
         Detail,
-        [(KeyCode::Esc, N), (KeyCode::Backspace, N)],
-        "Esc",
+        [
+            (KeyCode::Esc, N),
+            (KeyCode::Backspace, N),
+            (KeyCode::Char('q'), N)
+        ],
+        "Esc/q",
         Action::Back,
         KBack,
         true
@@ -1102,6 +1121,16 @@ pub fn key_for(scope: Scope, action: Action) -> &'static str {
     ""
 }
 
+/// The key of a global action as the hint line shows it, if that key still does the
+/// action in `scope` (in a mail's details `q` goes back, so "q quit" is not shown).
+pub fn global_hint(scope: Scope, action: Action) -> Option<&'static str> {
+    let b = BINDINGS
+        .iter()
+        .find(|b| b.scope == Scope::Global && b.action == action)?;
+    let (code, mods) = b.keys.first()?;
+    (action_for(scope, &KeyEvent::new(*code, *mods)) == Some(action)).then_some(b.shown)
+}
+
 /// A popup's choices as one line: `r reload theirs   o overwrite with mine   ...`.
 pub fn choices(scope: Scope, lang: crate::i18n::Lang) -> String {
     shown(scope, true)
@@ -1133,6 +1162,23 @@ mod tests {
             action_for(Scope::Detail, &key(KeyCode::Esc)),
             Some(Action::Back)
         );
+        assert_eq!(
+            action_for(Scope::Detail, &key(KeyCode::Char('q'))),
+            Some(Action::Back),
+            "q leaves the details, it does not quit"
+        );
+        assert_eq!(
+            action_for(Scope::Shape, &key(KeyCode::Esc)),
+            Some(Action::Shape)
+        );
+        assert_eq!(
+            action_for(Scope::Shape, &key(KeyCode::Char('d'))),
+            None,
+            "no list key while the list is not shown"
+        );
+        assert_eq!(global_hint(Scope::Queue, Action::Quit), Some("q"));
+        assert_eq!(global_hint(Scope::Detail, Action::Quit), None);
+        assert_eq!(global_hint(Scope::Detail, Action::Help), Some("?"));
         assert_eq!(action_for(Scope::WorkLog, &key(KeyCode::Char('r'))), None);
         assert_eq!(
             action_for(Scope::Form, &key(KeyCode::Char('q'))),
@@ -1151,6 +1197,7 @@ mod tests {
             Scope::Global,
             Scope::Queue,
             Scope::Detail,
+            Scope::Shape,
             Scope::WorkLog,
             Scope::MailServer,
             Scope::Form,

@@ -79,6 +79,8 @@ impl QueuePane {
     pub fn scope(&self) -> Scope {
         if self.detail.is_some() {
             Scope::Detail
+        } else if self.show_shape {
+            Scope::Shape
         } else {
             Scope::Queue
         }

@@ -9,7 +9,7 @@ use ratatui::widgets::{Paragraph, Sparkline};
 use crate::i18n::Txt;
 use crate::time::format_age;
 use crate::tui::app::App;
-use crate::tui::keys::{Scope, shown};
+use crate::tui::keys::{Action, Scope, global_hint, shown};
 
 pub fn tabs(f: &mut Frame, app: &App, area: Rect) {
     let mut spans = vec![
@@ -186,11 +186,16 @@ pub fn bottom_line(f: &mut Frame, app: &App, area: Rect) {
 
 /// The pane's keys on the left, `? help` and `q quit` always on the right.
 fn hints(f: &mut Frame, app: &App, area: Rect) {
-    // `?` and `q` are text while typing into a form.
-    let pinned: Vec<(&str, Txt)> = if app.scope().is_typing() {
+    // Help and quit on the right, where their keys do that here (they are text while
+    // typing into a form, and `q` leaves a mail's details).
+    let scope = app.scope();
+    let pinned: Vec<(&str, Txt)> = if scope.is_typing() {
         Vec::new()
     } else {
-        vec![("?", Txt::KHelp), ("q", Txt::KQuit)]
+        [(Action::Help, Txt::KHelp), (Action::Quit, Txt::KQuit)]
+            .into_iter()
+            .filter_map(|(a, label)| global_hint(scope, a).map(|k| (k, label)))
+            .collect()
     };
     let render = |list: &[(&'static str, Txt)]| -> Vec<Span<'static>> {
         list.iter()
@@ -212,7 +217,9 @@ fn hints(f: &mut Frame, app: &App, area: Rect) {
     };
     for scope in scopes.iter().copied() {
         for item in shown(scope, true) {
-            if !pinned.iter().any(|p| p.1 == item.1) && !left_list.contains(&item) {
+            // Help and quit are only ever on the right (or, shadowed, not at all).
+            let on_right = matches!(item.1, Txt::KHelp | Txt::KQuit);
+            if !on_right && !left_list.contains(&item) {
                 left_list.push(item);
             }
         }
