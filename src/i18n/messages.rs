@@ -13,6 +13,31 @@ pub fn confirm_action(action: &str, mails: usize, lang: Lang) -> String {
     }
 }
 
+/// Before sending sent or cancelled mails again: each mail and its recipients (the
+/// first three, then how many more).
+pub fn resend_question(mails: &[(i64, String)], lang: Lang) -> String {
+    let mut listed: Vec<String> = mails
+        .iter()
+        .take(3)
+        .map(|(id, to)| match (to.is_empty(), lang) {
+            (true, _) => format!("#{id}"),
+            (false, Lang::En) => format!("#{id} to {to}"),
+            (false, Lang::Pl) => format!("#{id} do {to}"),
+        })
+        .collect();
+    if mails.len() > 3 {
+        listed.push(match lang {
+            Lang::En => format!("and {} more", mails.len() - 3),
+            Lang::Pl => format!("i {} innych", mails.len() - 3),
+        });
+    }
+    let listed = listed.join("; ");
+    match lang {
+        Lang::En => format!("Send again, to every recipient: {listed}?"),
+        Lang::Pl => format!("Wysłać ponownie, do wszystkich odbiorców: {listed}?"),
+    }
+}
+
 pub fn delete_question(name: &str, lang: Lang) -> String {
     match lang {
         Lang::En => format!("Delete {name}?"),
@@ -164,6 +189,15 @@ mod tests {
     #[test]
     fn arguments_land_where_each_language_puts_them() {
         assert_eq!(confirm_action("delete", 3, Lang::En), "delete: 3 mail(s)?");
+        assert_eq!(
+            resend_question(&[(17, "jan@firma.pl".into())], Lang::En),
+            "Send again, to every recipient: #17 to jan@firma.pl?"
+        );
+        let five: Vec<(i64, String)> = (1..=5).map(|i| (i, String::new())).collect();
+        assert_eq!(
+            resend_question(&five, Lang::Pl),
+            "Wysłać ponownie, do wszystkich odbiorców: #1; #2; #3; i 2 innych?"
+        );
         assert_eq!(confirm_action("usuń", 3, Lang::Pl), "usuń: 3 wiadomości?");
         assert_eq!(
             no_companies("a", Lang::Pl),

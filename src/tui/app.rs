@@ -18,7 +18,7 @@ pub use super::panes::{Ctx, Pane, PaneConfig};
 use super::theme::Theme;
 use super::widgets::tab_editor::TabEditor;
 use crate::i18n::{Lang, Txt, messages};
-use crate::model::{LogFilter, MailQuery};
+use crate::model::{LogFilter, MailAction, MailQuery};
 use crate::settings::Tab;
 use crate::time::Millis;
 
@@ -426,6 +426,7 @@ impl App {
             }
             Reply::Closed => Vec::new(),
             Reply::Yes(Ask::Mails { action, ids }) => vec![Command::Act(action, ids)],
+            Reply::Yes(Ask::Resend { ids, .. }) => vec![Command::Act(MailAction::Retry, ids)],
             Reply::Yes(Ask::Leave(target)) => self.leave(target),
             Reply::Yes(ask) => self.settings.confirmed(ask),
             Reply::ReloadTheirs { tab, conflict } => {

@@ -495,6 +495,8 @@ screens! {
     queue_en: Lang::En, |_| {};
     queue_pl: Lang::Pl, |_| {};
     queue_marked_and_confirm_en: Lang::En, |a| { key(a, KeyCode::Char(' ')); key(a, KeyCode::Char(' ')); key(a, KeyCode::Char('d')); };
+    resend_confirm_en: Lang::En, |a| { for _ in 0..10 { key(a, KeyCode::Down); } key(a, KeyCode::Char('r')); };
+    resend_confirm_pl: Lang::Pl, |a| { for _ in 0..10 { key(a, KeyCode::Down); } key(a, KeyCode::Char('r')); };
     queue_search_pl: Lang::Pl, |a| { key(a, KeyCode::Char('/')); for c in "faktura".chars() { key(a, KeyCode::Char(c)); } };
     detail_en: Lang::En, |a| { key(a, KeyCode::Down); key(a, KeyCode::Down); detail(a); };
     detail_pl: Lang::Pl, |a| { key(a, KeyCode::Down); key(a, KeyCode::Down); detail(a); };

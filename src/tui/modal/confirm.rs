@@ -26,6 +26,11 @@ pub enum Ask {
         action: MailAction,
         ids: Vec<MailId>,
     },
+    /// Send sent or cancelled mails again: (id, recipients) of each, to name them.
+    Resend {
+        ids: Vec<MailId>,
+        mails: Vec<(MailId, String)>,
+    },
     /// Leave a pane (or quit) with unsaved changes.
     Leave(Leave),
     DeleteCompany {
@@ -56,6 +61,7 @@ impl Ask {
                 };
                 messages::confirm_action(verb.t(lang), ids.len(), lang)
             }
+            Ask::Resend { mails, .. } => messages::resend_question(mails, lang),
             Ask::Leave(_) => Txt::LeaveUnsaved.t(lang).to_string(),
             Ask::DeleteCompany { name, .. } | Ask::DeleteApiSystem { name, .. } => {
                 messages::delete_question(name, lang)
@@ -67,6 +73,7 @@ impl Ask {
     fn width(&self) -> u16 {
         match self {
             Ask::Mails { .. } => 56,
+            Ask::Resend { .. } => 70,
             Ask::Leave(_) => 64,
             _ => 66,
         }

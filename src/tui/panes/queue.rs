@@ -211,7 +211,41 @@ impl QueuePane {
                 ctx.open(Modal::Confirm(Ask::Mails { action, ids }));
                 Vec::new()
             }
+            // Sending a sent or cancelled mail again reaches every recipient once more:
+            // ask first, naming the mails and where they go.
+            MailAction::Retry if ids.iter().any(|id| self.resends(*id)) => {
+                let mails = ids.iter().map(|id| (*id, self.recipients(*id))).collect();
+                ctx.open(Modal::Confirm(Ask::Resend { ids, mails }));
+                Vec::new()
+            }
             _ => vec![Command::Act(action, ids)],
+        }
+    }
+
+    /// The status of a mail as this pane knows it (its details, else its row).
+    fn known_status(&self, id: MailId) -> Option<MailStatus> {
+        match &self.detail {
+            Some(d) if d.mail.id == id => Some(d.mail.status),
+            _ => self.rows.iter().find(|r| r.id == id).map(|r| r.status),
+        }
+    }
+
+    /// Whether retrying this mail sends it again: sent or cancelled, or not in view
+    /// (a mark kept from another page), which is asked about rather than guessed.
+    fn resends(&self, id: MailId) -> bool {
+        self.known_status(id)
+            .is_none_or(|s| matches!(s, MailStatus::Sent | MailStatus::Cancelled))
+    }
+
+    fn recipients(&self, id: MailId) -> String {
+        match &self.detail {
+            Some(d) if d.mail.id == id => d.mail.to.clone(),
+            _ => self
+                .rows
+                .iter()
+                .find(|r| r.id == id)
+                .map(|r| r.to.clone())
+                .unwrap_or_default(),
         }
     }
 
@@ -779,6 +813,43 @@ mod tests {
         // Retry needs no confirmation.
         let cmds = a.update(key(KeyCode::Char('r')));
         assert_eq!(cmds, vec![Command::Act(MailAction::Retry, vec![2, 3])]);
+    }
+
+    #[test]
+    fn sending_a_sent_mail_again_asks_first_and_names_it() {
+        let mut a = app();
+        let mut sent = summary(9);
+        sent.status = MailStatus::Sent;
+        sent.to = "jan@firma.pl".into();
+        let q = a.queue_query();
+        a.update(Msg::QueueLoaded {
+            query: q,
+            rows: vec![sent, summary(8)],
+        });
+        assert!(
+            a.update(key(KeyCode::Char('r'))).is_empty(),
+            "asked, not sent"
+        );
+        match &a.modal {
+            Some(Modal::Confirm(Ask::Resend { ids, mails })) => {
+                assert_eq!(ids, &[9]);
+                assert_eq!(mails, &[(9, "jan@firma.pl".to_string())]);
+            }
+            _ => panic!("no question"),
+        }
+        // No sends it nowhere; yes sends exactly that mail.
+        assert!(a.update(key(KeyCode::Esc)).is_empty());
+        a.update(key(KeyCode::Char('r')));
+        assert_eq!(
+            a.update(key(KeyCode::Char('y'))),
+            vec![Command::Act(MailAction::Retry, vec![9])]
+        );
+        // A pending mail is retried at once.
+        a.update(key(KeyCode::Down));
+        assert_eq!(
+            a.update(key(KeyCode::Char('r'))),
+            vec![Command::Act(MailAction::Retry, vec![8])]
+        );
     }
 
     #[test]

@@ -237,7 +237,7 @@ impl SettingsPanes {
             Ask::DeleteApiSystem { index, .. } => self.api_systems.delete(index),
             Ask::Anonymize { days, .. } => vec![Command::Anonymize(days)],
             // The app answers these itself.
-            Ask::Mails { .. } | Ask::Leave(_) => Vec::new(),
+            Ask::Mails { .. } | Ask::Resend { .. } | Ask::Leave(_) => Vec::new(),
         }
     }
 
