@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use super::Lang;
+use crate::time::{Millis, format_age};
 
 /// `Delete: 3 mail(s)?` — `action` is the action's label in `lang`.
 pub fn confirm_action(action: &str, mails: usize, lang: Lang) -> String {
@@ -129,6 +130,18 @@ pub fn save_first(save_key: &str, lang: Lang) -> String {
     }
 }
 
+/// The test message failed for now and is tried again: when (in how long, and the
+/// clock time in UTC) and why.
+pub fn test_deferred(id: i64, next_at: Millis, now: Millis, reason: &str, lang: Lang) -> String {
+    let minutes = next_at.div_euclid(60_000).rem_euclid(24 * 60);
+    let at = format!("{:02}:{:02} UTC", minutes / 60, minutes % 60);
+    let wait = format_age((next_at - now).max(0));
+    match lang {
+        Lang::En => format!("#{id}: deferred, next try in {wait} ({at}): {reason}"),
+        Lang::Pl => format!("#{id}: odłożona, kolejna próba za {wait} ({at}): {reason}"),
+    }
+}
+
 pub fn sending_paused(paused: bool, lang: Lang) -> String {
     match (paused, lang) {
         (true, Lang::En) => "sending paused".into(),
@@ -189,6 +202,12 @@ mod tests {
     #[test]
     fn arguments_land_where_each_language_puts_them() {
         assert_eq!(confirm_action("delete", 3, Lang::En), "delete: 3 mail(s)?");
+        // 10:42 UTC on some day, four minutes from now.
+        let at = 1_700_000_000_000 - 1_700_000_000_000 % 86_400_000 + (10 * 60 + 42) * 60_000;
+        assert_eq!(
+            test_deferred(2, at, at - 240_000, "DNS: no answer", Lang::En),
+            "#2: deferred, next try in 4m (10:42 UTC): DNS: no answer"
+        );
         assert_eq!(
             resend_question(&[(17, "jan@firma.pl".into())], Lang::En),
             "Send again, to every recipient: #17 to jan@firma.pl?"

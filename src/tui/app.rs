@@ -9,7 +9,7 @@ use crossterm::event::KeyEvent;
 use super::keys::{Action, Scope, action_for};
 use super::modal::{Ask, Leave, Modal, PickerKind, PromptKind, Reply, SignIn};
 use super::msg::{Command, Msg, Overview};
-use super::panes::mail_server::{MailServerPane, TestOutcome};
+use super::panes::mail_server::MailServerPane;
 use super::panes::queue::QueuePane;
 pub use super::panes::queue::{FILTERS, PAGE, filter_label};
 use super::panes::settings::SettingsPanes;
@@ -363,7 +363,9 @@ impl App {
     fn changed(&mut self) -> Vec<Command> {
         let mut cmds = vec![Command::LoadOverview, Command::LoadLog(self.log_filter())];
         cmds.extend(self.queue.changed());
-        if let Some((id, TestOutcome::Waiting)) = &self.mail.test_mail {
+        if let Some((id, outcome)) = &self.mail.test_mail
+            && outcome.pending()
+        {
             cmds.push(Command::WatchMail(*id));
         }
         if !self.mail.dirty() {

@@ -416,9 +416,11 @@ impl Executor {
                 MailStatus::Failed | MailStatus::Cancelled => {
                     TestOutcome::NotDelivered(d.mail.last_error.unwrap_or_default())
                 }
-                MailStatus::Pending if d.mail.attempts > 0 => {
-                    TestOutcome::NotDelivered(d.mail.last_error.unwrap_or_default())
-                }
+                // Tried and refused for now: it goes again at its next try.
+                MailStatus::Pending if d.mail.attempts > 0 => TestOutcome::Deferred {
+                    next_at: d.mail.next_attempt_at,
+                    reason: d.mail.last_error.unwrap_or_default(),
+                },
                 _ => TestOutcome::Waiting,
             }),
             // Deleted after sending: the work log keeps the delivery.

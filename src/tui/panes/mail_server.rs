@@ -75,7 +75,19 @@ pub const PRESETS: [Preset; 4] = [
 pub enum TestOutcome {
     Waiting,
     Delivered(String),
+    /// A temporary failure: the sender tries again at `next_at`.
+    Deferred {
+        next_at: crate::time::Millis,
+        reason: String,
+    },
     NotDelivered(String),
+}
+
+impl TestOutcome {
+    /// Still on its way: the pane keeps watching it.
+    pub fn pending(&self) -> bool {
+        matches!(self, TestOutcome::Waiting | TestOutcome::Deferred { .. })
+    }
 }
 
 use crate::tui::widgets::tab_editor::{Selector, TabEditor};
@@ -557,6 +569,10 @@ fn test_section(f: &mut Frame, app: &App, area: Rect, label_width: u16) {
                 app.theme.ok(),
                 format!("#{id}: {} ({r})", Txt::Delivered.t(app.lang)),
             ),
+            super::mail_server::TestOutcome::Deferred { next_at, reason } => (
+                app.theme.warn(),
+                messages::test_deferred(*id, *next_at, app.now, reason, app.lang),
+            ),
             super::mail_server::TestOutcome::NotDelivered(e) => (
                 app.theme.error(),
                 format!("#{id}: {}: {e}", Txt::NotDelivered.t(app.lang)),
@@ -932,7 +948,17 @@ mod mail_server_tests {
         let cmds = a.update(Msg::TestQueued(7));
         assert_eq!(cmds, vec![Command::WatchMail(7)]);
         assert!(a.update(Msg::Changed).contains(&Command::WatchMail(7)));
+        // A temporary failure is not the end: it is watched until it goes or fails.
+        a.update(Msg::TestState(
+            7,
+            TestOutcome::Deferred {
+                next_at: 240_000,
+                reason: "DNS: no answer".into(),
+            },
+        ));
+        assert!(a.update(Msg::Changed).contains(&Command::WatchMail(7)));
         a.update(Msg::TestState(7, TestOutcome::Delivered("250 OK".into())));
+        assert!(!a.update(Msg::Changed).contains(&Command::WatchMail(7)));
         assert_eq!(
             a.mail.test_mail,
             Some((7, TestOutcome::Delivered("250 OK".into())))
