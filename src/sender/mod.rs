@@ -567,7 +567,15 @@ impl Control<'_> {
             let all_idle = self.waiting.len() == self.slots;
             if let Some(reason) = idle_reason {
                 if self.announced.as_deref() != Some(reason.as_str()) {
-                    self.sender.note(Level::Warn, reason.clone()).await;
+                    // A pause is the admin's, logged once where it was made; each sender
+                    // only says so on its own output.
+                    if self.shared.paused.load(Ordering::Relaxed) {
+                        if self.sender.event_lines {
+                            event_line(&format!("warning: {reason}"));
+                        }
+                    } else {
+                        self.sender.note(Level::Warn, reason.clone()).await;
+                    }
                     self.announced = Some(reason);
                 }
                 self.release_local(now);

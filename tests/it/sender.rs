@@ -670,6 +670,23 @@ async fn delete_after_sending_disabled_and_paused() {
         run_once(&db.store, &s, &test_config()).await,
         Default::default()
     );
+    // Logged once, by whoever paused, not again by every sender that sees it.
+    assert!(
+        run_once(&db.store, &s, &test_config()).await == Default::default(),
+        "still paused"
+    );
+    let pause_lines: Vec<_> = dmsctl::worklog::WorkLog::new(db.store.clone())
+        .entries(&dmsctl::worklog::LogFilter {
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.message.contains("paused"))
+        .map(|e| e.message)
+        .collect();
+    assert_eq!(pause_lines, ["sending paused by tester"]);
     SenderRegistry::new(db.store.clone())
         .set_paused(false, "tester")
         .await
