@@ -52,9 +52,10 @@ const IDLE_POLL: Duration = Duration::from_secs(1);
 /// A sender whose heartbeat is older than this (two missed beats and some slack) is
 /// taken for gone.
 pub const STALE_AFTER_MS: Millis = 15_000;
-/// Back-off while the database cannot be reached: 1 s doubling to 30 s.
+/// Back-off while the database cannot be reached: 1 s doubling to 10 s, so sending
+/// resumes within about 10 s of the database coming back, however long it was away.
 const DB_RETRY_MIN: Duration = Duration::from_secs(1);
-const DB_RETRY_MAX: Duration = Duration::from_secs(30);
+const DB_RETRY_MAX: Duration = Duration::from_secs(10);
 /// Outcomes recorded in one transaction at most.
 const COMMIT_MAX: usize = 256;
 /// How long a stopping sender keeps trying to record outcomes while the database is down.
@@ -647,7 +648,7 @@ impl Control<'_> {
         Ok(())
     }
 
-    /// Waits out a database failure (1 s doubling to 30 s); false when asked to stop.
+    /// Waits out a database failure (1 s doubling to 10 s); false when asked to stop.
     async fn db_wait(&mut self, e: &Error, shutdown: &mut watch::Receiver<bool>) -> bool {
         if self.shared.db.failed(e) {
             eprintln!(

@@ -557,6 +557,7 @@ async fn postgres_restarts_and_a_long_outage_do_not_stop_the_worker() {
     let done = wait_until(Duration::from_secs(60), || {
         copies_by_subject(&server.received()).len() == total
     });
+    eprintln!("after the 90 s outage: every mail delivered after {done:?}");
     assert!(done.is_some(), "every mail delivered after the outage");
     let copies = copies_by_subject(&server.received());
     let extra: usize = copies.values().map(|n| n - 1).sum();
