@@ -8,7 +8,9 @@ use serde::Serialize;
 use super::Context;
 use super::output::{OutputMode, TextTable, clip, print_json};
 use crate::error::{Error, Result};
-use crate::queue::{MailAction, MailId, MailQuery, QueueCounts, QueueShape, StatusFilter};
+use crate::queue::{
+    MailAction, MailId, MailQuery, MailStatus, QueueCounts, QueueShape, StatusFilter,
+};
 use crate::settings::Actor;
 use crate::time::{format_age, format_rfc3339, now_ms};
 use crate::worklog::{Level, LogFilter};
@@ -206,7 +208,25 @@ pub async fn run(ctx: &Context, cmd: QueueCommand) -> Result<()> {
                             None => println!("Sent:     {}", format_rfc3339(s)),
                         }
                     } else {
-                        println!("Next try: {}", format_rfc3339(m.next_attempt_at));
+                        match (m.status, m.held) {
+                            (MailStatus::Pending, false) => {
+                                println!("Next try: {}", format_rfc3339(m.next_attempt_at))
+                            }
+                            (MailStatus::Pending, true) => println!("Next try: when released"),
+                            (MailStatus::Sending, _) => match m.lease_until {
+                                Some(l) => println!(
+                                    "Sending:  now, by {} (lease until {})",
+                                    m.claimed_by.as_deref().unwrap_or("a sender"),
+                                    format_rfc3339(l)
+                                ),
+                                None => println!("Sending:  now"),
+                            },
+                            // Failed and cancelled mails are not tried again unless retried.
+                            _ => println!(
+                                "Next try: none ({}; `dmsctl queue retry {}`)",
+                                m.status, m.id
+                            ),
+                        }
                     }
                     if !m.damaged.is_empty() {
                         println!(
@@ -249,9 +269,11 @@ pub async fn run(ctx: &Context, cmd: QueueCommand) -> Result<()> {
                     if !d.log.is_empty() {
                         println!("\nHistory:");
                         for e in &d.log {
+                            // The reply once: a message that quotes it already needs no detail.
                             let detail = e
                                 .detail
                                 .as_deref()
+                                .filter(|d| !e.message.contains(d.trim()))
                                 .map(|d| format!(" — {d}"))
                                 .unwrap_or_default();
                             println!(

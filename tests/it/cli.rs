@@ -1466,3 +1466,61 @@ fn env_config_check(bin: &Path, config: &Path) -> String {
     assert!(out.status.success(), "{}", stderr(&out));
     stdout(&out)
 }
+
+/// `queue show` says what comes next for each state, and each SMTP reply once.
+#[test]
+fn queue_show_says_what_comes_next_and_each_reply_once() {
+    let env = Env::sqlite();
+    let failed = enqueue(&env, &[]);
+    let held = enqueue(&env, &[]);
+    let pending = enqueue(&env, &[]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = dmsctl::store::Store::open(&env.database).await.unwrap();
+        let q = dmsctl::queue::MailQueue::new(store.clone());
+        q.act(dmsctl::queue::MailAction::Hold, &[held], "t")
+            .await
+            .unwrap();
+        let claimed = q
+            .claim("s1", 10, std::time::Duration::from_secs(60))
+            .await
+            .unwrap();
+        let records: Vec<_> = claimed
+            .iter()
+            .map(|c| dmsctl::queue::OutcomeRecord {
+                id: c.mail.id,
+                attempt: c.attempt,
+                outcome: if c.mail.id == failed {
+                    dmsctl::queue::MailOutcome::Failed {
+                        failure: dmsctl::queue::StoredFailure {
+                            message: "refused for good: 550 5.1.1 no such user".into(),
+                            detail: Some("550 5.1.1 no such user".into()),
+                        },
+                    }
+                } else {
+                    dmsctl::queue::MailOutcome::Release { at: 0, note: None }
+                },
+            })
+            .collect();
+        q.record("s1", &records).await.unwrap();
+        store.close().await;
+    });
+    let show = |id: i64| stdout(&env.run(&["queue", "show", &id.to_string()]));
+    let f = show(failed);
+    assert!(
+        f.contains(&format!(
+            "Next try: none (failed; `dmsctl queue retry {failed}`)"
+        )),
+        "{f}"
+    );
+    assert_eq!(
+        f.matches("550 5.1.1 no such user").count(),
+        2,
+        "Last error and history, once each:\n{f}"
+    );
+    assert!(show(held).contains("Next try: when released"));
+    assert!(
+        show(pending).contains("Next try: 1970-01-01"),
+        "released to time 0"
+    );
+}
