@@ -63,6 +63,9 @@ const COMMIT_GRACE: Duration = Duration::from_secs(10);
 /// Longest pause before reopening a connection that keeps breaking mid-transaction.
 const RECONNECT_MAX: Duration = Duration::from_secs(5);
 
+/// The ids of the consoles' own senders start with this (they yield to the others).
+pub const CONSOLE_SENDER_PREFIX: &str = "console:";
+
 #[derive(Debug, Clone)]
 pub struct SenderOptions {
     /// Names this sender in `senders` and in `claimed_by`.
@@ -204,6 +207,8 @@ pub struct Sender {
     claimant: Claimant,
     /// One line per event on standard output (`dmsctl worker`, for journald).
     event_lines: bool,
+    /// Takes no mail while another live sender exists (the console's own sender).
+    yields: bool,
 }
 
 /// Writes one event line to standard output; a closed stdout never stops the sender.
@@ -239,7 +244,17 @@ impl Sender {
             options,
             claimant,
             event_lines: false,
+            yields: false,
         }
+    }
+
+    /// Claims nothing while a live sender that does not yield itself (its id does not
+    /// start with `CONSOLE_SENDER_PREFIX`) is registered: the console's own sender gives
+    /// way to `dmsctl worker` instead of doubling the connections, and two consoles do
+    /// not wait for each other.
+    pub fn yielding(mut self, on: bool) -> Self {
+        self.yields = on;
+        self
     }
 
     /// Prints one line per event (start, each delivery, deferral and failure, pauses,
@@ -413,6 +428,7 @@ impl Sender {
             force_refresh: false,
             refreshed_after_refusal: false,
             sign_in_needed: None,
+            yielding_to: None,
             backoff_until: 0,
             destination_failures: 0,
             announced: None,
@@ -517,6 +533,8 @@ struct Control<'a> {
     /// A refused token is refreshed once; refused again, it is the account's problem.
     refreshed_after_refusal: bool,
     sign_in_needed: Option<String>,
+    /// The live sender this one gives way to (`Sender::yielding`).
+    yielding_to: Option<String>,
     backoff_until: Millis,
     destination_failures: u32,
     announced: Option<String>,
@@ -681,6 +699,20 @@ impl Control<'_> {
     async fn refresh(&mut self) -> Result<()> {
         let paused = self.sender.registry.paused().await?;
         self.shared.paused.store(paused, Ordering::Relaxed);
+        if self.sender.yields {
+            let now = now_ms();
+            let me = &self.sender.claimant.id;
+            self.yielding_to = self
+                .sender
+                .registry
+                .list()
+                .await?
+                .into_iter()
+                .find(|s| {
+                    &s.id != me && !s.id.starts_with(CONSOLE_SENDER_PREFIX) && s.is_alive(now)
+                })
+                .map(|s| format!("{}@{}", s.id, s.host));
+        }
         let version = self
             .sender
             .settings
@@ -742,6 +774,10 @@ impl Control<'_> {
             Some("sending is paused (dmsctl worker resume)".to_string())
         } else if !acct.settings.enabled {
             Some("sending is disabled in the Mail server tab; mails stay pending".to_string())
+        } else if let Some(other) = &self.yielding_to {
+            Some(format!(
+                "sender {other} is sending; this one takes no mail meanwhile"
+            ))
         } else {
             self.sign_in_needed.clone()
         }

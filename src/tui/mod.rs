@@ -115,12 +115,16 @@ async fn run_embedded_sender(
             settings.clone(),
             &config,
             SenderOptions {
-                id: format!("console:{}", SenderOptions::default_id()),
+                id: format!(
+                    "{}{}",
+                    crate::sender::CONSOLE_SENDER_PREFIX,
+                    SenderOptions::default_id()
+                ),
                 concurrency: config.sender.concurrency as usize,
                 once: false,
             },
         );
-        let result = sender.run(stopped.clone()).await;
+        let result = sender.yielding(true).run(stopped.clone()).await;
         if *stopped.borrow() {
             return;
         }

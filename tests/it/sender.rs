@@ -635,6 +635,72 @@ async fn sendmail_mode_pipes_to_the_local_binary() {
     db.finish().await;
 }
 
+/// The console's own sender gives way to a live `dmsctl worker` (both used to claim
+/// mail, doubling the connections), but not to another console's sender.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_consoles_sender_gives_way_to_a_live_worker() {
+    if !crate::common::have(&[Tool::Aiosmtpd]) {
+        return;
+    }
+    let db = sqlite().await;
+    let server = Recorder::start(Tls::Plain, None, None);
+    let s = save_account(&db.store, &account(server.port, Encryption::None)).await;
+    let q = MailQueue::new(db.store.clone());
+    let id = q.enqueue(mail(&["a@firma.pl"], "x")).await.unwrap();
+    let registry = SenderRegistry::new(db.store.clone());
+    let register = |id: &str| {
+        let row = dmsctl::model::RegisteredSender {
+            id: id.into(),
+            host: "app02".into(),
+            pid: 1,
+            started_at: dmsctl::time::now_ms(),
+            heartbeat_at: dmsctl::time::now_ms(),
+            paused: false,
+        };
+        let registry = registry.clone();
+        async move { registry.register(&row, "incarnation").await.unwrap() }
+    };
+    let console_once = || async {
+        let sender = Sender::new(
+            db.store.clone(),
+            s.settings.clone(),
+            &test_config(),
+            SenderOptions {
+                id: format!("{}app01:7", dmsctl::sender::CONSOLE_SENDER_PREFIX),
+                concurrency: 1,
+                once: true,
+            },
+        )
+        .yielding(true);
+        let (_stop, stopped) = tokio::sync::watch::channel(false);
+        sender.run(stopped).await.unwrap()
+    };
+    // Another console is no reason to wait.
+    register("console:app03:9").await;
+    // A worker is.
+    register("worker-app02").await;
+    assert_eq!(console_once().await.sent, 0, "gave way");
+    assert_eq!(q.detail(id).await.unwrap().mail.attempts, 0, "untouched");
+    assert!(
+        sender_log(&db)
+            .await
+            .iter()
+            .any(|e| e.message.contains("sender worker-app02@app02 is sending")),
+        "said why"
+    );
+    registry
+        .unregister("worker-app02", "incarnation")
+        .await
+        .unwrap();
+    assert_eq!(
+        console_once().await.sent,
+        1,
+        "sends once the worker is gone"
+    );
+    drop(server);
+    db.finish().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delete_after_sending_disabled_and_paused() {
     if !crate::common::have(&[Tool::Aiosmtpd, Tool::SmtpSink]) {
