@@ -101,7 +101,7 @@ impl MailQueue {
         lease: Duration,
     ) -> Result<Vec<ClaimedMail>> {
         let now = self.now();
-        self.store.reclaim_expired(now).await?;
+        self.store.reclaim_expired(now, Some(&owner.token)).await?;
         self.store
             .claim_due(owner, limit, now + duration_ms(lease), now)
             .await
@@ -134,7 +134,7 @@ impl MailQueue {
     }
 
     pub async fn reclaim_expired(&self) -> Result<u64> {
-        self.store.reclaim_expired(self.now()).await
+        self.store.reclaim_expired(self.now(), None).await
     }
 
     /// Records outcomes in one durable commit; `false` for a claim that is no longer

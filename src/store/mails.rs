@@ -58,11 +58,13 @@ const RECLAIM_EXPIRED: Sql = Sql {
     sqlite: "UPDATE process_mails SET status = 'pending', \
         last_error = 'sender ' || claimed_by || ' stopped before recording an outcome (lease expired)', \
         claimed_by = NULL, lease_until = NULL, claim_token = NULL \
-        WHERE status = 'sending' AND lease_until < $1 RETURNING id, last_error",
+        WHERE status = 'sending' AND lease_until < $1 \
+        AND (claim_token IS NULL OR claim_token <> $2) RETURNING id, last_error",
     postgres: "UPDATE process_mails SET status = 'pending', \
         last_error = 'sender ' || claimed_by || ' stopped before recording an outcome (lease expired)', \
         claimed_by = NULL, lease_until = NULL, claim_token = NULL \
         WHERE id IN (SELECT id FROM process_mails WHERE status = 'sending' AND lease_until < $1 \
+        AND (claim_token IS NULL OR claim_token <> $2) \
         FOR UPDATE SKIP LOCKED) RETURNING id, last_error",
 };
 
@@ -169,15 +171,21 @@ impl Store {
         })
     }
 
-    pub async fn reclaim_expired(&self, now: Millis) -> Result<u64> {
+    /// Returns expired claims to pending, except those of the claim token `keep`: a
+    /// sender knows the fate of its own (its committer may hold their outcomes while the
+    /// database was away), and taking them back would send them twice.
+    pub async fn reclaim_expired(&self, now: Millis, keep: Option<&str>) -> Result<u64> {
         let kind = self.kind();
+        let keep = keep.unwrap_or("");
         dispatch!(self, pool => {
             // Nearly always nothing has expired: a read answers that without opening a
             // write transaction on every claim.
             let expired: Option<i64> = sqlx::query_scalar(
-                "SELECT id FROM process_mails WHERE status = 'sending' AND lease_until < $1 LIMIT 1",
+                "SELECT id FROM process_mails WHERE status = 'sending' AND lease_until < $1 \
+                 AND (claim_token IS NULL OR claim_token <> $2) LIMIT 1",
             )
             .bind(now)
+            .bind(keep)
             .fetch_optional(pool)
             .await?;
             if expired.is_none() {
@@ -186,6 +194,7 @@ impl Store {
             let mut tx = pool.begin().await?;
             let rows: Vec<(MailId, Option<String>)> = sqlx::query_as(RECLAIM_EXPIRED.get(kind))
                 .bind(now)
+                .bind(keep)
                 .fetch_all(&mut *tx)
                 .await?;
             log_handed_back!(tx, now, rows, "lease expired");
