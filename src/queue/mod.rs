@@ -100,8 +100,21 @@ impl MailQueue {
         limit: u32,
         lease: Duration,
     ) -> Result<Vec<ClaimedMail>> {
+        self.claim_keeping(owner, limit, lease, &[]).await
+    }
+
+    /// As `claim_as`, leaving the expired claims in `held` alone: the mails this
+    /// sender still holds (a connection has them, or its committer waits to record
+    /// their delivery), which reclaiming would send twice.
+    pub async fn claim_keeping(
+        &self,
+        owner: &Claimant,
+        limit: u32,
+        lease: Duration,
+        held: &[MailId],
+    ) -> Result<Vec<ClaimedMail>> {
         let now = self.now();
-        self.store.reclaim_expired(now, Some(&owner.token)).await?;
+        self.store.reclaim_expired(now, held).await?;
         self.store
             .claim_due(owner, limit, now + duration_ms(lease), now)
             .await
@@ -134,7 +147,7 @@ impl MailQueue {
     }
 
     pub async fn reclaim_expired(&self) -> Result<u64> {
-        self.store.reclaim_expired(self.now(), None).await
+        self.store.reclaim_expired(self.now(), &[]).await
     }
 
     /// Records outcomes in one durable commit; `false` for a claim that is no longer

@@ -793,10 +793,18 @@ impl Control<'_> {
             return Ok(0);
         };
         let limit = self.sender.config.batch_size.max(1);
+        // Mails this process still holds keep their claims even past the lease (their
+        // outcome may be waiting for the database); the rest expired are reclaimed.
+        let held: Vec<MailId> = self
+            .shared
+            .leases
+            .lock()
+            .map(|l| l.keys().copied().collect())
+            .unwrap_or_default();
         let claimed = self
             .sender
             .queue
-            .claim_as(&self.sender.claimant, limit, self.lease)
+            .claim_keeping(&self.sender.claimant, limit, self.lease, &held)
             .await?;
         if claimed.is_empty() {
             return Ok(0);

@@ -58,13 +58,11 @@ const RECLAIM_EXPIRED: Sql = Sql {
     sqlite: "UPDATE process_mails SET status = 'pending', \
         last_error = 'sender ' || claimed_by || ' stopped before recording an outcome (lease expired)', \
         claimed_by = NULL, lease_until = NULL, claim_token = NULL \
-        WHERE status = 'sending' AND lease_until < $1 \
-        AND (claim_token IS NULL OR claim_token <> $2) RETURNING id, last_error",
+        WHERE status = 'sending' AND lease_until < $1{keep} RETURNING id, last_error",
     postgres: "UPDATE process_mails SET status = 'pending', \
         last_error = 'sender ' || claimed_by || ' stopped before recording an outcome (lease expired)', \
         claimed_by = NULL, lease_until = NULL, claim_token = NULL \
-        WHERE id IN (SELECT id FROM process_mails WHERE status = 'sending' AND lease_until < $1 \
-        AND (claim_token IS NULL OR claim_token <> $2) \
+        WHERE id IN (SELECT id FROM process_mails WHERE status = 'sending' AND lease_until < $1{keep} \
         FOR UPDATE SKIP LOCKED) RETURNING id, last_error",
 };
 
@@ -171,32 +169,37 @@ impl Store {
         })
     }
 
-    /// Returns expired claims to pending, except those of the claim token `keep`: a
-    /// sender knows the fate of its own (its committer may hold their outcomes while the
-    /// database was away), and taking them back would send them twice.
-    pub async fn reclaim_expired(&self, now: Millis, keep: Option<&str>) -> Result<u64> {
+    /// Returns expired claims to pending, except the mails in `keep`: the claimant's
+    /// own that it still holds (in a connection, or delivered and waiting in its
+    /// committer while the database was away); taking those back would send them twice.
+    pub async fn reclaim_expired(&self, now: Millis, keep: &[MailId]) -> Result<u64> {
         let kind = self.kind();
-        let keep = keep.unwrap_or("");
+        let keep_sql = if keep.is_empty() {
+            String::new()
+        } else {
+            format!(" AND id NOT IN ({})", placeholders(2, keep.len()))
+        };
+        let probe = format!(
+            "SELECT id FROM process_mails WHERE status = 'sending' AND lease_until < $1{keep_sql} LIMIT 1"
+        );
+        let reclaim = RECLAIM_EXPIRED.get(kind).replace("{keep}", &keep_sql);
         dispatch!(self, pool => {
             // Nearly always nothing has expired: a read answers that without opening a
             // write transaction on every claim.
-            let expired: Option<i64> = sqlx::query_scalar(
-                "SELECT id FROM process_mails WHERE status = 'sending' AND lease_until < $1 \
-                 AND (claim_token IS NULL OR claim_token <> $2) LIMIT 1",
-            )
-            .bind(now)
-            .bind(keep)
-            .fetch_optional(pool)
-            .await?;
+            let mut q = sqlx::query_scalar(AssertSqlSafe(probe.as_str())).bind(now);
+            for id in keep {
+                q = q.bind(id);
+            }
+            let expired: Option<i64> = q.fetch_optional(pool).await?;
             if expired.is_none() {
                 return Ok(0);
             }
             let mut tx = pool.begin().await?;
-            let rows: Vec<(MailId, Option<String>)> = sqlx::query_as(RECLAIM_EXPIRED.get(kind))
-                .bind(now)
-                .bind(keep)
-                .fetch_all(&mut *tx)
-                .await?;
+            let mut q = sqlx::query_as(AssertSqlSafe(reclaim.as_str())).bind(now);
+            for id in keep {
+                q = q.bind(id);
+            }
+            let rows: Vec<(MailId, Option<String>)> = q.fetch_all(&mut *tx).await?;
             log_handed_back!(tx, now, rows, "lease expired");
             tx.commit().await?;
             Ok(rows.len() as u64)
