@@ -1259,19 +1259,9 @@ mod tests {
     /// key codes (tests aside, which press keys).
     #[test]
     fn no_key_codes_outside_the_table() {
-        fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-            for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    files(&p, out);
-                } else if p.extension().is_some_and(|x| x == "rs") {
-                    out.push(p);
-                }
-            }
-        }
         let tui = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/tui");
         let mut all = Vec::new();
-        files(&tui, &mut all);
+        crate::layers::rust_files(&tui, &mut all);
         let offenders: Vec<_> = all
             .iter()
             .filter(|p| !p.ends_with("keys.rs"))

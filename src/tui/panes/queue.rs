@@ -222,31 +222,30 @@ impl QueuePane {
         }
     }
 
-    /// The status of a mail as this pane knows it (its details, else its row).
-    fn known_status(&self, id: MailId) -> Option<MailStatus> {
+    /// A mail's status and recipients as this pane knows them (its details, else its
+    /// row); None for a mail not in view.
+    fn known(&self, id: MailId) -> Option<(MailStatus, &str)> {
         match &self.detail {
-            Some(d) if d.mail.id == id => Some(d.mail.status),
-            _ => self.rows.iter().find(|r| r.id == id).map(|r| r.status),
+            Some(d) if d.mail.id == id => Some((d.mail.status, d.mail.to.as_str())),
+            _ => self
+                .rows
+                .iter()
+                .find(|r| r.id == id)
+                .map(|r| (r.status, r.to.as_str())),
         }
     }
 
     /// Whether retrying this mail sends it again: sent or cancelled, or not in view
     /// (a mark kept from another page), which is asked about rather than guessed.
     fn resends(&self, id: MailId) -> bool {
-        self.known_status(id)
-            .is_none_or(|s| matches!(s, MailStatus::Sent | MailStatus::Cancelled))
+        self.known(id)
+            .is_none_or(|(s, _)| matches!(s, MailStatus::Sent | MailStatus::Cancelled))
     }
 
     fn recipients(&self, id: MailId) -> String {
-        match &self.detail {
-            Some(d) if d.mail.id == id => d.mail.to.clone(),
-            _ => self
-                .rows
-                .iter()
-                .find(|r| r.id == id)
-                .map(|r| r.to.clone())
-                .unwrap_or_default(),
-        }
+        self.known(id)
+            .map(|(_, to)| to.to_string())
+            .unwrap_or_default()
     }
 
     fn move_selection(&mut self, delta: isize) {
