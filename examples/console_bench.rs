@@ -156,7 +156,7 @@ async fn main() {
         queue.page(&query).await.expect("page");
         queue.counts().await.expect("counts");
         store.senders().await.expect("senders");
-        store.senders_paused().await.expect("paused");
+        store.sending_control().await.expect("paused");
         queue.oldest_pending().await.expect("oldest");
         store
             .delivered_per_minute(dmsctl::time::now_ms() - 1_800_000)
@@ -171,7 +171,12 @@ async fn main() {
     let mut app = App::new(Lang::En, Theme::default(), dmsctl::time::now_ms());
     app.start();
     let q = app.queue_query();
-    app.update(Msg::QueueLoaded { query: q, rows });
+    app.update(Msg::QueueLoaded {
+        query: q,
+        rows,
+        above: 0,
+        matched: None,
+    });
     app.update(Msg::Overview(Overview {
         counts: queue.counts().await.expect("counts"),
         ..Overview::default()

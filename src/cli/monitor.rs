@@ -272,6 +272,7 @@ mod tests {
                     started_at: 0,
                     heartbeat_at: 1_000_000 - age * 1000,
                     paused: false,
+                    state: None,
                 })
                 .collect(),
             now: 1_000_000,

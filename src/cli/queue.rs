@@ -1,5 +1,6 @@
 //! `dmsctl queue ...` and `dmsctl log`.
 
+use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
@@ -8,8 +9,9 @@ use serde::Serialize;
 use super::Context;
 use super::output::{OutputMode, TextTable, clip, print_json};
 use crate::error::{Error, Result};
+use crate::i18n::clock::Clock;
 use crate::queue::{
-    MailAction, MailId, MailQuery, MailStatus, QueueCounts, QueueShape, StatusFilter,
+    MailAction, MailId, MailQuery, MailQueue, MailStatus, QueueCounts, QueueShape, StatusFilter,
 };
 use crate::settings::Actor;
 use crate::time::{format_age, format_rfc3339, now_ms};
@@ -36,14 +38,21 @@ pub enum QueueCommand {
     },
     /// Everything about one mail: headers, body, attachments, attempts.
     Show { id: MailId },
-    /// Send now; failed, cancelled and archived mails are queued again.
+    /// Send now; failed, cancelled and archived mails are queued again. Sending an
+    /// archived (sent) or cancelled mail again asks first when stdin is a terminal.
     Retry {
         #[arg(required_unless_present = "all_failed", conflicts_with = "all_failed")]
         ids: Vec<MailId>,
         /// Every failed mail.
         #[arg(long)]
         all_failed: bool,
+        /// Send sent and cancelled mails again without asking.
+        #[arg(long)]
+        yes: bool,
     },
+    /// Like `postqueue -f`: every deferred mail is due now, and every sender stops
+    /// waiting for the mail server and tries at once.
+    Flush,
     /// Cancel pending or failed mails.
     Cancel {
         #[arg(required = true)]
@@ -194,6 +203,9 @@ pub async fn run(ctx: &Context, cmd: QueueCommand) -> Result<()> {
             match ctx.output {
                 OutputMode::Json => print_json(&d),
                 OutputMode::Text => {
+                    // Read by people: local times with the zone (--json keeps UTC).
+                    let clock = Clock::system();
+                    let at = |t| clock.full(t);
                     let m = &d.mail;
                     let status = if m.held {
                         format!("{} (held)", m.status)
@@ -201,27 +213,45 @@ pub async fn run(ctx: &Context, cmd: QueueCommand) -> Result<()> {
                         m.status.to_string()
                     };
                     println!("Mail {}  {status}  attempts {}", m.id, m.attempts);
-                    println!("Created:  {}", format_rfc3339(m.created_at));
+                    println!("Created:  {}", at(m.created_at));
                     if let Some(s) = m.sent_at {
                         match &m.sent_by {
-                            Some(by) => println!("Sent:     {} by {by}", format_rfc3339(s)),
-                            None => println!("Sent:     {}", format_rfc3339(s)),
+                            Some(by) => println!("Sent:     {} by {by}", at(s)),
+                            None => println!("Sent:     {}", at(s)),
                         }
                     } else {
                         match (m.status, m.held) {
-                            (MailStatus::Pending, false) => {
-                                println!("Next try: {}", format_rfc3339(m.next_attempt_at))
+                            (MailStatus::Pending, false) if m.next_attempt_at > now_ms() => {
+                                println!(
+                                    "Next try: {} (in {})",
+                                    at(m.next_attempt_at),
+                                    format_age(m.next_attempt_at - now_ms())
+                                )
                             }
+                            (MailStatus::Pending, false) => println!("Next try: now (due)"),
                             (MailStatus::Pending, true) => println!("Next try: when released"),
                             (MailStatus::Sending, _) => match m.lease_until {
                                 Some(l) => println!(
                                     "Sending:  now, by {} (lease until {})",
                                     m.claimed_by.as_deref().unwrap_or("a sender"),
-                                    format_rfc3339(l)
+                                    at(l)
                                 ),
                                 None => println!("Sending:  now"),
                             },
-                            // Failed and cancelled mails are not tried again unless retried.
+                            // When and why it failed, from its history; never tried again
+                            // unless retried.
+                            (MailStatus::Failed, _) => {
+                                let last = d.log.iter().rev().find(|e| e.level == Level::Error);
+                                match last {
+                                    Some(e) => println!("Failed:   {}: {}", at(e.time), e.message),
+                                    None => println!(
+                                        "Failed:   {}",
+                                        m.last_error.as_deref().unwrap_or("(no reason recorded)")
+                                    ),
+                                }
+                                println!("Next try: none (failed; `dmsctl queue retry {}`)", m.id);
+                            }
+                            // Cancelled mails are not tried again unless retried.
                             _ => println!(
                                 "Next try: none ({}; `dmsctl queue retry {}`)",
                                 m.status, m.id
@@ -253,7 +283,12 @@ pub async fn run(ctx: &Context, cmd: QueueCommand) -> Result<()> {
                     if let Some(r) = &m.smtp_reply {
                         println!("Server reply: {r}");
                     }
-                    if let Some(e) = &m.last_error {
+                    // A failed mail's error is its "Failed:" line above.
+                    if let Some(e) = m
+                        .last_error
+                        .as_ref()
+                        .filter(|_| m.status != MailStatus::Failed)
+                    {
                         println!("Last error: {e}");
                     }
                     println!("\n{}", m.body_text);
@@ -271,30 +306,45 @@ pub async fn run(ctx: &Context, cmd: QueueCommand) -> Result<()> {
                         for e in &d.log {
                             // The reply once: a message that quotes it already needs no detail.
                             let detail = e
-                                .detail
-                                .as_deref()
-                                .filter(|d| !e.message.contains(d.trim()))
+                                .detail_beyond_message()
                                 .map(|d| format!(" — {d}"))
                                 .unwrap_or_default();
-                            println!(
-                                "  {}  {:<5}  {}{detail}",
-                                format_rfc3339(e.time),
-                                e.level,
-                                e.message
-                            );
+                            println!("  {}  {:<5}  {}{detail}", at(e.time), e.level, e.message);
                         }
                     }
                     Ok(())
                 }
             }
         }
-        QueueCommand::Retry { ids, all_failed } => {
+        QueueCommand::Retry {
+            ids,
+            all_failed,
+            yes,
+        } => {
             let n = if all_failed {
                 queue.retry_all_failed(&actor).await?
             } else {
+                if !yes && std::io::stdin().is_terminal() && !confirm_resend(&queue, &ids).await? {
+                    println!("nothing sent");
+                    return Ok(());
+                }
                 queue.act(MailAction::Retry, &ids, &actor).await?
             };
+            // "Send now" means now: no sender keeps waiting for the server.
+            ctx.senders().end_server_wait().await?;
             report(ctx.output, "queued again", n)
+        }
+        QueueCommand::Flush => {
+            let n = ctx.senders().flush(&actor).await?;
+            match ctx.output {
+                OutputMode::Json => print_json(&serde_json::json!({ "due_now": n })),
+                OutputMode::Text => {
+                    println!(
+                        "{n} deferred mail(s) due now; every sender tries the server again at once"
+                    );
+                    Ok(())
+                }
+            }
         }
         QueueCommand::Cancel { ids } => {
             act(ctx, MailAction::Cancel, &ids, "cancelled", &actor).await
@@ -345,6 +395,35 @@ pub async fn run(ctx: &Context, cmd: QueueCommand) -> Result<()> {
         }
         QueueCommand::Stats { prometheus: false } => stats(ctx).await,
     }
+}
+
+/// Before sending sent or cancelled mails again from a terminal: names them and their
+/// recipients and asks; true to go on.
+async fn confirm_resend(queue: &MailQueue, ids: &[MailId]) -> Result<bool> {
+    let mut again = Vec::new();
+    for id in ids {
+        let m = queue.detail(*id).await?.mail;
+        if matches!(m.status, MailStatus::Sent | MailStatus::Cancelled) {
+            again.push((m.id, m.status, m.to));
+        }
+    }
+    if again.is_empty() {
+        return Ok(true);
+    }
+    for (id, status, to) in &again {
+        println!("#{id} ({status}) to {to}");
+    }
+    print!(
+        "Send {} mail(s) again, to every recipient? [y/N] ",
+        again.len()
+    );
+    let _ = std::io::stdout().flush();
+    let mut answer = String::new();
+    // No answer (end of input, a read error) sends nothing.
+    if std::io::stdin().read_line(&mut answer).is_err() {
+        return Ok(false);
+    }
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "t" | "tak"))
 }
 
 async fn act(
@@ -445,14 +524,15 @@ pub async fn log(ctx: &Context, args: LogArgs) -> Result<()> {
     match ctx.output {
         OutputMode::Json => print_json(&entries),
         OutputMode::Text => {
+            let clock = Clock::system();
             let mut t = TextTable::new(&["TIME", "LEVEL", "SOURCE", "MAIL", "MESSAGE"]);
             for e in &entries {
-                let msg = match &e.detail {
+                let msg = match e.detail_beyond_message() {
                     Some(d) => format!("{} — {d}", e.message),
                     None => e.message.clone(),
                 };
                 t.row(vec![
-                    format_rfc3339(e.time),
+                    clock.full(e.time),
                     e.level.to_string(),
                     e.source.clone(),
                     e.mail_id

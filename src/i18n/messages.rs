@@ -4,13 +4,163 @@
 use std::path::Path;
 
 use super::Lang;
+use crate::model::ServerTrouble;
 use crate::time::{Millis, format_age};
 
-/// `Delete: 3 mail(s)?` — `action` is the action's label in `lang`.
-pub fn confirm_action(action: &str, mails: usize, lang: Lang) -> String {
+/// Before acting on mails: the action and the ids it goes to (the first six, then how
+/// many more), so that nobody confirms an action on a mail they did not mean.
+pub fn confirm_action(action: &str, ids: &[i64], lang: Lang) -> String {
+    let mut listed: Vec<String> = ids.iter().take(6).map(|id| format!("#{id}")).collect();
+    if ids.len() > 6 {
+        listed.push(match lang {
+            Lang::En => format!("+{} more", ids.len() - 6),
+            Lang::Pl => format!("+{} innych", ids.len() - 6),
+        });
+    }
+    let listed = listed.join(", ");
+    match (ids.len(), lang) {
+        (1, _) => format!("{action}: {listed}?"),
+        (n, Lang::En) => format!("{action}: {listed} ({n} mails)?"),
+        (n, Lang::Pl) => format!("{action}: {listed} ({n} wiadomości)?"),
+    }
+}
+
+/// The header's one reason why no mail leaves, with the key that fixes it (empty: none
+/// here). Short first, details last: what does not fit at 80 columns is the detail.
+pub fn blocked_disabled(lang: Lang) -> String {
     match lang {
-        Lang::En => format!("{action}: {mails} mail(s)?"),
-        Lang::Pl => format!("{action}: {mails} wiadomości?"),
+        Lang::En => "⚠ nothing is sent: sending is disabled (Mail server tab, Enabled)".into(),
+        Lang::Pl => {
+            "⚠ nic nie jest wysyłane: wysyłka wyłączona (karta Serwer poczty, Włączone)".into()
+        }
+    }
+}
+
+pub fn blocked_paused(by: Option<&str>, at: Option<&str>, key: &str, lang: Lang) -> String {
+    let who = match (by, at, lang) {
+        (Some(by), Some(at), Lang::En) => format!(" by {by} at {at}"),
+        (Some(by), Some(at), Lang::Pl) => format!(" przez {by} o {at}"),
+        (Some(by), None, Lang::En) => format!(" by {by}"),
+        (Some(by), None, Lang::Pl) => format!(" przez {by}"),
+        _ => String::new(),
+    };
+    match lang {
+        Lang::En => format!("⚠ sending paused{who} ({key}: resume)"),
+        Lang::Pl => format!("⚠ wysyłka wstrzymana{who} ({key}: wznów)"),
+    }
+}
+
+pub fn blocked_no_sender(lang: Lang) -> String {
+    match lang {
+        Lang::En => "⚠ no sender is running: start `dmsctl worker` (the dmsctl service)".into(),
+        Lang::Pl => "⚠ żaden nadawca nie działa: uruchom `dmsctl worker` (usługę dmsctl)".into(),
+    }
+}
+
+pub fn blocked_server(
+    trouble: ServerTrouble,
+    since: &str,
+    next_try: &str,
+    reply: &str,
+    key: &str,
+    lang: Lang,
+) -> String {
+    let what = match (trouble, lang) {
+        (ServerTrouble::Unreachable, Lang::En) => "mail server unreachable",
+        (ServerTrouble::Refusing, Lang::En) => "mail server refusing mail",
+        (ServerTrouble::Login, Lang::En) => "mail server refuses the login",
+        (ServerTrouble::Unreachable, Lang::Pl) => "serwer poczty nieosiągalny",
+        (ServerTrouble::Refusing, Lang::Pl) => "serwer poczty odrzuca pocztę",
+        (ServerTrouble::Login, Lang::Pl) => "serwer poczty odrzuca logowanie",
+    };
+    match lang {
+        Lang::En => format!("⚠ {what} since {since}, next try {next_try} ({key}: now): {reply}"),
+        Lang::Pl => format!("⚠ {what} od {since}, próba o {next_try} ({key}: teraz): {reply}"),
+    }
+}
+
+pub fn blocked_sign_in(reason: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("⚠ Microsoft 365 sign-in needed (Mail server tab): {reason}"),
+        Lang::Pl => format!("⚠ wymagane logowanie Microsoft 365 (karta Serwer poczty): {reason}"),
+    }
+}
+
+/// A mail's details: what it waits for, or what became of it.
+pub fn mail_held(release_key: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("Held: not sent until released ({release_key}: release)"),
+        Lang::Pl => format!(
+            "Wstrzymana: nie zostanie wysłana, dopóki jej nie zwolnisz ({release_key}: zwolnij)"
+        ),
+    }
+}
+
+pub fn mail_next_try(at: &str, in_: &str, retry_key: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("Next try: {at} (in {in_}; {retry_key}: send now)"),
+        Lang::Pl => format!("Następna próba: {at} (za {in_}; {retry_key}: wyślij teraz)"),
+    }
+}
+
+pub fn mail_due(lang: Lang) -> String {
+    match lang {
+        Lang::En => "Next try: now (the next free sender takes it)".into(),
+        Lang::Pl => "Następna próba: teraz (weźmie ją pierwszy wolny nadawca)".into(),
+    }
+}
+
+pub fn mail_sending(by: &str, lease_until: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("Being sent by {by} (claimed until {lease_until})"),
+        Lang::Pl => format!("Wysyłana przez {by} (zajęta do {lease_until})"),
+    }
+}
+
+pub fn mail_back_at(sender: &str, at: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("Sender {sender} is stale: back to pending at {at}"),
+        Lang::Pl => format!("Nadawca {sender} nie odpowiada: wróci do oczekujących o {at}"),
+    }
+}
+
+pub fn mail_failed(at: &str, why: &str, retry_key: &str, lang: Lang) -> String {
+    match (at.is_empty(), lang) {
+        (false, Lang::En) => format!("Failed {at}: {why} ({retry_key}: queue again)"),
+        (true, Lang::En) => format!("Failed: {why} ({retry_key}: queue again)"),
+        (false, Lang::Pl) => format!("Nie wysłano {at}: {why} ({retry_key}: ponów)"),
+        (true, Lang::Pl) => format!("Nie wysłano: {why} ({retry_key}: ponów)"),
+    }
+}
+
+pub fn flushed(n: u64, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("flushed: {n} deferred mails due now; senders try the server again"),
+        Lang::Pl => {
+            format!("wysyłka wymuszona: {n} odłożonych do wysłania teraz; ponowna próba połączenia")
+        }
+    }
+}
+
+/// Beside the status counts (which are the whole queue's) while a search filters the
+/// list: how many mails it finds.
+pub fn search_matches(n: Option<i64>, lang: Lang) -> String {
+    match (n, lang) {
+        (Some(n), Lang::En) => format!("{n} found"),
+        (Some(n), Lang::Pl) => format!("znaleziono {n}"),
+        (None, Lang::En) => "searching…".into(),
+        (None, Lang::Pl) => "szukanie…".into(),
+    }
+}
+
+/// Above a page that is not the list's first: how many mails are above it and the key
+/// that goes to the top (newer mails newest first, older ones oldest first).
+pub fn mails_above(n: i64, oldest_first: bool, key: &str, lang: Lang) -> String {
+    match (oldest_first, lang) {
+        (false, Lang::En) => format!("↑ {n} new ({key}: show)"),
+        (false, Lang::Pl) => format!("↑ {n} nowych ({key}: pokaż)"),
+        (true, Lang::En) => format!("↑ {n} older ({key}: top)"),
+        (true, Lang::Pl) => format!("↑ {n} starszych ({key}: początek)"),
     }
 }
 
@@ -174,13 +324,6 @@ pub fn anonymized(mails: u64, lang: Lang) -> String {
 }
 
 /// The header, when the console runs its own sender.
-pub fn embedded_sender_running(lang: Lang) -> String {
-    match lang {
-        Lang::En => "sending from this console".into(),
-        Lang::Pl => "wysyłanie z tej konsoli".into(),
-    }
-}
-
 pub fn embedded_sender_restarting(restarts: u32, why: &str, lang: Lang) -> String {
     match lang {
         Lang::En => format!("console sender restarting ({restarts}): {why}"),
@@ -190,8 +333,8 @@ pub fn embedded_sender_restarting(restarts: u32, why: &str, lang: Lang) -> Strin
 
 pub fn embedded_sender_restarted(restarts: u32, lang: Lang) -> String {
     match lang {
-        Lang::En => format!("sending from this console (restarted {restarts}x)"),
-        Lang::Pl => format!("wysyłanie z tej konsoli (ponownie uruchomione {restarts}x)"),
+        Lang::En => format!("console sender restarted {restarts}x"),
+        Lang::Pl => format!("wysyłanie z konsoli uruchomione ponownie {restarts}x"),
     }
 }
 
@@ -201,7 +344,13 @@ mod tests {
 
     #[test]
     fn arguments_land_where_each_language_puts_them() {
-        assert_eq!(confirm_action("delete", 3, Lang::En), "delete: 3 mail(s)?");
+        assert_eq!(
+            confirm_action("delete", &[3, 2, 1], Lang::En),
+            "delete: #3, #2, #1 (3 mails)?"
+        );
+        assert_eq!(confirm_action("delete", &[7], Lang::En), "delete: #7?");
+        let many: Vec<i64> = (1..=9).collect();
+        assert!(confirm_action("delete", &many, Lang::En).contains("#6, +3 more (9 mails)"));
         // 10:42 UTC on some day, four minutes from now.
         let at = 1_700_000_000_000 - 1_700_000_000_000 % 86_400_000 + (10 * 60 + 42) * 60_000;
         assert_eq!(
@@ -217,7 +366,10 @@ mod tests {
             resend_question(&five, Lang::Pl),
             "Wysłać ponownie, do wszystkich odbiorców: #1; #2; #3; i 2 innych?"
         );
-        assert_eq!(confirm_action("usuń", 3, Lang::Pl), "usuń: 3 wiadomości?");
+        assert_eq!(
+            confirm_action("usuń", &[3, 2, 1], Lang::Pl),
+            "usuń: #3, #2, #1 (3 wiadomości)?"
+        );
         assert_eq!(
             no_companies("a", Lang::Pl),
             "Brak spółek: naciśnij a, aby dodać."

@@ -3,6 +3,7 @@
 //! arguments, `problems` and `errors` the wording of what went wrong, from data.
 
 mod catalog;
+pub mod clock;
 mod errors;
 pub mod messages;
 mod problems;

@@ -109,6 +109,9 @@ pub struct MailSummary {
     pub sent_at: Option<Millis>,
     pub last_error: Option<String>,
     pub claimed_by: Option<String>,
+    /// Until when the claim of a mail being sent holds (then it is pending again).
+    #[serde(serialize_with = "serialize_opt_millis")]
+    pub lease_until: Option<Millis>,
     /// Bodies plus attachments, in bytes.
     pub size: i64,
     pub attachment_count: i64,

@@ -16,7 +16,7 @@ pub mod time;
 
 pub use counts::{QueueCounts, QueueHealth, QueueShape, SHAPE_BUCKET_MINUTES, ShapeRow};
 pub use database::{DatabaseKind, redact_url};
-pub use log::{Level, LogEntry, LogFilter, NewLogEntry};
+pub use log::{Level, LogEntry, LogFilter, NewLogEntry, anonymized_message};
 pub use mail::{
     Attachment, AttachmentInfo, ClaimedMail, Mail, MailDetail, MailId, MailStatus, MailSummary,
     NewAttachment, NewMail, address_domain, join_address_list, split_address_list,
@@ -27,5 +27,5 @@ pub use outcome::{
 };
 pub use problem::{FieldError, Problem};
 pub use query::{Cursor, MailAction, MailQuery, StatusFilter};
-pub use sender::RegisteredSender;
+pub use sender::{RegisteredSender, SenderState, SendingControl, ServerTrouble};
 pub use sign_in::SignInFailure;

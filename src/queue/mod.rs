@@ -249,6 +249,11 @@ impl MailQueue {
         self.store.page_mails(query).await
     }
 
+    /// How many mails of the query's list come above mail `id` in its order.
+    pub async fn count_above(&self, query: &MailQuery, id: MailId) -> Result<i64> {
+        self.store.count_above(query, id).await
+    }
+
     pub async fn counts(&self) -> Result<QueueCounts> {
         let mut c = QueueCounts::default();
         for (status, held, n) in self.store.count_by_status().await? {

@@ -36,7 +36,7 @@ use transport::{SmtpSession, SmtpTarget};
 
 use crate::config::{Config, SenderConfig};
 use crate::error::{Error, Result};
-use crate::model::RegisteredSender;
+use crate::model::{RegisteredSender, SenderState, ServerTrouble};
 use crate::oauth::{AccessToken, OAuth};
 use crate::queue::{
     Attachment, Claimant, ClaimedMail, MailId, MailOutcome, MailQueue, OutcomeRecord, StoredFailure,
@@ -47,11 +47,8 @@ use crate::settings::{AuthMethod, MailServerSettings, SendWith, Settings, Settin
 use crate::time::{Millis, duration_ms, now_ms};
 use crate::worklog::{Level, NewLogEntry, WorkLog};
 
-const HEARTBEAT: Duration = Duration::from_secs(5);
+const HEARTBEAT: Duration = Duration::from_millis(RegisteredSender::HEARTBEAT_MS as u64);
 const IDLE_POLL: Duration = Duration::from_secs(1);
-/// A sender whose heartbeat is older than this (two missed beats and some slack) is
-/// taken for gone.
-pub const STALE_AFTER_MS: Millis = 15_000;
 /// Back-off while the database cannot be reached: 1 s doubling to 10 s, so sending
 /// resumes within about 10 s of the database coming back, however long it was away.
 const DB_RETRY_MIN: Duration = Duration::from_secs(1);
@@ -150,6 +147,8 @@ struct Shared {
     db: DbHealth,
     /// Outcomes handed to the committer and not yet recorded.
     uncommitted: AtomicUsize,
+    /// What this sender is doing, for the registry (every console's "why").
+    state: Mutex<Option<SenderState>>,
 }
 
 impl Shared {
@@ -323,7 +322,7 @@ impl Sender {
             let gone = same_host
                 && prev.pid != i64::from(std::process::id())
                 && !std::path::Path::new(&format!("/proc/{}", prev.pid)).exists();
-            if now - prev.heartbeat_at < STALE_AFTER_MS && !gone {
+            if !prev.is_stale(now) && !gone {
                 return Err(Error::State(format!(
                     "another sender with id `{}` is running (host {}, pid {}, heartbeat {} s ago); \
                      give each sender its own --id",
@@ -344,6 +343,7 @@ impl Sender {
                     started_at: now,
                     heartbeat_at: now,
                     paused: false,
+                    state: None,
                 },
                 &me.token,
             )
@@ -370,6 +370,7 @@ impl Sender {
             paused: AtomicBool::new(false),
             db: DbHealth::default(),
             uncommitted: AtomicUsize::new(0),
+            state: Mutex::new(None),
         });
         let summary = Arc::new(Mutex::new(Summary::default()));
         let lease = Duration::from_secs(u64::from(self.config.lease_seconds.max(3)));
@@ -431,6 +432,8 @@ impl Sender {
             yielding_to: None,
             backoff_until: 0,
             destination_failures: 0,
+            down: None,
+            flush_seen: None,
             announced: None,
             fallback_reported: 0,
             db_retry: DB_RETRY_MIN,
@@ -537,6 +540,10 @@ struct Control<'a> {
     yielding_to: Option<String>,
     backoff_until: Millis,
     destination_failures: u32,
+    /// The server's outage as this sender sees it: how, since when, its last reply.
+    down: Option<(ServerTrouble, Millis, String)>,
+    /// The last flush seen (None before the first read: an old flush is no news).
+    flush_seen: Option<Millis>,
     announced: Option<String>,
     /// The account generation whose clear-text fallback was reported.
     fallback_reported: u64,
@@ -581,6 +588,7 @@ impl Control<'_> {
             }
 
             let now = now_ms();
+            self.publish_state(now).await;
             let idle_reason = self.idle_reason();
             let backing_off = now < self.backoff_until;
             let all_idle = self.waiting.len() == self.slots;
@@ -695,10 +703,69 @@ impl Control<'_> {
         }
     }
 
+    /// What this sender is doing now, as every console is to see it.
+    fn state(&self, now: Millis) -> SenderState {
+        let enabled = self.account.as_ref().is_none_or(|a| a.settings.enabled);
+        if self.shared.paused.load(Ordering::Relaxed) {
+            SenderState::Paused
+        } else if !enabled {
+            SenderState::Disabled
+        } else if let Some(to) = &self.yielding_to {
+            SenderState::Yielding { to: to.clone() }
+        } else if let Some(reason) = &self.sign_in_needed {
+            SenderState::SignIn {
+                reason: reason.clone(),
+            }
+        } else if let (Some((trouble, since, reply)), true) = (&self.down, now < self.backoff_until)
+        {
+            SenderState::ServerDown {
+                trouble: *trouble,
+                since: *since,
+                reply: reply.clone(),
+                next_try: self.backoff_until,
+            }
+        } else {
+            SenderState::Ready
+        }
+    }
+
+    /// Writes a changed state to the registry at once (the heartbeat repeats it).
+    async fn publish_state(&mut self, now: Millis) {
+        let state = self.state(now);
+        let changed = self
+            .shared
+            .state
+            .lock()
+            .map(|mut s| {
+                let changed = s.as_ref() != Some(&state);
+                *s = Some(state.clone());
+                changed
+            })
+            .unwrap_or(false);
+        if changed {
+            let me = &self.sender.claimant;
+            if let Err(e) = self
+                .sender
+                .registry
+                .set_state(&me.id, &me.token, &state)
+                .await
+            {
+                tracing::warn!(error = %e, "cannot publish the sender's state");
+            }
+        }
+    }
+
     /// Reads the pause switch, the account and (Microsoft 365) the access token.
     async fn refresh(&mut self) -> Result<()> {
-        let paused = self.sender.registry.paused().await?;
+        let control = self.sender.registry.control().await?;
+        let paused = control.paused;
         self.shared.paused.store(paused, Ordering::Relaxed);
+        // A flush (or a mail sent now by hand) ends the wait for the server.
+        if self.flush_seen.is_some_and(|seen| control.flush_at > seen) && self.backoff_until > 0 {
+            self.backoff_until = 0;
+            self.destination_failures = 0;
+        }
+        self.flush_seen = Some(control.flush_at);
         if self.sender.yields {
             let now = now_ms();
             let me = &self.sender.claimant.id;
@@ -877,6 +944,7 @@ impl Control<'_> {
         match event {
             Event::Delivered => {
                 self.destination_failures = 0;
+                self.down = None;
                 self.refreshed_after_refusal = false;
             }
             Event::DestinationDown(f) => self.destination_down(f).await,
@@ -937,6 +1005,14 @@ impl Control<'_> {
         self.destination_failures += 1;
         let wait = retry_delay(&self.sender.config, self.destination_failures);
         self.backoff_until = now + duration_ms(wait);
+        let trouble = match f.stage {
+            Stage::Auth => ServerTrouble::Login,
+            _ if f.code.is_some() => ServerTrouble::Refusing,
+            _ => ServerTrouble::Unreachable,
+        };
+        let since = self.down.as_ref().map_or(now, |(_, since, _)| *since);
+        self.down = Some((trouble, since, f.summary()));
+        self.publish_state(now).await;
         self.release_local(self.backoff_until);
         self.sender
             .note(
@@ -1394,12 +1470,23 @@ async fn heartbeat_loop(
         // The process is alive and its loop turns (waiting for a database counts).
         let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
         let paused = shared.paused.load(Ordering::Relaxed);
+        let state = shared.state.lock().ok().and_then(|s| s.clone());
         if let Err(e) = registry
-            .heartbeat(&claimant.id, &claimant.token, paused, now_ms())
+            .heartbeat(
+                &claimant.id,
+                &claimant.token,
+                paused,
+                state.as_ref(),
+                now_ms(),
+            )
             .await
         {
             tracing::warn!(error = %e, "heartbeat failed");
             continue;
+        }
+        // Any live sender notices (and logs, once) the ones that stopped beating.
+        if let Err(e) = registry.note_stale(now_ms()).await {
+            tracing::warn!(error = %e, "cannot check for stale senders");
         }
         match queue.renew_held(&claimant, lease).await {
             Ok((ids, until)) => {

@@ -11,9 +11,52 @@ use crate::error::{Error, Result};
 use crate::model::{
     ANONYMIZED_RECIPIENT, ANONYMIZED_SUBJECT, Attachment, AttachmentInfo, Claimant, ClaimedMail,
     Cursor, Level, Mail, MailAction, MailId, MailOutcome, MailQuery, MailStatus, MailSummary,
-    NewLogEntry, NewMail, OutcomeRecord, StatusFilter, StoredFailure, join_address_list,
+    NewLogEntry, NewMail, OutcomeRecord, StatusFilter, StoredFailure, anonymized_message,
+    join_address_list,
 };
 use crate::time::Millis;
+
+/// The status filter and the search of a mail query, as `AND` clauses on `m`.
+macro_rules! push_mail_filter {
+    ($qb:ident, $q:expr, $kind:expr) => {{
+        match $q.status {
+            StatusFilter::All => {}
+            StatusFilter::Held => {
+                $qb.push(" AND m.held = TRUE");
+            }
+            StatusFilter::Status(MailStatus::Pending) => {
+                $qb.push(" AND m.status = 'pending' AND m.held = FALSE");
+            }
+            StatusFilter::Status(st) => {
+                $qb.push(" AND m.status = ").push_bind(st.as_str());
+            }
+        }
+        if let Some(text) = $q
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            // Case variants spelled out per letter, so that both databases fold every
+            // script's case alike (SQLite's LIKE and a C-locale ILIKE fold ASCII only).
+            let (op, pattern) = match $kind {
+                DatabaseKind::Sqlite => ("GLOB", glob_pattern(text)),
+                DatabaseKind::Postgres => ("~", regex_pattern(text)),
+            };
+            $qb.push(" AND (");
+            for (i, col) in SEARCHED_COLUMNS.iter().enumerate() {
+                if i > 0 {
+                    $qb.push(" OR ");
+                }
+                $qb.push(format!("{col} {op} ")).push_bind(pattern.clone());
+            }
+            if let Ok(id) = text.trim_start_matches('#').parse::<i64>() {
+                $qb.push(" OR m.id = ").push_bind(id);
+            }
+            $qb.push(")");
+        }
+    }};
+}
 
 const INSERT_MAIL: &str = "INSERT INTO process_mails (status, priority, from_address, display_name, \
     to_addrs, cc_addrs, bcc_addrs, reply_to, subject, body_text, body_html, created_at, \
@@ -84,7 +127,7 @@ const RENEW_HELD: Sql = Sql {
         RETURNING id",
 };
 
-const INSERT_LOG: &str = "INSERT INTO work_log_entries (time, level, source, mail_id, message, detail) \
+pub(super) const INSERT_LOG: &str = "INSERT INTO work_log_entries (time, level, source, mail_id, message, detail) \
     VALUES ($1, $2, $3, $4, $5, $6)";
 
 /// Inserts a work-log entry inside a transaction (compiled for each backend).
@@ -101,6 +144,7 @@ macro_rules! insert_log {
             .await
     };
 }
+pub(super) use insert_log;
 
 /// A warning per mail handed back to pending, `(id, why)`, inside a transaction.
 macro_rules! log_handed_back {
@@ -121,6 +165,7 @@ macro_rules! log_handed_back {
 
 const SUMMARY_COLUMNS: &str = "m.id, m.status, m.held, m.priority, m.to_addrs, m.subject, \
     m.attempts, m.created_at, m.next_attempt_at, m.sent_at, m.last_error, m.claimed_by, \
+    m.lease_until, \
     m.body_size + (SELECT CAST(coalesce(sum(a.size), 0) AS BIGINT) FROM process_mail_attachments a \
         WHERE a.mail_id = m.id) AS size, \
     (SELECT count(*) FROM process_mail_attachments a WHERE a.mail_id = m.id) AS attachment_count";
@@ -529,6 +574,22 @@ impl Store {
     ) -> Result<u64> {
         dispatch!(self, pool => {
             let mut tx = pool.begin().await?;
+            // The mails' history names their recipients too (RCPT TO lines, replies that
+            // quote addresses): what is left of each entry is its step and SMTP codes.
+            let history: Vec<(i64, String, Option<String>)> = sqlx::query_as(
+                "SELECT id, message, detail FROM work_log_entries WHERE mail_id IN (SELECT id \
+                 FROM process_mails WHERE status = 'sent' AND sent_at < $1 AND anonymized_at IS NULL)",
+            )
+            .bind(cutoff)
+            .fetch_all(&mut *tx)
+            .await?;
+            for (id, message, detail) in &history {
+                sqlx::query("UPDATE work_log_entries SET message = $1, detail = NULL WHERE id = $2")
+                    .bind(anonymized_message(message, detail.as_deref()))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             sqlx::query(
                 "DELETE FROM process_mail_attachments WHERE mail_id IN (SELECT id FROM \
                  process_mails WHERE status = 'sent' AND sent_at < $1 AND anonymized_at IS NULL)",
@@ -617,41 +678,7 @@ impl Store {
             let mut qb = QueryBuilder::new(format!(
                 "SELECT {SUMMARY_COLUMNS} FROM process_mails m WHERE 1 = 1"
             ));
-            match q.status {
-                StatusFilter::All => {}
-                StatusFilter::Held => {
-                    qb.push(" AND m.held = TRUE");
-                }
-                StatusFilter::Status(MailStatus::Pending) => {
-                    qb.push(" AND m.status = 'pending' AND m.held = FALSE");
-                }
-                StatusFilter::Status(st) => {
-                    qb.push(" AND m.status = ").push_bind(st.as_str());
-                }
-            }
-            if let Some(text) = q.search.as_deref().filter(|t| !t.trim().is_empty()) {
-                let pattern = like_pattern(text.trim());
-                let like = match kind {
-                    DatabaseKind::Sqlite => "LIKE",
-                    DatabaseKind::Postgres => "ILIKE",
-                };
-                qb.push(" AND (");
-                for (i, col) in ["m.subject", "m.to_addrs", "m.cc_addrs", "m.bcc_addrs", "m.from_address", "m.last_error"]
-                    .iter()
-                    .enumerate()
-                {
-                    if i > 0 {
-                        qb.push(" OR ");
-                    }
-                    qb.push(format!("{col} {like} "))
-                        .push_bind(pattern.clone())
-                        .push(" ESCAPE '\\'");
-                }
-                if let Ok(id) = text.trim().trim_start_matches('#').parse::<i64>() {
-                    qb.push(" OR m.id = ").push_bind(id);
-                }
-                qb.push(")");
-            }
+            push_mail_filter!(qb, q, kind);
             // Down the list is older ids newest-first, newer ids oldest-first.
             let (down, up, forward, backward) = if q.oldest_first {
                 (" AND m.id > ", " AND m.id < ", " ORDER BY m.id ASC", " ORDER BY m.id DESC")
@@ -676,6 +703,19 @@ impl Store {
             rows.reverse();
         }
         Ok(rows)
+    }
+
+    /// How many mails of the query's filter and search are listed above mail `id` (newer
+    /// ones newest-first, older ones oldest-first): the "↑ N new" of an anchored view.
+    pub async fn count_above(&self, q: &MailQuery, id: MailId) -> Result<i64> {
+        let kind = self.kind();
+        dispatch!(self, pool => {
+            let mut qb = QueryBuilder::new("SELECT count(*) FROM process_mails m WHERE 1 = 1");
+            push_mail_filter!(qb, q, kind);
+            qb.push(if q.oldest_first { " AND m.id < " } else { " AND m.id > " })
+                .push_bind(id);
+            Ok(qb.build_query_scalar::<i64>().fetch_one(pool).await?)
+        })
     }
 
     /// Rows of (status, held, count).
@@ -840,16 +880,66 @@ fn action_refusal(
     ))
 }
 
-/// `%text%` with LIKE's wildcards in the text taken literally.
-fn like_pattern(text: &str) -> String {
-    let mut p = String::with_capacity(text.len() + 2);
-    p.push('%');
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            p.push('\\');
+const SEARCHED_COLUMNS: [&str; 6] = [
+    "m.subject",
+    "m.to_addrs",
+    "m.cc_addrs",
+    "m.bcc_addrs",
+    "m.from_address",
+    "m.last_error",
+];
+
+/// A character and its one-character lower- and upper-case forms (`Ż` → `żŻ`); one
+/// entry for characters without case.
+fn case_variants(c: char) -> Vec<char> {
+    let mut v = vec![c];
+    for mapped in [
+        c.to_lowercase().collect::<Vec<_>>(),
+        c.to_uppercase().collect(),
+    ] {
+        if let [x] = mapped[..]
+            && !v.contains(&x)
+        {
+            v.push(x);
         }
-        p.push(c);
     }
-    p.push('%');
+    v
+}
+
+/// `*text*` for SQLite's GLOB, each cased letter as a class of its cases and GLOB's
+/// wildcards taken literally.
+fn glob_pattern(text: &str) -> String {
+    let mut p = String::from("*");
+    for c in text.chars() {
+        let v = case_variants(c);
+        if v.len() > 1 || matches!(c, '*' | '?' | '[') {
+            p.push('[');
+            p.extend(v);
+            p.push(']');
+        } else {
+            p.push(c);
+        }
+    }
+    p.push('*');
+    p
+}
+
+/// A PostgreSQL regular expression finding `text`, each cased letter as a bracket of its
+/// cases and every other ASCII punctuation escaped.
+fn regex_pattern(text: &str) -> String {
+    let mut p = String::new();
+    for c in text.chars() {
+        let v = case_variants(c);
+        if v.len() > 1 {
+            p.push('[');
+            p.extend(v);
+            p.push(']');
+        } else {
+            if c.is_ascii() && !c.is_ascii_alphanumeric() {
+                p.push('\\');
+            }
+            p.push(c);
+        }
+    }
     p
 }

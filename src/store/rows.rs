@@ -166,6 +166,7 @@ where
             sent_at: self.opt_i64("sent_at"),
             last_error: self.opt_text("last_error"),
             claimed_by: self.opt_text("claimed_by"),
+            lease_until: self.opt_i64("lease_until"),
             size: self.i64("size"),
             attachment_count: self.i64("attachment_count"),
             damaged: std::mem::take(&mut self.damaged),

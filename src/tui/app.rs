@@ -17,6 +17,7 @@ use super::panes::work_log::WorkLogPane;
 pub use super::panes::{Ctx, Pane, PaneConfig};
 use super::theme::Theme;
 use super::widgets::tab_editor::TabEditor;
+use crate::i18n::clock::Clock;
 use crate::i18n::{Lang, Txt, messages};
 use crate::model::{LogFilter, MailAction, MailQuery};
 use crate::settings::Tab;
@@ -41,8 +42,12 @@ pub struct App {
     pub mail: MailServerPane,
     pub settings: SettingsPanes,
     pub overview: Overview,
-    /// Where the embedded sender stands, if this console runs one.
+    /// What the embedded sender says beyond its registry row (restarts).
     pub embedded_sender: Option<String>,
+    /// This process: the registry row of the console's own sender is "this console".
+    pub own_pid: i64,
+    /// Local times, with their zone (UTC until `with_clock`).
+    pub clock: Clock,
     pub quit: bool,
     pub config: PaneConfig,
     /// The panes shown, in number-key order.
@@ -56,7 +61,7 @@ macro_rules! ctx {
             lang: $app.lang,
             height: $app.height,
             config: &$app.config,
-            paused: $app.overview.paused,
+            paused: $app.overview.control.paused,
             status: &mut $app.status,
             modal: &mut $app.modal,
         }
@@ -80,10 +85,19 @@ impl App {
             settings: SettingsPanes::new(lang),
             overview: Overview::default(),
             embedded_sender: None,
+            own_pid: 0,
+            clock: Clock::default(),
             quit: false,
             panes: Pane::shown(&PaneConfig::default()),
             config: PaneConfig::default(),
         }
+    }
+
+    /// Times shown in this zone; `pid` is the console's own process.
+    pub fn with_clock(mut self, clock: Clock, pid: i64) -> App {
+        self.clock = clock;
+        self.own_pid = pid;
+        self
     }
 
     /// The deployment's config keys decide which settings panes and sections show.
@@ -169,8 +183,8 @@ impl App {
             Msg::Paste(text) => {
                 if let Some(m) = self.modal.as_mut() {
                     m.paste(&text);
-                } else if let Some(input) = self.queue.search_input.as_mut() {
-                    input.extend(text.chars().filter(|c| !c.is_control()));
+                } else if self.queue.search_input.is_some() {
+                    return self.queue.search_paste(&text);
                 } else if self.pane == Pane::MailServer {
                     if self.mail.editing() {
                         self.mail.paste(&text);
@@ -320,7 +334,16 @@ impl App {
                 self.embedded_sender = Some(state);
                 Vec::new()
             }
-            Msg::QueueLoaded { query, rows } => self.queue.loaded(query, rows),
+            Msg::QueueLoaded {
+                query,
+                rows,
+                above,
+                matched,
+            } => self.queue.loaded(query, rows, above, matched),
+            Msg::NewCounted { query, after, n } => {
+                self.queue.new_counted(query, after, n);
+                Vec::new()
+            }
             Msg::Overview(o) => {
                 self.overview = o;
                 Vec::new()
@@ -520,7 +543,7 @@ impl App {
                 Vec::new()
             }
             Action::Help => {
-                self.modal = Some(Modal::Help);
+                self.modal = Some(Modal::Help(super::modal::help::Help::open(self)));
                 Vec::new()
             }
             Action::GoPane(i) => match self.panes.get(i) {
@@ -538,6 +561,9 @@ impl App {
                 self.go(self.panes[j])
             }
             _ => {
+                if self.pane == Pane::Queue && self.queue.detail.is_some() {
+                    self.queue.detail_max = super::panes::queue::detail_max(self);
+                }
                 let mut ctx = ctx!(self);
                 match self.pane {
                     Pane::Queue => self.queue.act(a, &mut ctx),
@@ -642,6 +668,8 @@ mod queue_order_tests {
         a.update(Msg::QueueLoaded {
             query: q,
             rows: Vec::new(),
+            above: 0,
+            matched: None,
         });
         assert!(
             a.update(Msg::Key(KeyEvent::new(

@@ -6,7 +6,7 @@ use super::msg::{Command, Done, Failure, Msg, Overview};
 use super::panes::mail_server::TestOutcome;
 use crate::config::SenderConfig;
 use crate::error::{Error, Result};
-use crate::queue::{MailQueue, MailStatus, NewMail};
+use crate::queue::{MailAction, MailId, MailQuery, MailQueue, MailStatus, MailSummary, NewMail};
 use crate::senders::SenderRegistry;
 use crate::services::Services;
 use crate::settings::{
@@ -124,8 +124,17 @@ impl Executor {
     async fn exec(&self, cmd: Command) -> Msg {
         let failed = |e: crate::Error| Msg::LoadFailed(e.into());
         match cmd {
-            Command::LoadQueue(query) => match self.queue.page(&query).await {
-                Ok(rows) => Msg::QueueLoaded { query, rows },
+            Command::LoadQueue(query) => match self.page(&query).await {
+                Ok((rows, above, matched)) => Msg::QueueLoaded {
+                    query,
+                    rows,
+                    above,
+                    matched,
+                },
+                Err(e) => failed(e),
+            },
+            Command::CountNew(query, after) => match self.queue.count_above(&query, after).await {
+                Ok(n) => Msg::NewCounted { query, after, n },
                 Err(e) => failed(e),
             },
             Command::LoadOverview => match self.overview().await {
@@ -145,10 +154,16 @@ impl Executor {
                 Err(e) => failed(e),
             },
             Command::Act(action, ids) => Msg::ActionDone(
-                self.queue
-                    .act(action, &ids, &self.actor.user)
+                self.act(action, &ids)
                     .await
                     .map(|n| Done::Action(action, n))
+                    .map_err(Failure::from),
+            ),
+            Command::Flush => Msg::ActionDone(
+                self.senders
+                    .flush(&self.actor.user)
+                    .await
+                    .map(Done::Flushed)
                     .map_err(Failure::from),
             ),
             Command::SetPaused(paused) => Msg::ActionDone(
@@ -473,6 +488,39 @@ impl Executor {
         Ok(Done::SavedEml(path))
     }
 
+    /// An action on mails; sending now also ends every sender's wait for the server
+    /// ("now" means now, not after the server back-off).
+    async fn act(&self, action: MailAction, ids: &[MailId]) -> Result<u64> {
+        let n = self.queue.act(action, ids, &self.actor.user).await?;
+        if action == MailAction::Retry {
+            self.senders.end_server_wait().await?;
+        }
+        Ok(n)
+    }
+
+    /// A page of the queue; for a page below the first, how many mails are above it;
+    /// with a search, how many it matches.
+    async fn page(&self, query: &MailQuery) -> Result<(Vec<MailSummary>, i64, Option<i64>)> {
+        let rows = self.queue.page(query).await?;
+        let above = match (query.cursor, rows.first()) {
+            (Some(_), Some(first)) => self.queue.count_above(query, first.id).await?,
+            _ => 0,
+        };
+        // Every match counted: all mails with an id above 0, newest first.
+        let matched = match &query.search {
+            Some(_) => {
+                let all = MailQuery {
+                    cursor: None,
+                    oldest_first: false,
+                    ..query.clone()
+                };
+                Some(self.queue.count_above(&all, 0).await?)
+            }
+            None => None,
+        };
+        Ok((rows, above, matched))
+    }
+
     async fn overview(&self) -> Result<Overview> {
         let now = now_ms();
         let since = (now / 60_000 - SPARK_MINUTES + 1) * 60_000;
@@ -485,12 +533,21 @@ impl Executor {
             }
         }
         let (last_delivery, failure_streak) = self.queue.delivery_streak(now - 86_400_000).await?;
+        // A console with no live sender beside it still notices (and logs) a stale one.
+        self.senders.note_stale(now).await?;
+        let sending_enabled = self
+            .settings
+            .load::<MailServerSettings>()
+            .await
+            .ok()
+            .map(|s| s.value.enabled);
         Ok(Overview {
             last_delivery,
             failure_streak,
             counts: self.queue.counts().await?,
             senders: self.senders.list().await?,
-            paused: self.senders.paused().await?,
+            control: self.senders.control().await?,
+            sending_enabled,
             oldest_pending: self.queue.oldest_pending().await?,
             sent_per_minute,
         })

@@ -17,6 +17,8 @@ pub enum Action {
     PageUp,
     PageDown,
     Top,
+    /// The end of a long text (details, help, a work-log entry).
+    Bottom,
     Open,
     Back,
     Search,
@@ -29,6 +31,8 @@ pub enum Action {
     Cancel,
     Delete,
     PauseResume,
+    /// Every deferred mail due now, every sender's wait for the server ended.
+    Flush,
     Freeze,
     Shape,
     Level,
@@ -84,6 +88,8 @@ pub enum Scope {
     Global,
     Queue,
     Detail,
+    /// One work-log entry in full, scrollable, with a jump to its mail.
+    LogEntry,
     /// The queue shape in place of the list: its own keys, so no list key acts on a
     /// mail that is not on screen.
     Shape,
@@ -180,6 +186,151 @@ macro_rules! bind {
 }
 
 pub const BINDINGS: &[Binding] = &[
+    // Long texts scroll alike.
+    bind!(
+        Detail,
+        [(KeyCode::Up, N), (KeyCode::Char('k'), N)],
+        "↑↓/jk",
+        Action::Up,
+        KScroll,
+        true
+    ),
+    bind!(
+        Detail,
+        [(KeyCode::Down, N), (KeyCode::Char('j'), N)],
+        "↑↓/jk",
+        Action::Down,
+        KScroll,
+        true
+    ),
+    bind!(
+        Detail,
+        [(KeyCode::PageUp, N)],
+        "PgUp/PgDn",
+        Action::PageUp,
+        KPage,
+        false
+    ),
+    bind!(
+        Detail,
+        [(KeyCode::PageDown, N)],
+        "PgUp/PgDn",
+        Action::PageDown,
+        KPage,
+        false
+    ),
+    bind!(
+        Detail,
+        [(KeyCode::Home, N), (KeyCode::Char('g'), N)],
+        "g/G",
+        Action::Top,
+        KEnds,
+        false
+    ),
+    bind!(
+        Detail,
+        [(KeyCode::End, N), (KeyCode::Char('G'), N)],
+        "g/G",
+        Action::Bottom,
+        KEnds,
+        false
+    ),
+    bind!(
+        Help,
+        [(KeyCode::Up, N), (KeyCode::Char('k'), N)],
+        "↑↓/jk",
+        Action::Up,
+        KScroll,
+        true
+    ),
+    bind!(
+        Help,
+        [(KeyCode::Down, N), (KeyCode::Char('j'), N)],
+        "↑↓/jk",
+        Action::Down,
+        KScroll,
+        true
+    ),
+    bind!(
+        Help,
+        [(KeyCode::PageUp, N)],
+        "PgUp/PgDn",
+        Action::PageUp,
+        KPage,
+        false
+    ),
+    bind!(
+        Help,
+        [(KeyCode::PageDown, N)],
+        "PgUp/PgDn",
+        Action::PageDown,
+        KPage,
+        false
+    ),
+    bind!(
+        Help,
+        [(KeyCode::Home, N), (KeyCode::Char('g'), N)],
+        "g/G",
+        Action::Top,
+        KEnds,
+        false
+    ),
+    bind!(
+        Help,
+        [(KeyCode::End, N), (KeyCode::Char('G'), N)],
+        "g/G",
+        Action::Bottom,
+        KEnds,
+        false
+    ),
+    bind!(
+        LogEntry,
+        [(KeyCode::Up, N), (KeyCode::Char('k'), N)],
+        "↑↓/jk",
+        Action::Up,
+        KScroll,
+        true
+    ),
+    bind!(
+        LogEntry,
+        [(KeyCode::Down, N), (KeyCode::Char('j'), N)],
+        "↑↓/jk",
+        Action::Down,
+        KScroll,
+        true
+    ),
+    bind!(
+        LogEntry,
+        [(KeyCode::PageUp, N)],
+        "PgUp/PgDn",
+        Action::PageUp,
+        KPage,
+        false
+    ),
+    bind!(
+        LogEntry,
+        [(KeyCode::PageDown, N)],
+        "PgUp/PgDn",
+        Action::PageDown,
+        KPage,
+        false
+    ),
+    bind!(
+        LogEntry,
+        [(KeyCode::Home, N), (KeyCode::Char('g'), N)],
+        "g/G",
+        Action::Top,
+        KEnds,
+        false
+    ),
+    bind!(
+        LogEntry,
+        [(KeyCode::End, N), (KeyCode::Char('G'), N)],
+        "g/G",
+        Action::Bottom,
+        KEnds,
+        false
+    ),
     // Popups.
     bind!(
         Confirm,
@@ -629,6 +780,14 @@ pub const BINDINGS: &[Binding] = &[
     ),
     bind!(
         Queue,
+        [(KeyCode::Esc, N)],
+        "Esc",
+        Action::Back,
+        KClearSearch,
+        false
+    ),
+    bind!(
+        Queue,
         [(KeyCode::Char('/'), N)],
         "/",
         Action::Search,
@@ -709,6 +868,22 @@ pub const BINDINGS: &[Binding] = &[
         "p",
         Action::PauseResume,
         KPause,
+        false
+    ),
+    bind!(
+        Queue,
+        [(KeyCode::Char('x'), N)],
+        "x",
+        Action::Flush,
+        KFlush,
+        true
+    ),
+    bind!(
+        Detail,
+        [(KeyCode::Char('x'), N)],
+        "x",
+        Action::Flush,
+        KFlush,
         false
     ),
     bind!(

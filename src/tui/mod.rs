@@ -9,6 +9,7 @@ pub mod panes;
 pub mod term;
 pub mod theme;
 pub mod view;
+pub mod why;
 pub mod widgets;
 
 use std::time::Duration;
@@ -26,6 +27,7 @@ use theme::Theme;
 
 use crate::config::LoadedConfig;
 use crate::error::{Error, Result};
+use crate::i18n::clock::Clock;
 use crate::i18n::{Lang, messages};
 use crate::sender::{Sender, SenderOptions};
 use crate::services::Services;
@@ -69,11 +71,10 @@ pub async fn run(
         )));
     }
 
+    // The console's own sender is shown from its registry row, like every other.
     let mut app = App::new(options.lang, theme, now_ms())
-        .with_config(panes::PaneConfig::from(&config.config));
-    if embedded.is_some() {
-        app.embedded_sender = Some(messages::embedded_sender_running(options.lang));
-    }
+        .with_config(panes::PaneConfig::from(&config.config))
+        .with_clock(Clock::system(), i64::from(std::process::id()));
     let executor = Executor::new(
         services,
         settings,

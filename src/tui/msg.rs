@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::panes::mail_server::TestOutcome;
 use crate::i18n::{Lang, Txt, messages};
-use crate::model::{Operator, RegisteredSender};
+use crate::model::{Operator, RegisteredSender, SendingControl};
 use crate::oauth::TokenStatus;
 use crate::queue::{
     MailAction, MailDetail, MailId, MailQuery, MailSummary, QueueCounts, QueueShape,
@@ -34,6 +34,16 @@ pub enum Msg {
     QueueLoaded {
         query: MailQuery,
         rows: Vec<MailSummary>,
+        /// Mails of the same list above the page (0 on the first page).
+        above: i64,
+        /// With a search: how many mails it matches in the status filter.
+        matched: Option<i64>,
+    },
+    /// Mails of a list newer than `after`.
+    NewCounted {
+        query: MailQuery,
+        after: MailId,
+        n: i64,
     },
     Overview(Overview),
     DetailLoaded(Box<MailDetail>),
@@ -128,6 +138,8 @@ pub enum Done {
     /// Mails changed by an action.
     Action(MailAction, u64),
     Paused(bool),
+    /// Deferred mails made due by a flush.
+    Flushed(u64),
     SavedEml(std::path::PathBuf),
     KeyWritten(std::path::PathBuf, KeyInfo),
     Anonymized(u64),
@@ -148,6 +160,7 @@ impl Done {
                 format!("{}: {n}", verb.t(lang))
             }
             Done::Paused(paused) => messages::sending_paused(*paused, lang),
+            Done::Flushed(n) => messages::flushed(*n, lang),
             Done::SavedEml(path) => messages::saved_file(path, lang),
             Done::KeyWritten(path, info) => messages::key_written(&info.kind, path, lang),
             Done::Anonymized(n) => messages::anonymized(*n, lang),
@@ -160,7 +173,10 @@ impl Done {
 pub struct Overview {
     pub counts: QueueCounts,
     pub senders: Vec<RegisteredSender>,
-    pub paused: bool,
+    /// The pause (who, when) and the last flush.
+    pub control: SendingControl,
+    /// The Mail server tab's `enabled` (None: it could not be read).
+    pub sending_enabled: Option<bool>,
     pub oldest_pending: Option<Millis>,
     /// Mails sent in each of the last minutes, oldest first.
     pub sent_per_minute: Vec<u64>,
@@ -173,12 +189,16 @@ pub struct Overview {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     LoadQueue(MailQuery),
+    /// Count the mails of a list newer than a mail (the frozen list's "N new").
+    CountNew(MailQuery, MailId),
     LoadOverview,
     LoadDetail(MailId),
     LoadLog(LogFilter),
     LoadShape,
     Act(MailAction, Vec<MailId>),
     SetPaused(bool),
+    /// `dmsctl queue flush`: deferred mails due now, senders stop waiting.
+    Flush,
     LoadSettings(Tab),
     SaveSettings {
         tab: Tab,

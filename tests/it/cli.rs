@@ -1516,11 +1516,12 @@ fn queue_show_says_what_comes_next_and_each_reply_once() {
     assert_eq!(
         f.matches("550 5.1.1 no such user").count(),
         2,
-        "Last error and history, once each:\n{f}"
+        "when and why it failed, and the history, once each:\n{f}"
     );
+    assert!(f.contains("Failed:   "), "{f}");
     assert!(show(held).contains("Next try: when released"));
     assert!(
-        show(pending).contains("Next try: 1970-01-01"),
+        show(pending).contains("Next try: now (due)"),
         "released to time 0"
     );
 }

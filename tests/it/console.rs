@@ -48,6 +48,7 @@ fn summary(
         sent_at: None,
         last_error: None,
         claimed_by: None,
+        lease_until: None,
         size: 5_300,
         attachment_count: i64::from(id % 2 == 0),
         damaged: Vec::new(),
@@ -114,6 +115,8 @@ fn app(lang: Lang) -> App {
                 86_400,
             ),
         ],
+        above: 0,
+        matched: None,
     });
     a.update(Msg::Overview(Overview {
         counts: QueueCounts {
@@ -131,8 +134,10 @@ fn app(lang: Lang) -> App {
             started_at: NOW - 3_600_000,
             heartbeat_at: NOW - 2_000,
             paused: false,
+            state: Some(dmsctl::model::SenderState::Ready),
         }],
-        paused: false,
+        control: Default::default(),
+        sending_enabled: Some(true),
         oldest_pending: Some(NOW - 300_000),
         sent_per_minute: vec![0, 1, 3, 2, 5, 8, 4, 0, 0, 2],
         last_delivery: Some(NOW - 60_000),
@@ -820,9 +825,7 @@ fn the_header_says_when_the_consoles_sender_restarts() {
     ));
     let text = render(&mut a, 120, 40);
     assert!(text.contains("console sender restarting (1)"), "{text}");
-    a.update(Msg::EmbeddedSender(
-        "sending from this console (restarted 1x)".into(),
-    ));
+    a.update(Msg::EmbeddedSender("console sender restarted 1x".into()));
     let text = render(&mut a, 120, 40);
     assert!(text.contains("restarted 1x"), "{text}");
 }

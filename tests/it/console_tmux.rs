@@ -171,7 +171,7 @@ fn live_queue_embedded_sender_and_clean_exit() {
     dmsctl(dir.path(), &db, &["migrate"]);
     let s = Session::start("dmsctl-e2e-live", dir.path(), &db, 100, 30);
     s.wait_for("Mail queue", Duration::from_secs(10));
-    s.wait_for("sending from this console", Duration::from_secs(5));
+    s.wait_for("this console sends", Duration::from_secs(5));
 
     // Sending is off by default: a mail from another process appears, pending.
     dmsctl(
@@ -673,7 +673,7 @@ fn the_consoles_sender_restarts_and_says_so() {
     };
     let good = sql("SELECT data FROM settings WHERE tab = 'mail_server'");
     let s = Session::start("dmsctl-e2e-restart", dir.path(), &db, 160, 30);
-    s.wait_for("sending from this console", Duration::from_secs(10));
+    s.wait_for("this console sends", Duration::from_secs(10));
 
     sql(
         "UPDATE settings SET data = '{\"port\": \"not a port\"}', version = version + 1 WHERE tab = 'mail_server'",

@@ -628,6 +628,26 @@ async fn anonymize_replaces_personal_data_of_old_archived_only(db: &TestDb) {
     )
     .await
     .unwrap();
+    // The mail's history names a recipient in a refusal.
+    let log = dmsctl::worklog::WorkLog::new(db.store.clone());
+    log.append(
+        &dmsctl::worklog::NewLogEntry::new(
+            Level::Error,
+            "RCPT TO anna@firma.pl: 550 5.1.1 <anna@firma.pl>: User unknown",
+        )
+        .detail("550 5.1.1 <anna@firma.pl>: User unknown — the address is wrong")
+        .mail(old),
+    )
+    .await
+    .unwrap();
+    let history_before = log
+        .entries(&LogFilter {
+            mail_id: Some(old),
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     let year = Duration::from_secs(365 * 86_400);
     assert_eq!(
         q.count_anonymizable(year).await.unwrap(),
@@ -649,11 +669,49 @@ async fn anonymize_replaces_personal_data_of_old_archived_only(db: &TestDb) {
     assert!(d.mail.cc.is_empty() && d.mail.body_text.is_empty() && d.mail.body_html.is_none());
     assert!(d.attachments.is_empty());
     assert!(q.attachments(old).await.unwrap().is_empty());
+    // Its history keeps each entry's time, level and SMTP codes, and nothing personal.
+    let history = log
+        .entries(&LogFilter {
+            mail_id: Some(old),
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(history.len(), history_before.len());
+    for (after, before) in history.iter().zip(&history_before) {
+        assert_eq!((after.time, after.level), (before.time, before.level));
+        let text = format!("{} {:?}", after.message, after.detail);
+        assert!(
+            !text.contains("firma.pl") && !text.contains("Umowa") && !text.contains("Kowalski"),
+            "{text}"
+        );
+    }
+    assert!(
+        history
+            .iter()
+            .any(|e| e.message == "RCPT TO: 550 5.1.1 (anonymized)"),
+        "{history:?}"
+    );
     // Nothing else changed: the failed mail keeps its data.
     let f = q.detail(failed).await.unwrap().mail;
     assert_eq!(
         (f.to.as_str(), f.subject.as_str()),
         ("ola@firma.pl", "Nie doszło")
+    );
+    let failed_history = log
+        .entries(&LogFilter {
+            mail_id: Some(failed),
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(
+        failed_history
+            .iter()
+            .any(|e| e.message.contains("550 no such user")),
+        "{failed_history:?}"
     );
     // The work log says who did it and how many.
     let log = dmsctl::worklog::WorkLog::new(db.store.clone())
@@ -791,6 +849,25 @@ async fn search_matches_text_and_ids_literally(db: &TestDb) {
             .collect::<Vec<_>>()
         }
     };
+    let c = q
+        .enqueue(mail("Łucja Żółw <lucja@zolw.pl>", "ZAŻÓŁĆ gęślą jaźń"))
+        .await
+        .unwrap();
+    let d = q
+        .enqueue(mail("ewa@x.pl", "Raport [Q1] *pilne*? a\\b"))
+        .await
+        .unwrap();
+    // Case folds in every script, on both databases, whichever case is typed.
+    assert_eq!(find("zażółć").await, [c], "lower finds upper");
+    assert_eq!(find("ZAŻÓŁĆ").await, [c]);
+    assert_eq!(find("Jaźń").await, [c], "mixed finds lower");
+    assert_eq!(find("łucja żÓŁw").await, [c], "in addresses too");
+    // Pattern characters of either database are literal.
+    assert_eq!(find("[q1]").await, [d]);
+    assert_eq!(find("*").await, [d]);
+    assert_eq!(find("?").await, [d]);
+    assert_eq!(find("a\\b").await, [d]);
+    assert_eq!(find("(").await, Vec::<i64>::new());
     assert_eq!(find("100%").await, [a], "% is literal");
     assert_eq!(find("faktura").await, [b, a], "case-insensitive");
     assert_eq!(find("inna.pl").await, [b]);

@@ -656,6 +656,7 @@ async fn the_consoles_sender_gives_way_to_a_live_worker() {
             started_at: dmsctl::time::now_ms(),
             heartbeat_at: dmsctl::time::now_ms(),
             paused: false,
+            state: None,
         };
         let registry = registry.clone();
         async move { registry.register(&row, "incarnation").await.unwrap() }

@@ -59,7 +59,7 @@ impl Ask {
                     MailAction::Hold => Txt::KHold,
                     MailAction::Release => Txt::KRelease,
                 };
-                messages::confirm_action(verb.t(lang), ids.len(), lang)
+                messages::confirm_action(verb.t(lang), ids, lang)
             }
             Ask::Resend { mails, .. } => messages::resend_question(mails, lang),
             Ask::Leave(_) => Txt::LeaveUnsaved.t(lang).to_string(),

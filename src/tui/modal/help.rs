@@ -1,4 +1,5 @@
-//! The keys of the pane in view, then the ones that work everywhere, from the key table.
+//! The keys of the pane in view, then the ones that work everywhere, from the key table;
+//! scrolled when the screen is too short for all of them.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -7,10 +8,43 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use crate::i18n::Txt;
 use crate::tui::app::App;
-use crate::tui::keys::{Scope, shown};
+use crate::tui::keys::{Action, Scope, shown};
 use crate::tui::widgets::chrome::centered;
+use crate::tui::widgets::scroll::Scroll;
 
-pub fn draw(f: &mut Frame, app: &App, area: Rect) {
+const WIDTH: u16 = 60;
+
+/// The open help: where it is scrolled to, and how far it can go.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Help {
+    pub scroll: Scroll,
+    pub max: u16,
+    pub page: u16,
+}
+
+impl Help {
+    pub fn open(app: &App) -> Help {
+        let page = room(app.height);
+        Help {
+            scroll: Scroll::default(),
+            max: (lines(app).len() as u16).saturating_sub(page),
+            page,
+        }
+    }
+
+    /// A scrolling key scrolls; any other key closes.
+    pub fn key(mut self, action: Option<Action>) -> Option<Help> {
+        let a = action?;
+        (a != Action::Back && self.scroll.act(a, self.max, self.page)).then_some(self)
+    }
+}
+
+/// Rows inside the popup on a screen this tall.
+fn room(height: u16) -> u16 {
+    height.saturating_sub(2).max(1)
+}
+
+fn lines(app: &App) -> Vec<Line<'static>> {
     let lang = app.lang;
     let mut lines = Vec::new();
     for (title, scope) in [
@@ -28,14 +62,33 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             break;
         }
     }
-    let r = centered(area, 60, (lines.len() as u16 + 2).min(area.height));
+    lines
+}
+
+pub fn draw(f: &mut Frame, app: &App, area: Rect, help: &Help) {
+    let lang = app.lang;
+    let lines = lines(app);
+    let total = lines.len() as u16;
+    let r = centered(area, WIDTH, (total + 2).min(area.height));
+    let inner = r.height.saturating_sub(2);
+    let max = total.saturating_sub(inner);
+    let at = help.scroll.at(max);
+    // Where the list goes on past the popup, the title says how to get there.
+    let title = if max > 0 {
+        format!(
+            "{} ({}-{}/{total}, ↑↓ PgUp/PgDn)",
+            Txt::HelpTitle.t(lang),
+            at + 1,
+            (at + inner).min(total)
+        )
+    } else {
+        Txt::HelpTitle.t(lang).to_string()
+    };
     f.render_widget(Clear, r);
     f.render_widget(
-        Paragraph::new(lines).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(Txt::HelpTitle.t(lang)),
-        ),
+        Paragraph::new(lines)
+            .scroll((at, 0))
+            .block(Block::default().borders(Borders::ALL).title(title)),
         r,
     );
 }

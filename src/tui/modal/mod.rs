@@ -4,7 +4,7 @@
 
 pub mod confirm;
 pub mod conflict;
-mod help;
+pub mod help;
 pub mod picker;
 pub mod prompt;
 pub mod sign_in;
@@ -25,7 +25,7 @@ use crate::settings::Tab;
 
 pub enum Modal {
     /// The keys of the pane in view and the global ones.
-    Help,
+    Help(help::Help),
     /// A question before something that cannot be undone.
     Confirm(Ask),
     /// Someone else saved `tab` first: reload theirs or overwrite with mine.
@@ -62,7 +62,7 @@ impl Modal {
     /// The key table's scope of this popup (its keys, its hints).
     pub fn scope(&self) -> Scope {
         match self {
-            Modal::Help => Scope::Help,
+            Modal::Help(_) => Scope::Help,
             Modal::Confirm(_) => Scope::Confirm,
             Modal::Conflict { .. } => Scope::Conflict,
             Modal::Picker(_) => Scope::Picker,
@@ -74,8 +74,11 @@ impl Modal {
     pub fn key(self, k: &KeyEvent) -> Reply {
         let action = action_for(self.scope(), k);
         match self {
-            // Any key closes the help.
-            Modal::Help => Reply::Closed,
+            // Scrolling keys scroll the help; any other key closes it.
+            Modal::Help(h) => match h.key(action) {
+                Some(h) => Reply::Open(Modal::Help(h)),
+                None => Reply::Closed,
+            },
             // Only a yes is a yes.
             Modal::Confirm(ask) => match action {
                 Some(Action::Yes) => Reply::Yes(ask),
@@ -101,7 +104,7 @@ impl Modal {
 
     pub fn draw(&self, f: &mut Frame, app: &App, area: Rect) {
         match self {
-            Modal::Help => help::draw(f, app, area),
+            Modal::Help(h) => help::draw(f, app, area, h),
             Modal::Confirm(ask) => confirm::draw(f, app, area, ask),
             Modal::Conflict { conflict, .. } => conflict::draw(f, app, area, conflict),
             Modal::Picker(p) => p.draw(f, app, area),

@@ -11,18 +11,20 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
 
 use super::Ctx;
-use crate::i18n::Txt;
+use crate::i18n::{Txt, messages};
 use crate::model::Level;
 use crate::queue::{
-    Cursor, MailAction, MailDetail, MailId, MailQuery, MailStatus, MailSummary, QueueShape,
+    Cursor, Mail, MailAction, MailDetail, MailId, MailQuery, MailStatus, MailSummary, QueueShape,
     StatusFilter,
 };
-use crate::time::{format_age, format_rfc3339};
+use crate::time::format_age;
 use crate::tui::app::App;
-use crate::tui::keys::{Action, Scope, action_for};
+use crate::tui::keys::{Action, Scope, action_for, key_for};
 use crate::tui::modal::{Ask, Modal, Prompt, PromptKind};
 use crate::tui::msg::Command;
-use crate::tui::widgets::input;
+use crate::tui::why;
+use crate::tui::widgets::input::LineInput;
+use crate::tui::widgets::scroll::{self, Scroll};
 use crate::tui::widgets::table::ListTable;
 
 /// Rows fetched per page of the queue.
@@ -55,8 +57,10 @@ pub fn filter_label(f: StatusFilter) -> Txt {
 pub struct QueuePane {
     pub filter: StatusFilter,
     pub search: Option<String>,
-    /// Text being typed after `/`.
-    pub search_input: Option<String>,
+    /// The search being typed after `/` (the list follows it as it is typed).
+    pub search_input: Option<LineInput>,
+    /// How many mails the search matches, in the filter shown (None without a search).
+    pub matched: Option<i64>,
     /// The page shown and the pages above it (for paging back up).
     pub cursor: Option<Cursor>,
     pub cursor_stack: Vec<Option<Cursor>>,
@@ -65,12 +69,19 @@ pub struct QueuePane {
     pub selected_id: Option<MailId>,
     pub marked: BTreeSet<MailId>,
     pub detail: Option<MailDetail>,
+    pub detail_scroll: Scroll,
+    /// How far the details scroll at the screen's size (set by the app before a key).
+    pub detail_max: u16,
     pub frozen: bool,
-    /// Changes seen while frozen.
-    pub new_since_frozen: u64,
+    /// The newest mail listed when the list was frozen; mails after it are "new".
+    pub frozen_after: MailId,
+    /// Mails of this list that arrived while frozen.
+    pub new_since_frozen: i64,
     pub show_shape: bool,
     pub shape: Option<QueueShape>,
     pub oldest_first: bool,
+    /// Mails of this list above the page shown (newer ones, newest first).
+    pub above: i64,
     pub loading: bool,
     /// A change arrived while a load was running: load again when it returns.
     pub stale: bool,
@@ -102,13 +113,35 @@ impl QueuePane {
         vec![Command::LoadQueue(self.query())]
     }
 
-    pub fn loaded(&mut self, query: MailQuery, rows: Vec<MailSummary>) -> Vec<Command> {
+    pub fn loaded(
+        &mut self,
+        query: MailQuery,
+        rows: Vec<MailSummary>,
+        above: i64,
+        matched: Option<i64>,
+    ) -> Vec<Command> {
         if query != self.query() {
             // An answer to a query no longer shown (the filter changed meanwhile).
             return Vec::new();
         }
         self.loading = false;
+        // So much mail arrived above the selected one that it fell off the first page:
+        // keep the view where it was (the page from the old top row down) instead of
+        // showing, and selecting, other mails. The old rows stay until that page comes.
+        if let Some(id) = self.selected_id
+            && query.cursor.is_none()
+            && !query.oldest_first
+            && rows.len() as u32 == query.limit
+            && rows.last().is_some_and(|last| last.id > id)
+            && let Some(top) = self.rows.first().map(|r| r.id)
+        {
+            self.cursor_stack.push(None);
+            self.cursor = Some(Cursor::Before(top + 1));
+            return self.reload();
+        }
         self.rows = rows;
+        self.above = above;
+        self.matched = matched;
         // The selection follows its mail across refreshes.
         self.selected = self
             .selected_id
@@ -122,12 +155,15 @@ impl QueuePane {
     }
 
     pub fn detail_loaded(&mut self, d: MailDetail) {
-        if self
+        let same = self
             .detail
             .as_ref()
-            .is_some_and(|old| old.mail.id == d.mail.id)
-            || self.selected_id == Some(d.mail.id)
-        {
+            .is_some_and(|old| old.mail.id == d.mail.id);
+        if same || self.selected_id == Some(d.mail.id) {
+            if !same {
+                // Another mail's details start at their top; a refresh keeps the place.
+                self.detail_scroll = Scroll::default();
+            }
             self.detail = Some(d);
         }
     }
@@ -137,7 +173,7 @@ impl QueuePane {
     pub fn changed(&mut self) -> Vec<Command> {
         let mut cmds = Vec::new();
         if self.frozen {
-            self.new_since_frozen += 1;
+            cmds.push(Command::CountNew(self.new_mails_query(), self.frozen_after));
         } else if self.loading {
             self.stale = true;
         } else {
@@ -145,6 +181,23 @@ impl QueuePane {
         }
         cmds.extend(self.refresh_extras());
         cmds
+    }
+
+    /// The list as frozen, counted from its top: what mails newer than the frozen ones
+    /// are matched against, whatever the order shown.
+    fn new_mails_query(&self) -> MailQuery {
+        MailQuery {
+            cursor: None,
+            oldest_first: false,
+            ..self.query()
+        }
+    }
+
+    /// The count of mails that arrived while frozen.
+    pub fn new_counted(&mut self, query: MailQuery, after: MailId, n: i64) {
+        if self.frozen && after == self.frozen_after && query == self.new_mails_query() {
+            self.new_since_frozen = n;
+        }
     }
 
     /// The details and the shape in view, loaded again.
@@ -159,26 +212,55 @@ impl QueuePane {
         cmds
     }
 
-    /// Typing after `/`: Enter searches, Esc leaves the search as it was.
+    /// Typing after `/`: the list is filtered as the text changes; Enter keeps the
+    /// search and leaves the prompt, Esc clears the search.
     pub fn search_key(&mut self, k: &KeyEvent) -> Vec<Command> {
-        let Some(text) = self.search_input.as_mut() else {
+        let Some(input) = self.search_input.as_mut() else {
             return Vec::new();
         };
         match action_for(Scope::Search, k) {
             Some(Action::Back) => {
                 self.search_input = None;
-                Vec::new()
+                self.set_search(None)
             }
             Some(Action::Submit) => {
-                let text = self.search_input.take().unwrap_or_default();
-                self.search = Some(text.trim().to_string()).filter(|t| !t.is_empty());
-                self.first_page()
-            }
-            _ => {
-                input::edit_line(text, k);
+                self.search_input = None;
                 Vec::new()
             }
+            _ => {
+                if input.key(*k) {
+                    let text = input.text();
+                    self.set_search(Some(text))
+                } else {
+                    Vec::new()
+                }
+            }
         }
+    }
+
+    /// Pasted text goes into the search being typed.
+    pub fn search_paste(&mut self, text: &str) -> Vec<Command> {
+        let Some(input) = self.search_input.as_mut() else {
+            return Vec::new();
+        };
+        if !input.paste(text) {
+            return Vec::new();
+        }
+        let text = input.text();
+        self.set_search(Some(text))
+    }
+
+    /// Searches for `text` (nothing for empty text) from the top of the list.
+    fn set_search(&mut self, text: Option<String>) -> Vec<Command> {
+        let text = text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+        if text == self.search {
+            return Vec::new();
+        }
+        self.search = text;
+        if self.search.is_none() {
+            self.matched = None;
+        }
+        self.first_page()
     }
 
     pub fn first_page(&mut self) -> Vec<Command> {
@@ -260,6 +342,13 @@ impl QueuePane {
 
     pub fn act(&mut self, a: Action, ctx: &mut Ctx) -> Vec<Command> {
         let visible = usize::from(ctx.height.saturating_sub(9)).max(1) as isize;
+        if self.detail.is_some()
+            && self
+                .detail_scroll
+                .act(a, self.detail_max, detail_room(ctx.height))
+        {
+            return Vec::new();
+        }
         match a {
             Action::Sort => {
                 self.oldest_first = !self.oldest_first;
@@ -322,12 +411,14 @@ impl QueuePane {
                 Some(id) => vec![Command::LoadDetail(id)],
                 None => Vec::new(),
             },
-            Action::Back => {
+            // Esc steps back: out of the details, else out of the search.
+            Action::Back if self.detail.is_some() => {
                 self.detail = None;
                 Vec::new()
             }
+            Action::Back => self.set_search(None),
             Action::Search => {
-                self.search_input = Some(self.search.clone().unwrap_or_default());
+                self.search_input = Some(LineInput::new(self.search.as_deref().unwrap_or("")));
                 Vec::new()
             }
             Action::NextFilter | Action::PrevFilter => {
@@ -357,13 +448,17 @@ impl QueuePane {
             Action::Cancel => self.mail_action(MailAction::Cancel, ctx),
             Action::Delete => self.mail_action(MailAction::Delete, ctx),
             Action::PauseResume => vec![Command::SetPaused(!ctx.paused)],
+            Action::Flush => vec![Command::Flush],
             Action::Freeze => {
                 self.frozen = !self.frozen;
-                if !self.frozen && self.new_since_frozen > 0 {
-                    self.new_since_frozen = 0;
-                    return self.reload();
+                self.new_since_frozen = 0;
+                if self.frozen {
+                    self.frozen_after = self.rows.iter().map(|r| r.id).max().unwrap_or(0);
+                    Vec::new()
+                } else {
+                    // Thawed: whatever changed meanwhile is shown.
+                    self.reload()
                 }
-                Vec::new()
             }
             Action::Shape => {
                 self.show_shape = !self.show_shape;
@@ -409,6 +504,36 @@ fn size_text(bytes: i64) -> String {
     }
 }
 
+/// A row's "Next": when a deferred mail goes, what a due one waits for (the header says
+/// it in full), when a stale sender's claim comes back; `-` for the rest.
+fn next_cell(app: &App, blocker: Option<&why::Blocker>, r: &MailSummary) -> String {
+    let lang = app.lang;
+    match r.status {
+        MailStatus::Pending if r.held => "-".into(),
+        MailStatus::Pending => match blocker {
+            Some(why::Blocker::Server { next_try, .. }) => {
+                app.clock.hm(r.next_attempt_at.max(*next_try))
+            }
+            Some(why::Blocker::Disabled) => Txt::NextOff.t(lang).into(),
+            Some(why::Blocker::Paused { .. }) => Txt::NextPaused.t(lang).into(),
+            Some(why::Blocker::NoSender) => Txt::NextNoSender.t(lang).into(),
+            Some(why::Blocker::SignIn { .. }) => Txt::NextSignIn.t(lang).into(),
+            None if r.next_attempt_at <= app.now => Txt::Now.t(lang).into(),
+            None => format_age(r.next_attempt_at - app.now),
+        },
+        MailStatus::Sending => {
+            match (
+                why::stale_claimant(&app.overview, r.claimed_by.as_deref(), app.now),
+                r.lease_until,
+            ) {
+                (Some(_), Some(back)) => format!("↺{}", app.clock.hm(back)),
+                _ => "-".into(),
+            }
+        }
+        _ => "-".into(),
+    }
+}
+
 fn draw_queue(f: &mut Frame, app: &App, area: Rect) {
     let lang = app.lang;
     let [filters, table_area] =
@@ -439,26 +564,40 @@ fn draw_queue(f: &mut Frame, app: &App, area: Rect) {
             })
             .collect()
     };
-    let mut spans = strip(true);
-    if spans
-        .iter()
-        .map(|s| s.content.chars().count())
-        .sum::<usize>()
-        > filters.width as usize
-    {
-        spans = strip(false);
-    }
+    // What the list is narrowed or held to comes after the filters, and is never the
+    // part cut off: the other filters' counts go first.
+    let mut extras: Vec<Span<'static>> = Vec::new();
     if let Some(s) = &app.queue.search {
-        spans.push(Span::styled(format!(" /{s}"), app.theme.accent()));
+        extras.push(Span::styled(
+            format!(
+                " /{s}: {}",
+                messages::search_matches(app.queue.matched, lang)
+            ),
+            app.theme.accent(),
+        ));
     }
     if app.queue.oldest_first {
-        spans.push(Span::styled(
+        extras.push(Span::styled(
             format!(" ↑ {}", Txt::OldestFirst.t(lang)),
             app.theme.accent(),
         ));
     }
+    if app.queue.above > 0 {
+        extras.push(Span::styled(
+            format!(
+                " {}",
+                messages::mails_above(
+                    app.queue.above,
+                    app.queue.oldest_first,
+                    key_for(Scope::Queue, Action::Top),
+                    lang
+                )
+            ),
+            app.theme.warn(),
+        ));
+    }
     if app.queue.frozen {
-        spans.push(Span::styled(
+        extras.push(Span::styled(
             format!(
                 " {} ({} {})",
                 Txt::Frozen.t(lang),
@@ -468,6 +607,12 @@ fn draw_queue(f: &mut Frame, app: &App, area: Rect) {
             app.theme.warn(),
         ));
     }
+    let width = |l: &[Span]| l.iter().map(|s| s.content.chars().count()).sum::<usize>();
+    let mut spans = strip(true);
+    if width(&spans) + width(&extras) > filters.width as usize {
+        spans = strip(false);
+    }
+    spans.extend(extras);
     f.render_widget(Paragraph::new(Line::from(spans)), filters);
 
     if app.queue.rows.is_empty() {
@@ -505,6 +650,7 @@ fn draw_queue(f: &mut Frame, app: &App, area: Rect) {
         ],
         spacing: 1,
     };
+    let blocker = why::blocker(&app.overview, app.now);
     table.draw(
         f,
         app,
@@ -513,15 +659,7 @@ fn draw_queue(f: &mut Frame, app: &App, area: Rect) {
         app.queue.selected,
         |r| {
             let (status, status_style) = status_text(app, r.status, r.held);
-            let next = if r.status == MailStatus::Pending && !r.held {
-                if r.next_attempt_at <= app.now {
-                    Txt::Now.t(lang).to_string()
-                } else {
-                    format_age(r.next_attempt_at - app.now)
-                }
-            } else {
-                "-".into()
-            };
+            let next = next_cell(app, blocker.as_ref(), r);
             let mark = if app.queue.marked.contains(&r.id) {
                 "●"
             } else {
@@ -554,23 +692,89 @@ fn draw_queue(f: &mut Frame, app: &App, area: Rect) {
     );
 }
 
-fn draw_detail(f: &mut Frame, app: &App, area: Rect) {
-    let Some(d) = &app.queue.detail else { return };
+/// Rows the details have on a screen this size (below the tabs, the header and the
+/// rule; above the key line).
+pub fn detail_room(height: u16) -> u16 {
+    height.saturating_sub(5).max(1)
+}
+
+/// How far the details of the mail in view scroll at the app's size.
+pub fn detail_max(app: &App) -> u16 {
+    match &app.queue.detail {
+        Some(d) => scroll::max_offset(&detail_lines(app, d), app.width, detail_room(app.height)),
+        None => 0,
+    }
+}
+
+/// What keeps this mail from leaving, or when it goes next, in one line (None for a
+/// mail with nothing to wait for: sent, cancelled).
+fn waiting_line(app: &App, m: &Mail, d: &MailDetail) -> Option<Line<'static>> {
     let lang = app.lang;
+    let clock = &app.clock;
+    let (text, style) = match m.status {
+        MailStatus::Pending if m.held => (
+            messages::mail_held(key_for(Scope::Detail, Action::Release), lang),
+            app.theme.warn(),
+        ),
+        MailStatus::Pending => match why::blocker(&app.overview, app.now) {
+            Some(b) => (why::header_text(&b, app), app.theme.error()),
+            None if m.next_attempt_at > app.now => (
+                messages::mail_next_try(
+                    &clock.hm_zone(m.next_attempt_at),
+                    &format_age(m.next_attempt_at - app.now),
+                    key_for(Scope::Detail, Action::Retry),
+                    lang,
+                ),
+                app.theme.accent(),
+            ),
+            None => (messages::mail_due(lang), app.theme.ok()),
+        },
+        MailStatus::Sending => {
+            let back = m.lease_until.map(|t| clock.hm_zone(t)).unwrap_or_default();
+            match why::stale_claimant(&app.overview, m.claimed_by.as_deref(), app.now) {
+                Some(s) => (
+                    messages::mail_back_at(&s.name(), &back, lang),
+                    app.theme.warn(),
+                ),
+                None => (
+                    messages::mail_sending(m.claimed_by.as_deref().unwrap_or("?"), &back, lang),
+                    app.theme.accent(),
+                ),
+            }
+        }
+        MailStatus::Failed => {
+            let last = d.log.iter().rev().find(|e| e.level == Level::Error);
+            let (at, why) = match last {
+                Some(e) => (clock.full(e.time), e.message.clone()),
+                None => (String::new(), m.last_error.clone().unwrap_or_default()),
+            };
+            (
+                messages::mail_failed(&at, &why, key_for(Scope::Detail, Action::Retry), lang),
+                app.theme.error(),
+            )
+        }
+        MailStatus::Sent | MailStatus::Cancelled => return None,
+    };
+    Some(Line::styled(text, style))
+}
+
+/// Every line of a mail's details, for drawing and for knowing how far they scroll.
+pub fn detail_lines(app: &App, d: &MailDetail) -> Vec<Line<'static>> {
+    let lang = app.lang;
+    let clock = &app.clock;
     let m = &d.mail;
     let (status, style) = status_text(app, m.status, m.held);
-    let mut lines = vec![
-        Line::from(vec![
-            Span::styled(format!("#{}  ", m.id), app.theme.title()),
-            Span::styled(status, style),
-            Span::raw(format!("  {} {}", Txt::ColTries.t(lang), m.attempts)),
-        ]),
-        Line::from(format!(
-            "From:     {}",
-            m.from_address.as_deref().unwrap_or("(mail account)")
-        )),
-        Line::from(format!("To:       {}", m.to)),
-    ];
+    let mut lines = vec![Line::from(vec![
+        Span::styled(format!("#{}  ", m.id), app.theme.title()),
+        Span::styled(status, style),
+        Span::raw(format!("  {} {}", Txt::ColTries.t(lang), m.attempts)),
+    ])];
+    lines.extend(waiting_line(app, m, d));
+    lines.push(Line::from(format!(
+        "From:     {}",
+        m.from_address.as_deref().unwrap_or("(mail account)")
+    )));
+    lines.push(Line::from(format!("To:       {}", m.to)));
     if !m.cc.is_empty() {
         lines.push(Line::from(format!("Cc:       {}", m.cc)));
     }
@@ -586,18 +790,20 @@ fn draw_detail(f: &mut Frame, app: &App, area: Rect) {
     }
     lines.push(Line::from(format!(
         "Created:  {}",
-        format_rfc3339(m.created_at)
+        clock.full(m.created_at)
     )));
     if let (Some(at), Some(by)) = (m.sent_at, &m.sent_by) {
-        lines.push(Line::from(format!(
-            "Sent:     {} by {by}",
-            format_rfc3339(at)
-        )));
+        lines.push(Line::from(format!("Sent:     {} by {by}", clock.full(at))));
     }
     if let Some(id) = &m.message_id {
         lines.push(Line::from(format!("Message-ID: {id}")));
     }
-    if let Some(e) = &m.last_error {
+    // A failed mail's error is its "Failed" line at the top.
+    if let Some(e) = m
+        .last_error
+        .as_ref()
+        .filter(|_| m.status != MailStatus::Failed)
+    {
         lines.push(Line::styled(
             format!("{}: {e}", Txt::Error.t(lang)),
             app.theme.error(),
@@ -623,22 +829,46 @@ fn draw_detail(f: &mut Frame, app: &App, area: Rect) {
                 Level::Info => app.theme.base(),
             };
             let detail = e
-                .detail
-                .as_deref()
+                .detail_beyond_message()
                 .map(|d| format!(" — {d}"))
                 .unwrap_or_default();
             lines.push(Line::styled(
-                format!("  {}  {}{detail}", format_rfc3339(e.time), e.message),
+                format!("  {}  {}{detail}", clock.full(e.time), e.message),
                 style,
             ));
         }
     }
     lines.push(Line::styled(Txt::Body.t(lang), app.theme.title()));
     lines.extend(m.body_text.lines().map(|l| Line::from(format!("  {l}"))));
+    lines
+}
+
+fn draw_detail(f: &mut Frame, app: &App, area: Rect) {
+    let Some(d) = &app.queue.detail else { return };
+    let lines = detail_lines(app, d);
+    let inner_height = area.height.saturating_sub(1);
+    let max = scroll::max_offset(&lines, area.width, inner_height);
+    let at = app.queue.detail_scroll.at(max);
+    // The rule above says where in the details the view is when they do not fit.
+    let title = if max > 0 {
+        let total = scroll::wrapped_height(&lines, area.width);
+        format!(
+            " {}-{}/{total} (↑↓ PgUp/PgDn g/G) ",
+            at + 1,
+            (at + inner_height).min(total)
+        )
+    } else {
+        String::new()
+    };
     f.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
-            .block(Block::default().borders(Borders::TOP)),
+            .scroll((at, 0))
+            .block(
+                Block::default()
+                    .borders(Borders::TOP)
+                    .title(Span::styled(title, app.theme.muted())),
+            ),
         area,
     );
 }
@@ -706,6 +936,8 @@ mod tests {
         a.update(Msg::QueueLoaded {
             query: q,
             rows: vec![summary(7)],
+            above: 0,
+            matched: None,
         });
         let key =
             |a: &mut App, c: KeyCode| a.update(Msg::Key(KeyEvent::new(c, KeyModifiers::NONE)));
@@ -738,6 +970,7 @@ mod tests {
             sent_at: None,
             last_error: None,
             claimed_by: None,
+            lease_until: None,
             size: 10,
             attachment_count: 0,
             damaged: Vec::new(),
@@ -753,6 +986,8 @@ mod tests {
         app.update(Msg::QueueLoaded {
             query: q,
             rows: ids.iter().map(|i| summary(*i)).collect(),
+            above: 0,
+            matched: None,
         });
     }
 
@@ -776,16 +1011,83 @@ mod tests {
     }
 
     #[test]
-    fn freeze_counts_changes_and_reloads_when_thawed() {
+    fn freeze_counts_the_mails_that_arrived_and_reloads_when_thawed() {
         let mut a = app();
-        loaded(&mut a, &[1]);
+        loaded(&mut a, &[7, 6]);
         a.update(key(KeyCode::Char('z')));
+        // A change while frozen: the list stays, the new mails are counted, not events.
         let cmds = a.update(Msg::Changed);
         assert!(!cmds.iter().any(|c| matches!(c, Command::LoadQueue(_))));
+        let (query, after) = cmds
+            .iter()
+            .find_map(|c| match c {
+                Command::CountNew(q, after) => Some((q.clone(), *after)),
+                _ => None,
+            })
+            .expect("counted");
+        assert_eq!(after, 7, "counted from the newest mail frozen");
+        a.update(Msg::NewCounted {
+            query: query.clone(),
+            after,
+            n: 3,
+        });
+        assert_eq!(a.queue.new_since_frozen, 3);
+        // Another change that brought no mail leaves the count as the database says.
         a.update(Msg::Changed);
-        assert_eq!(a.queue.new_since_frozen, 2);
+        a.update(Msg::NewCounted { query, after, n: 3 });
+        assert_eq!(a.queue.new_since_frozen, 3);
         let cmds = a.update(key(KeyCode::Char('z')));
         assert!(matches!(cmds[..], [Command::LoadQueue(_)]));
+        assert_eq!(a.queue.new_since_frozen, 0);
+    }
+
+    #[test]
+    fn the_selection_stays_on_its_mail_when_hundreds_arrive_above_it() {
+        let mut a = app();
+        let first: Vec<MailId> = (501..=700).rev().collect();
+        loaded(&mut a, &first);
+        for _ in 0..3 {
+            a.update(key(KeyCode::Down));
+        }
+        assert_eq!(a.queue.selected_id, Some(697));
+        // 300 mails arrive: the first page now ends above the selected mail.
+        a.update(Msg::Changed);
+        let newest: Vec<MailId> = (801..=1000).rev().collect();
+        let cmds = {
+            let q = a.queue_query();
+            a.update(Msg::QueueLoaded {
+                query: q,
+                rows: newest.iter().map(|i| summary(*i)).collect(),
+                above: 0,
+                matched: None,
+            })
+        };
+        // The view is asked for the page from the old top down; meanwhile nothing moved.
+        assert!(
+            matches!(&cmds[..], [Command::LoadQueue(q)] if q.cursor == Some(Cursor::Before(701))),
+            "{cmds:?}"
+        );
+        assert_eq!(a.queue.selected_id, Some(697));
+        assert_eq!(a.queue.rows[a.queue.selected].id, 697);
+        let q = a.queue_query();
+        a.update(Msg::QueueLoaded {
+            query: q,
+            rows: first.iter().map(|i| summary(*i)).collect(),
+            above: 300,
+            matched: None,
+        });
+        assert_eq!((a.queue.selected, a.queue.selected_id), (3, Some(697)));
+        assert_eq!(a.queue.above, 300);
+        // An action goes to that mail, and the question names it.
+        a.update(key(KeyCode::Char('d')));
+        assert!(matches!(
+            &a.modal,
+            Some(Modal::Confirm(Ask::Mails { ids, .. })) if *ids == [697]
+        ));
+        a.update(key(KeyCode::Esc));
+        // g goes to the newest mails.
+        let cmds = a.update(key(KeyCode::Char('g')));
+        assert!(matches!(&cmds[..], [Command::LoadQueue(q)] if q.cursor.is_none()));
     }
 
     #[test]
@@ -824,6 +1126,8 @@ mod tests {
         a.update(Msg::QueueLoaded {
             query: q,
             rows: vec![sent, summary(8)],
+            above: 0,
+            matched: None,
         });
         assert!(
             a.update(key(KeyCode::Char('r'))).is_empty(),
@@ -855,13 +1159,47 @@ mod tests {
     fn typing_q_in_search_does_not_quit() {
         let mut a = app();
         a.update(key(KeyCode::Char('/')));
-        a.update(key(KeyCode::Char('q')));
+        let cmds = a.update(key(KeyCode::Char('q')));
         assert!(!a.quit);
-        let cmds = a.update(key(KeyCode::Enter));
-        assert_eq!(a.queue.search.as_deref(), Some("q"));
+        // The list follows the text as it is typed.
         assert!(matches!(&cmds[..], [Command::LoadQueue(q)] if q.search.as_deref() == Some("q")));
+        assert!(a.update(key(KeyCode::Enter)).is_empty(), "Enter keeps it");
+        assert_eq!(a.queue.search.as_deref(), Some("q"));
         a.update(key(KeyCode::Char('q')));
         assert!(a.quit);
+    }
+
+    #[test]
+    fn search_filters_as_typed_edits_like_a_line_and_esc_clears_it() {
+        let ctrl = |c| Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
+        let mut a = app();
+        a.update(key(KeyCode::Char('/')));
+        for c in "faktura".chars() {
+            a.update(key(KeyCode::Char(c)));
+        }
+        assert_eq!(a.queue.search.as_deref(), Some("faktura"));
+        // Ctrl-A goes to the start: typed text lands there; Ctrl-K cuts to the end.
+        a.update(ctrl('a'));
+        a.update(key(KeyCode::Char('#')));
+        assert_eq!(a.queue.search.as_deref(), Some("#faktura"));
+        let cmds = a.update(ctrl('k'));
+        assert!(a.queue.search_input.is_some(), "still typing");
+        assert_eq!(a.queue.search.as_deref(), Some("#"));
+        assert!(matches!(&cmds[..], [Command::LoadQueue(q)] if q.search.as_deref() == Some("#")));
+        // Esc while typing clears the search, and the whole list is back.
+        let cmds = a.update(key(KeyCode::Esc));
+        assert!(a.queue.search_input.is_none() && a.queue.search.is_none());
+        assert!(matches!(&cmds[..], [Command::LoadQueue(q)] if q.search.is_none()));
+        // A kept search is cleared by Esc in the list too; terms never pile up.
+        a.update(key(KeyCode::Char('/')));
+        a.update(key(KeyCode::Char('x')));
+        a.update(key(KeyCode::Enter));
+        a.update(key(KeyCode::Char('/')));
+        a.update(key(KeyCode::Char('y')));
+        assert_eq!(a.queue.search.as_deref(), Some("xy"));
+        a.update(key(KeyCode::Enter));
+        a.update(key(KeyCode::Esc));
+        assert!(a.queue.search.is_none());
     }
 
     #[test]
@@ -889,6 +1227,8 @@ mod tests {
         a.update(Msg::QueueLoaded {
             query: stale,
             rows: vec![summary(77)],
+            above: 0,
+            matched: None,
         });
         assert!(a.queue.rows.iter().all(|r| r.id != 77));
     }

@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Sparkline};
 
 use crate::i18n::Txt;
+use crate::model::{RegisteredSender, SenderState};
 use crate::time::format_age;
 use crate::tui::app::App;
 use crate::tui::keys::{Action, Scope, global_hint, shown};
@@ -81,33 +82,53 @@ pub fn overview(f: &mut Frame, app: &App, area: Rect) {
         format!("{}: ", Txt::Senders.t(lang)),
         app.theme.muted(),
     )];
-    let alive: Vec<_> = o.senders.iter().filter(|r| r.is_alive(app.now)).collect();
-    if o.paused {
+    if let Some(e) = &app.embedded_sender {
+        s.push(Span::styled(format!("{e} "), app.theme.warn()));
+    }
+    // Every sender heard from in the last hour, with what it is doing; a stale one
+    // (two heartbeats missed) is marked, not dropped.
+    let shown: Vec<_> = o
+        .senders
+        .iter()
+        .filter(|r| app.now - r.heartbeat_at < RegisteredSender::SHOWN_WITHIN_MS)
+        .collect();
+    if crate::tui::why::working(o, app.now).next().is_none() && shown.is_empty() {
+        s.push(Span::styled(Txt::NoSender.t(lang), app.theme.warn()));
+    }
+    for r in shown.iter().take(3) {
+        let name = if r.id.starts_with(crate::sender::CONSOLE_SENDER_PREFIX) {
+            if r.pid == app.own_pid {
+                Txt::ThisConsole.t(lang).to_string()
+            } else {
+                format!("console@{}", r.host)
+            }
+        } else {
+            r.id.clone()
+        };
+        let age = format_age(app.now - r.heartbeat_at);
+        if r.is_stale(app.now) {
+            s.push(Span::styled(
+                format!("✗ {name} {} {age} ", Txt::StateStale.t(lang)),
+                app.theme.error(),
+            ));
+            continue;
+        }
+        let (word, style) = match &r.state {
+            None | Some(SenderState::Ready) => (Txt::StateSends, app.theme.ok()),
+            Some(SenderState::Yielding { .. }) => (Txt::StateWaits, app.theme.muted()),
+            Some(SenderState::Paused) => (Txt::StatePaused, app.theme.warn()),
+            Some(SenderState::Disabled) => (Txt::StateOff, app.theme.warn()),
+            Some(SenderState::ServerDown { .. }) => (Txt::StateNoServer, app.theme.error()),
+            Some(SenderState::SignIn { .. }) => (Txt::StateSignIn, app.theme.error()),
+        };
+        s.push(Span::styled(format!("{name} "), style));
         s.push(Span::styled(
-            format!("{} ", Txt::SenderPaused.t(lang)),
-            app.theme.warn(),
+            format!("{} ({age}) ", word.t(lang)),
+            app.theme.muted(),
         ));
     }
-    if let Some(e) = &app.embedded_sender {
-        s.push(Span::styled(format!("{e} "), app.theme.ok()));
-    }
-    if alive.is_empty() {
-        s.push(Span::styled(Txt::NoSender.t(lang), app.theme.warn()));
-    } else {
-        for r in alive.iter().take(3) {
-            s.push(Span::styled(format!("{} ", r.id), app.theme.ok()));
-            s.push(Span::styled(
-                format!(
-                    "({} {}) ",
-                    Txt::Heartbeat.t(lang),
-                    format_age(app.now - r.heartbeat_at)
-                ),
-                app.theme.muted(),
-            ));
-        }
-        if alive.len() > 3 {
-            s.push(Span::raw(format!("+{}", alive.len() - 3)));
-        }
+    if shown.len() > 3 {
+        s.push(Span::raw(format!("+{}", shown.len() - 3)));
     }
     // Senders on the left of the first line, the sends-per-minute graph on its right;
     // the second line has the whole width for the queue's figures.
@@ -115,6 +136,33 @@ pub fn overview(f: &mut Frame, app: &App, area: Rect) {
         Layout::horizontal([Constraint::Min(30), Constraint::Length(36)]).areas(line1);
     f.render_widget(Paragraph::new(Line::from(s)), senders);
     let left = line2;
+    if let Some(b) = crate::tui::why::blocker(o, app.now) {
+        f.render_widget(
+            Paragraph::new(crate::tui::why::header_text(&b, app)).style(app.theme.error()),
+            left,
+        );
+    } else {
+        figures(f, app, left);
+    }
+    let [label, spark] =
+        Layout::horizontal([Constraint::Length(14), Constraint::Min(10)]).areas(right);
+    let per_min = o.sent_per_minute.last().copied().unwrap_or(0);
+    f.render_widget(
+        Paragraph::new(format!("{} {per_min}", Txt::PerMinute.t(lang))).style(app.theme.muted()),
+        label,
+    );
+    f.render_widget(
+        Sparkline::default()
+            .data(&o.sent_per_minute)
+            .style(app.theme.accent()),
+        spark,
+    );
+}
+
+/// The queue's figures: the oldest pending mail, the last delivery, failures since.
+fn figures(f: &mut Frame, app: &App, left: Rect) {
+    let lang = app.lang;
+    let o = &app.overview;
     let mut l = Vec::new();
     if let Some(t) = o.oldest_pending {
         l.push(Span::styled(
@@ -143,30 +191,28 @@ pub fn overview(f: &mut Frame, app: &App, area: Rect) {
         ));
     }
     f.render_widget(Paragraph::new(Line::from(l)), left);
-    let [label, spark] =
-        Layout::horizontal([Constraint::Length(14), Constraint::Min(10)]).areas(right);
-    let per_min = o.sent_per_minute.last().copied().unwrap_or(0);
-    f.render_widget(
-        Paragraph::new(format!("{} {per_min}", Txt::PerMinute.t(lang))).style(app.theme.muted()),
-        label,
-    );
-    f.render_widget(
-        Sparkline::default()
-            .data(&o.sent_per_minute)
-            .style(app.theme.accent()),
-        spark,
-    );
 }
 
 pub fn bottom_line(f: &mut Frame, app: &App, area: Rect) {
     let lang = app.lang;
     if let Some(input) = &app.queue.search_input {
-        let line = Line::from(vec![
-            Span::styled(format!("{}: /", Txt::Search.t(lang)), app.theme.accent()),
-            Span::raw(input.clone()),
-            Span::styled("▏", app.theme.accent()),
-        ]);
-        f.render_widget(Paragraph::new(line), area);
+        let label = format!("{}: /", Txt::Search.t(lang));
+        let hint = format!(
+            "  Enter {}  Esc {}",
+            Txt::KKeepSearch.t(lang),
+            Txt::KClearSearch.t(lang)
+        );
+        let label_w = label.chars().count() as u16;
+        let hint_w = (hint.chars().count() as u16).min(area.width.saturating_sub(label_w + 10));
+        let [l, text, h] = Layout::horizontal([
+            Constraint::Length(label_w),
+            Constraint::Min(10),
+            Constraint::Length(hint_w),
+        ])
+        .areas(area);
+        f.render_widget(Paragraph::new(label).style(app.theme.accent()), l);
+        f.render_widget(input.widget(), text);
+        f.render_widget(Paragraph::new(hint).style(app.theme.muted()), h);
         return;
     }
     if let Some((is_error, text)) = &app.status {

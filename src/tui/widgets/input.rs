@@ -2,8 +2,50 @@
 //! a key does to text is the text's business, not a binding of the key table.
 
 use crossterm::event::KeyEvent;
+use ratatui_textarea::{CursorMove, TextArea};
 
-use crate::tui::keys::{LineEdit, line_edit};
+use crate::tui::keys::{self, LineEdit, line_edit};
+
+/// One line of text edited as in a shell: the cursor moves (←→, Home/End, Ctrl-A/E,
+/// Alt-B/F), Ctrl-K and Ctrl-J cut to the end and the start, Ctrl-W a word, Ctrl-U
+/// undoes; the same editing as the forms' fields.
+#[derive(Debug, Clone)]
+pub struct LineInput {
+    area: TextArea<'static>,
+}
+
+impl LineInput {
+    pub fn new(text: &str) -> Self {
+        let mut area = TextArea::new(vec![text.to_string()]);
+        area.set_cursor_line_style(ratatui::style::Style::default());
+        area.move_cursor(CursorMove::End);
+        LineInput { area }
+    }
+
+    pub fn text(&self) -> String {
+        self.area.lines().concat()
+    }
+
+    /// A key for the line; true when the text changed.
+    pub fn key(&mut self, k: KeyEvent) -> bool {
+        if keys::leaves_field(&k, false) {
+            return false;
+        }
+        let before = self.text();
+        self.area.input(k);
+        self.text() != before
+    }
+
+    /// Pasted text, on one line.
+    pub fn paste(&mut self, text: &str) -> bool {
+        let one_line: String = text.chars().filter(|c| !c.is_control()).collect();
+        self.area.insert_str(one_line)
+    }
+
+    pub fn widget(&self) -> &TextArea<'static> {
+        &self.area
+    }
+}
 
 /// Applies a key to a line being typed: a character is added, Backspace removes one.
 /// Returns whether the text changed.

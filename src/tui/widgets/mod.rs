@@ -4,5 +4,6 @@
 pub mod chrome;
 pub mod form;
 pub mod input;
+pub mod scroll;
 pub mod tab_editor;
 pub mod table;
