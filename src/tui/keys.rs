@@ -17,7 +17,7 @@ pub enum Action {
     PageUp,
     PageDown,
     Top,
-    /// The end of a long text (details, help, a work-log entry).
+    /// The end of a long text (details, help).
     Bottom,
     Open,
     Back,
@@ -88,8 +88,6 @@ pub enum Scope {
     Global,
     Queue,
     Detail,
-    /// One work-log entry in full, scrollable, with a jump to its mail.
-    LogEntry,
     /// The queue shape in place of the list: its own keys, so no list key acts on a
     /// mail that is not on screen.
     Shape,
@@ -186,7 +184,7 @@ macro_rules! bind {
 }
 
 pub const BINDINGS: &[Binding] = &[
-    // Long texts scroll alike.
+    // Long texts (a mail's details, the help) scroll alike.
     bind!(
         Detail,
         [(KeyCode::Up, N), (KeyCode::Char('k'), N)],
@@ -277,54 +275,6 @@ pub const BINDINGS: &[Binding] = &[
     ),
     bind!(
         Help,
-        [(KeyCode::End, N), (KeyCode::Char('G'), N)],
-        "g/G",
-        Action::Bottom,
-        KEnds,
-        false
-    ),
-    bind!(
-        LogEntry,
-        [(KeyCode::Up, N), (KeyCode::Char('k'), N)],
-        "↑↓/jk",
-        Action::Up,
-        KScroll,
-        true
-    ),
-    bind!(
-        LogEntry,
-        [(KeyCode::Down, N), (KeyCode::Char('j'), N)],
-        "↑↓/jk",
-        Action::Down,
-        KScroll,
-        true
-    ),
-    bind!(
-        LogEntry,
-        [(KeyCode::PageUp, N)],
-        "PgUp/PgDn",
-        Action::PageUp,
-        KPage,
-        false
-    ),
-    bind!(
-        LogEntry,
-        [(KeyCode::PageDown, N)],
-        "PgUp/PgDn",
-        Action::PageDown,
-        KPage,
-        false
-    ),
-    bind!(
-        LogEntry,
-        [(KeyCode::Home, N), (KeyCode::Char('g'), N)],
-        "g/G",
-        Action::Top,
-        KEnds,
-        false
-    ),
-    bind!(
-        LogEntry,
         [(KeyCode::End, N), (KeyCode::Char('G'), N)],
         "g/G",
         Action::Bottom,

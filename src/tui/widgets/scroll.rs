@@ -1,4 +1,4 @@
-//! Scrolling a text taller than its area (a mail's details, the help, a work-log entry):
+//! Scrolling a text taller than its area (a mail's details, the help):
 //! the same keys everywhere, and never past the end.
 
 use ratatui::text::Line;
