@@ -93,7 +93,12 @@ catalog! {
     Search: "Search", "Szukaj";
     Frozen: "FROZEN", "ZAMROŻONE";
     NewSinceFrozen: "new", "nowych";
-    Follow: "follow", "śledź";
+    Following: "● following the newest", "● śledzi najnowsze";
+    NotFollowing: "○ held in place", "○ zatrzymany";
+    LogEntryTitle: "Work-log entry", "Wpis dziennika";
+    ColTimeFull: "Time", "Czas";
+    Message: "Message", "Komunikat";
+    Detail: "Detail", "Szczegóły";
     LevelFilter: "level", "poziom";
     MailFilter: "mail", "mail";
     Attachments: "Attachments", "Załączniki";
@@ -157,6 +162,7 @@ catalog! {
     KLevel: "level", "poziom";
     KFollow: "follow", "śledź";
     KMailOnly: "this mail only", "tylko ten mail";
+    KGoMail: "open the mail", "otwórz mail";
     KTop: "newest", "najnowsze";
     KAdd: "add", "dodaj";
     KInsertMask: "insert mask", "wstaw maskę";

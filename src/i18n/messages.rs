@@ -282,9 +282,15 @@ pub fn save_first(save_key: &str, lang: Lang) -> String {
 
 /// The test message failed for now and is tried again: when (in how long, and the
 /// clock time in UTC) and why.
-pub fn test_deferred(id: i64, next_at: Millis, now: Millis, reason: &str, lang: Lang) -> String {
-    let minutes = next_at.div_euclid(60_000).rem_euclid(24 * 60);
-    let at = format!("{:02}:{:02} UTC", minutes / 60, minutes % 60);
+pub fn test_deferred(
+    id: i64,
+    next_at: Millis,
+    now: Millis,
+    reason: &str,
+    clock: &super::clock::Clock,
+    lang: Lang,
+) -> String {
+    let at = clock.hm_zone(next_at);
     let wait = format_age((next_at - now).max(0));
     match lang {
         Lang::En => format!("#{id}: deferred, next try in {wait} ({at}): {reason}"),
@@ -351,11 +357,18 @@ mod tests {
         assert_eq!(confirm_action("delete", &[7], Lang::En), "delete: #7?");
         let many: Vec<i64> = (1..=9).collect();
         assert!(confirm_action("delete", &many, Lang::En).contains("#6, +3 more (9 mails)"));
+        let utc = super::super::clock::Clock::default();
         // 10:42 UTC on some day, four minutes from now.
         let at = 1_700_000_000_000 - 1_700_000_000_000 % 86_400_000 + (10 * 60 + 42) * 60_000;
         assert_eq!(
-            test_deferred(2, at, at - 240_000, "DNS: no answer", Lang::En),
+            test_deferred(2, at, at - 240_000, "DNS: no answer", &utc, Lang::En),
             "#2: deferred, next try in 4m (10:42 UTC): DNS: no answer"
+        );
+        // In the reader's zone, saying which (November: CET, an hour ahead).
+        let warsaw = super::super::clock::Clock::named("Europe/Warsaw").unwrap();
+        assert_eq!(
+            test_deferred(2, at, at - 240_000, "DNS", &warsaw, Lang::Pl),
+            "#2: odłożona, kolejna próba za 4m (11:42 CET): DNS"
         );
         assert_eq!(
             resend_question(&[(17, "jan@firma.pl".into())], Lang::En),

@@ -162,6 +162,40 @@ pub struct Mail {
     pub damaged: Vec<String>,
 }
 
+#[cfg(test)]
+impl Mail {
+    /// A mail with awkward recipients and a subject that tries header injection.
+    pub(crate) fn sample() -> Mail {
+        Mail {
+            id: 1,
+            status: MailStatus::Sending,
+            held: false,
+            priority: 0,
+            from_address: None,
+            display_name: None,
+            to: "\"Kowalski, Jan\" <jan@firma.pl>, ola@firma.pl".into(),
+            cc: String::new(),
+            bcc: "ukryty@firma.pl".into(),
+            reply_to: None,
+            subject: "Zażółć\r\nBcc: evil@x.pl".into(),
+            body_text: "Treść".into(),
+            body_html: None,
+            created_at: 0,
+            next_attempt_at: 0,
+            queued_at: 0,
+            attempts: 1,
+            last_error: None,
+            claimed_by: None,
+            lease_until: None,
+            sent_at: None,
+            message_id: None,
+            smtp_reply: None,
+            sent_by: None,
+            damaged: Vec::new(),
+        }
+    }
+}
+
 impl Mail {
     pub fn to_list(&self) -> Vec<String> {
         split_address_list(&self.to)

@@ -210,36 +210,9 @@ enum Body {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::queue::MailStatus;
 
-    pub(crate) fn sample_mail() -> Mail {
-        Mail {
-            id: 1,
-            status: MailStatus::Sending,
-            held: false,
-            priority: 0,
-            from_address: None,
-            display_name: None,
-            to: "\"Kowalski, Jan\" <jan@firma.pl>, ola@firma.pl".into(),
-            cc: String::new(),
-            bcc: "ukryty@firma.pl".into(),
-            reply_to: None,
-            subject: "Zażółć\r\nBcc: evil@x.pl".into(),
-            body_text: "Treść".into(),
-            body_html: None,
-            created_at: 0,
-            next_attempt_at: 0,
-            queued_at: 0,
-            attempts: 1,
-            last_error: None,
-            claimed_by: None,
-            lease_until: None,
-            sent_at: None,
-            message_id: None,
-            smtp_reply: None,
-            sent_by: None,
-            damaged: Vec::new(),
-        }
+    fn sample_mail() -> Mail {
+        Mail::sample()
     }
 
     fn account() -> MailServerSettings {

@@ -19,7 +19,7 @@ use super::theme::Theme;
 use super::widgets::tab_editor::TabEditor;
 use crate::i18n::clock::Clock;
 use crate::i18n::{Lang, Txt, messages};
-use crate::model::{LogFilter, MailAction, MailQuery};
+use crate::model::{LogFilter, MailAction, MailQuery, RegisteredSender};
 use crate::settings::Tab;
 use crate::time::Millis;
 
@@ -46,6 +46,9 @@ pub struct App {
     pub embedded_sender: Option<String>,
     /// This process: the registry row of the console's own sender is "this console".
     pub own_pid: i64,
+    /// When the overview was last asked for: with no live sender nothing changes in
+    /// the database, yet a sender's going stale must still be seen and logged.
+    pub overview_asked_at: Millis,
     /// Local times, with their zone (UTC until `with_clock`).
     pub clock: Clock,
     pub quit: bool,
@@ -86,6 +89,7 @@ impl App {
             overview: Overview::default(),
             embedded_sender: None,
             own_pid: 0,
+            overview_asked_at: now,
             clock: Clock::default(),
             quit: false,
             panes: Pane::shown(&PaneConfig::default()),
@@ -171,7 +175,7 @@ impl App {
     pub fn scope(&self) -> Scope {
         match self.pane {
             Pane::Queue => self.queue.scope(),
-            Pane::WorkLog => Scope::WorkLog,
+            Pane::WorkLog => self.log.scope(),
             Pane::MailServer => self.mail.scope(),
             p => self.settings.scope(p),
         }
@@ -323,7 +327,12 @@ impl App {
             }
             Msg::Tick(now) => {
                 self.now = now;
-                Vec::new()
+                if now - self.overview_asked_at >= RegisteredSender::HEARTBEAT_MS {
+                    self.overview_asked_at = now;
+                    vec![Command::LoadOverview]
+                } else {
+                    Vec::new()
+                }
             }
             Msg::Changed => self.changed(),
             Msg::Terminate => {
@@ -345,8 +354,16 @@ impl App {
                 Vec::new()
             }
             Msg::Overview(o) => {
+                self.overview_asked_at = self.now;
+                // This console wrote the stale senders' entries itself, which its own
+                // change notices do not report: show them.
+                let reload_log = o.stale_noted > 0;
                 self.overview = o;
-                Vec::new()
+                if reload_log {
+                    vec![Command::LoadLog(self.log_filter())]
+                } else {
+                    Vec::new()
+                }
             }
             Msg::DetailLoaded(d) => {
                 self.queue.detail_loaded(*d);
@@ -560,9 +577,24 @@ impl App {
                 };
                 self.go(self.panes[j])
             }
+            // From a work-log entry to its mail's details, in the queue pane (Esc there
+            // goes back to the list; 3 comes back to the entry).
+            Action::GoMail => match self.log.open_mail() {
+                Some(id) => {
+                    let mut cmds = self.go(Pane::Queue);
+                    if self.pane == Pane::Queue {
+                        cmds.extend(self.queue.open_mail(id));
+                    }
+                    cmds
+                }
+                None => Vec::new(),
+            },
             _ => {
                 if self.pane == Pane::Queue && self.queue.detail.is_some() {
                     self.queue.detail_max = super::panes::queue::detail_max(self);
+                }
+                if self.pane == Pane::WorkLog && self.log.open.is_some() {
+                    self.log.open_max = super::panes::work_log::entry_max(self);
                 }
                 let mut ctx = ctx!(self);
                 match self.pane {

@@ -534,7 +534,7 @@ impl Executor {
         }
         let (last_delivery, failure_streak) = self.queue.delivery_streak(now - 86_400_000).await?;
         // A console with no live sender beside it still notices (and logs) a stale one.
-        self.senders.note_stale(now).await?;
+        let stale_noted = self.senders.note_stale(now).await?.len();
         let sending_enabled = self
             .settings
             .load::<MailServerSettings>()
@@ -550,6 +550,7 @@ impl Executor {
             sending_enabled,
             oldest_pending: self.queue.oldest_pending().await?,
             sent_per_minute,
+            stale_noted,
         })
     }
 }

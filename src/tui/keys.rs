@@ -17,7 +17,7 @@ pub enum Action {
     PageUp,
     PageDown,
     Top,
-    /// The end of a long text (details, help).
+    /// The end of a long text (details, help, a work-log entry).
     Bottom,
     Open,
     Back,
@@ -38,6 +38,8 @@ pub enum Action {
     Level,
     Follow,
     MailOnly,
+    /// From a work-log entry to its mail's details.
+    GoMail,
     EditAccount,
     EditTest,
     Save,
@@ -88,6 +90,11 @@ pub enum Scope {
     Global,
     Queue,
     Detail,
+    /// One work-log entry in full, scrollable, with a jump to its mail.
+    LogEntry,
+    /// A long text read in full (a mail's details, a work-log entry): the scroll keys
+    /// its scopes share.
+    Reading,
     /// The queue shape in place of the list: its own keys, so no list key acts on a
     /// mail that is not on screen.
     Shape,
@@ -140,6 +147,7 @@ impl Scope {
             Scope::Templates | Scope::ApiAuth | Scope::Erp | Scope::Domain | Scope::Tools => {
                 Some(Scope::SettingsForm)
             }
+            Scope::Detail | Scope::LogEntry => Some(Scope::Reading),
             _ => Some(Scope::Global),
         }
     }
@@ -157,6 +165,10 @@ impl Scope {
         while let Some(p) = s.parent().filter(|p| *p != Scope::Global) {
             out.push(p);
             s = p;
+        }
+        // Reading a long text, how to move in it and leave it come first.
+        if let Some(i) = out.iter().position(|s| *s == Scope::Reading) {
+            out[..=i].rotate_right(1);
         }
         out
     }
@@ -184,9 +196,9 @@ macro_rules! bind {
 }
 
 pub const BINDINGS: &[Binding] = &[
-    // Long texts (a mail's details, the help) scroll alike.
+    // Long texts (a mail's details, a work-log entry) scroll alike.
     bind!(
-        Detail,
+        Reading,
         [(KeyCode::Up, N), (KeyCode::Char('k'), N)],
         "↑↓/jk",
         Action::Up,
@@ -194,7 +206,7 @@ pub const BINDINGS: &[Binding] = &[
         true
     ),
     bind!(
-        Detail,
+        Reading,
         [(KeyCode::Down, N), (KeyCode::Char('j'), N)],
         "↑↓/jk",
         Action::Down,
@@ -202,7 +214,7 @@ pub const BINDINGS: &[Binding] = &[
         true
     ),
     bind!(
-        Detail,
+        Reading,
         [(KeyCode::PageUp, N)],
         "PgUp/PgDn",
         Action::PageUp,
@@ -210,7 +222,7 @@ pub const BINDINGS: &[Binding] = &[
         false
     ),
     bind!(
-        Detail,
+        Reading,
         [(KeyCode::PageDown, N)],
         "PgUp/PgDn",
         Action::PageDown,
@@ -218,7 +230,7 @@ pub const BINDINGS: &[Binding] = &[
         false
     ),
     bind!(
-        Detail,
+        Reading,
         [(KeyCode::Home, N), (KeyCode::Char('g'), N)],
         "g/G",
         Action::Top,
@@ -226,7 +238,7 @@ pub const BINDINGS: &[Binding] = &[
         false
     ),
     bind!(
-        Detail,
+        Reading,
         [(KeyCode::End, N), (KeyCode::Char('G'), N)],
         "g/G",
         Action::Bottom,
@@ -853,7 +865,7 @@ pub const BINDINGS: &[Binding] = &[
         false
     ),
     bind!(
-        Detail,
+        Reading,
         [
             (KeyCode::Esc, N),
             (KeyCode::Backspace, N),
@@ -919,6 +931,46 @@ pub const BINDINGS: &[Binding] = &[
         Action::Down,
         KMove,
         false
+    ),
+    bind!(
+        WorkLog,
+        [(KeyCode::Enter, N)],
+        "Enter",
+        Action::Open,
+        KOpen,
+        true
+    ),
+    bind!(
+        WorkLog,
+        [(KeyCode::PageUp, N)],
+        "PgUp/PgDn",
+        Action::PageUp,
+        KPage,
+        false
+    ),
+    bind!(
+        WorkLog,
+        [(KeyCode::PageDown, N)],
+        "PgUp/PgDn",
+        Action::PageDown,
+        KPage,
+        false
+    ),
+    bind!(
+        WorkLog,
+        [(KeyCode::Home, N), (KeyCode::Char('g'), N)],
+        "Home/g",
+        Action::Top,
+        KTop,
+        false
+    ),
+    bind!(
+        LogEntry,
+        [(KeyCode::Char('m'), N), (KeyCode::Enter, N)],
+        "m",
+        Action::GoMail,
+        KGoMail,
+        true
     ),
     bind!(
         WorkLog,

@@ -184,6 +184,8 @@ pub struct Overview {
     pub last_delivery: Option<Millis>,
     /// Sending failures since that delivery.
     pub failure_streak: i64,
+    /// Senders this load found stale and wrote a work-log entry for.
+    pub stale_noted: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -142,6 +142,7 @@ fn app(lang: Lang) -> App {
         sent_per_minute: vec![0, 1, 3, 2, 5, 8, 4, 0, 0, 2],
         last_delivery: Some(NOW - 60_000),
         failure_streak: 1,
+        stale_noted: 0,
     }));
     a.update(Msg::LogLoaded {
         filter: a.log_filter(),
@@ -426,6 +427,72 @@ fn storage(a: &mut App) {
     pane(a, Txt::TabStorage);
 }
 
+/// Every sender waits for a mail server that refuses connections.
+fn server_down(a: &mut App) {
+    a.overview.senders[0].state = Some(dmsctl::model::SenderState::ServerDown {
+        trouble: dmsctl::model::ServerTrouble::Unreachable,
+        since: NOW - 300_000,
+        reply: "connection refused (os error 111)".into(),
+        next_try: NOW + 240_000,
+    });
+}
+
+/// Sending paused by an admin ten minutes ago.
+fn paused(a: &mut App) {
+    a.overview.control.paused = true;
+    a.overview.control.paused_by = Some("jkowalski@dms-app01".into());
+    a.overview.control.paused_at = Some(NOW - 600_000);
+    a.overview.senders[0].state = Some(dmsctl::model::SenderState::Paused);
+}
+
+/// The only sender was killed while sending mail 1042: stale, its claim comes back.
+fn stale(a: &mut App) {
+    a.overview.senders[0].heartbeat_at = NOW - 25_000;
+    let q = a.queue_query();
+    let mut sending = summary(
+        1043,
+        MailStatus::Sending,
+        false,
+        "jan.kowalski@firma.pl",
+        "Zaległa faktura",
+        30,
+    );
+    sending.claimed_by = Some("dms-app01:4121".into());
+    sending.lease_until = Some(NOW + 95_000);
+    let mut rows = a.queue.rows.clone();
+    rows.insert(0, sending);
+    a.update(Msg::QueueLoaded {
+        query: q,
+        rows,
+        above: 0,
+        matched: None,
+    });
+}
+
+/// A work-log entry opened in full.
+fn log_entry(a: &mut App) {
+    key(a, KeyCode::Char('3'));
+    key(a, KeyCode::Down);
+    key(a, KeyCode::Enter);
+}
+
+/// The test message was refused for now and goes again later.
+fn test_deferred(a: &mut App) {
+    mail_server(a);
+    key(a, KeyCode::Char('t'));
+    for c in "jan@firma.pl".chars() {
+        key(a, KeyCode::Char(c));
+    }
+    a.update(Msg::TestQueued(17));
+    a.update(Msg::TestState(
+        17,
+        dmsctl::tui::panes::mail_server::TestOutcome::Deferred {
+            next_at: NOW + 240_000,
+            reason: "DNS: no record for smtp.firma.pl".into(),
+        },
+    ));
+}
+
 macro_rules! screens {
     ($($name:ident: $lang:expr, $setup:expr;)*) => {
         $(
@@ -497,6 +564,16 @@ screens! {
         a.update(Msg::TestQueued(17));
         a.update(Msg::TestState(17, dmsctl::tui::panes::mail_server::TestOutcome::Delivered("250 2.0.0 Ok: queued as 4F2".into())));
     };
+    why_server_down_en: Lang::En, server_down;
+    why_server_down_pl: Lang::Pl, server_down;
+    why_paused_en: Lang::En, paused;
+    why_paused_pl: Lang::Pl, paused;
+    why_disabled_pl: Lang::Pl, |a| { a.overview.sending_enabled = Some(false); a.overview.senders[0].state = Some(dmsctl::model::SenderState::Disabled); };
+    why_stale_en: Lang::En, stale;
+    why_stale_pl: Lang::Pl, stale;
+    log_entry_en: Lang::En, log_entry;
+    log_entry_pl: Lang::Pl, log_entry;
+    test_deferred_pl: Lang::Pl, test_deferred;
     queue_en: Lang::En, |_| {};
     queue_pl: Lang::Pl, |_| {};
     queue_marked_and_confirm_en: Lang::En, |a| { key(a, KeyCode::Char(' ')); key(a, KeyCode::Char(' ')); key(a, KeyCode::Char('d')); };

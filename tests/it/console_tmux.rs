@@ -10,16 +10,22 @@ use std::time::{Duration, Instant};
 
 use crate::common::smtp::{Recorder, Tls};
 
-struct Session {
+pub(crate) struct Session {
     name: String,
 }
 
 impl Session {
-    fn start(name: &str, dir: &Path, database: &str, width: u16, height: u16) -> Session {
+    pub(crate) fn start(
+        name: &str,
+        dir: &Path,
+        database: &str,
+        width: u16,
+        height: u16,
+    ) -> Session {
         Self::start_with(name, dir, database, width, height, "")
     }
 
-    fn start_with(
+    pub(crate) fn start_with(
         name: &str,
         dir: &Path,
         database: &str,
@@ -27,11 +33,27 @@ impl Session {
         height: u16,
         env: &str,
     ) -> Session {
+        Self::spawn(name, dir, database, (width, height), env, "")
+    }
+
+    /// `dmsctl ARGS` in a terminal (a command that asks when stdin is one).
+    pub(crate) fn command(name: &str, dir: &Path, database: &str, args: &str) -> Session {
+        Self::spawn(name, dir, database, (100, 30), "", args)
+    }
+
+    fn spawn(
+        name: &str,
+        dir: &Path,
+        database: &str,
+        (width, height): (u16, u16),
+        env: &str,
+        args: &str,
+    ) -> Session {
         let _ = Command::new("tmux")
             .args(["kill-session", "-t", name])
             .status();
         let cmd = format!(
-            "env {env} DMSCTL_CONFIG={} DMSCTL_DATABASE_URL={} DMSCTL_LOG_FILE={} LANG=en_US.UTF-8 {} ; sleep 30",
+            "env {env} DMSCTL_CONFIG={} DMSCTL_DATABASE_URL={} DMSCTL_LOG_FILE={} LANG=en_US.UTF-8 {} {args}; sleep 30",
             dir.join("config.toml").display(),
             database,
             dir.join("dmsctl.log").display(),
@@ -56,7 +78,7 @@ impl Session {
     }
 
     /// The screen with its escape sequences (colours, reverse video).
-    fn screen_styled(&self) -> String {
+    pub(crate) fn screen_styled(&self) -> String {
         let out = Command::new("tmux")
             .args(["capture-pane", "-p", "-e", "-t", &self.name])
             .output()
@@ -64,7 +86,7 @@ impl Session {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    fn screen(&self) -> String {
+    pub(crate) fn screen(&self) -> String {
         let out = Command::new("tmux")
             .args(["capture-pane", "-p", "-t", &self.name])
             .output()
@@ -72,7 +94,7 @@ impl Session {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    fn keys(&self, keys: &[&str]) {
+    pub(crate) fn keys(&self, keys: &[&str]) {
         for k in keys {
             Command::new("tmux")
                 .args(["send-keys", "-t", &self.name, k])
@@ -85,7 +107,7 @@ impl Session {
     }
 
     /// Waits until the screen shows `text`; returns how long that took.
-    fn wait_for(&self, text: &str, limit: Duration) -> Duration {
+    pub(crate) fn wait_for(&self, text: &str, limit: Duration) -> Duration {
         let started = Instant::now();
         loop {
             let screen = self.screen();
@@ -100,7 +122,7 @@ impl Session {
         }
     }
 
-    fn pane_pid(&self) -> i32 {
+    pub(crate) fn pane_pid(&self) -> i32 {
         let out = Command::new("tmux")
             .args(["list-panes", "-t", &self.name, "-F", "#{pane_pid}"])
             .output()
@@ -117,7 +139,7 @@ impl Drop for Session {
     }
 }
 
-fn dmsctl(dir: &Path, database: &str, args: &[&str]) -> String {
+pub(crate) fn dmsctl(dir: &Path, database: &str, args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_dmsctl"))
         .args(args)
         .env("DMSCTL_CONFIG", dir.join("config.toml"))
@@ -133,7 +155,42 @@ fn dmsctl(dir: &Path, database: &str, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-fn fresh() -> (tempfile::TempDir, String) {
+/// Another program's SQL against the queue (waiting while the console writes, as any
+/// other program would).
+pub(crate) fn sql(db: &str, statement: &str) -> String {
+    let path = db.trim_start_matches("sqlite://");
+    let out = Command::new("sqlite3")
+        .args(["-cmd", ".timeout 5000"])
+        .arg(path)
+        .arg(statement)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{statement}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A mail to jan@firma.pl with this subject, through `dmsctl enqueue`.
+pub(crate) fn enqueue(dir: &Path, database: &str, subject: &str) {
+    dmsctl(
+        dir,
+        database,
+        &[
+            "enqueue",
+            "--to",
+            "jan@firma.pl",
+            "--subject",
+            subject,
+            "--body",
+            "x",
+        ],
+    );
+}
+
+pub(crate) fn fresh() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("config.toml"), "").unwrap();
     let db = format!("sqlite://{}", dir.path().join("dms.db").display());
@@ -141,7 +198,7 @@ fn fresh() -> (tempfile::TempDir, String) {
 }
 
 /// Waits until the console in `pane` has exited.
-fn wait_until_gone(pane: i32, why: &str) {
+pub(crate) fn wait_until_gone(pane: i32, why: &str) {
     let started = Instant::now();
     while console_pid(pane).is_some() {
         assert!(started.elapsed() < Duration::from_secs(10), "{why}");
@@ -150,7 +207,7 @@ fn wait_until_gone(pane: i32, why: &str) {
 }
 
 /// The console's children: the binary is the shell's child in the pane.
-fn console_pid(pane: i32) -> Option<i32> {
+pub(crate) fn console_pid(pane: i32) -> Option<i32> {
     let children = std::fs::read_to_string(format!("/proc/{pane}/task/{pane}/children")).ok()?;
     children
         .split_whitespace()
@@ -171,22 +228,11 @@ fn live_queue_embedded_sender_and_clean_exit() {
     dmsctl(dir.path(), &db, &["migrate"]);
     let s = Session::start("dmsctl-e2e-live", dir.path(), &db, 100, 30);
     s.wait_for("Mail queue", Duration::from_secs(10));
-    s.wait_for("this console sends", Duration::from_secs(5));
+    // Sending is off by default, and the header says so.
+    s.wait_for("this console off", Duration::from_secs(5));
 
-    // Sending is off by default: a mail from another process appears, pending.
-    dmsctl(
-        dir.path(),
-        &db,
-        &[
-            "enqueue",
-            "--to",
-            "jan@firma.pl",
-            "--subject",
-            "Live arrival",
-            "--body",
-            "x",
-        ],
-    );
+    // A mail from another process appears, pending.
+    enqueue(dir.path(), &db, "Live arrival");
     let took = s.wait_for("Live arrival", Duration::from_secs(3));
     assert!(took < Duration::from_secs(1), "shown after {took:?}");
 
@@ -206,8 +252,9 @@ fn live_queue_embedded_sender_and_clean_exit() {
             "encryption=none",
         ],
     );
-    s.wait_for(" sent ", Duration::from_secs(10));
+    s.wait_for("this console sends", Duration::from_secs(10));
     assert_eq!(server.received(1)[0]["subject"], "Live arrival");
+    s.wait_for("last delivery", Duration::from_secs(5));
 
     // Work log pane shows the delivery.
     s.keys(&["3"]);
@@ -238,19 +285,7 @@ async fn live_queue_on_postgres() {
     let s = Session::start("dmsctl-e2e-pg", dir.path(), &db.url, 100, 30);
     s.wait_for("Mail queue", Duration::from_secs(10));
     s.wait_for("No mails here", Duration::from_secs(5));
-    dmsctl(
-        dir.path(),
-        &db.url,
-        &[
-            "enqueue",
-            "--to",
-            "jan@firma.pl",
-            "--subject",
-            "Przez NOTIFY",
-            "--body",
-            "x",
-        ],
-    );
+    enqueue(dir.path(), &db.url, "Przez NOTIFY");
     let took = s.wait_for("Przez NOTIFY", Duration::from_secs(3));
     assert!(took < Duration::from_secs(1), "shown after {took:?}");
     // q ends the process: nothing (the LISTEN connection included) keeps it alive.
@@ -346,19 +381,7 @@ fn no_color_keeps_the_selection_visible() {
         return;
     }
     let (dir, db) = fresh();
-    dmsctl(
-        dir.path(),
-        &db,
-        &[
-            "enqueue",
-            "--to",
-            "jan@firma.pl",
-            "--subject",
-            "Mono",
-            "--body",
-            "x",
-        ],
-    );
+    enqueue(dir.path(), &db, "Mono");
     let s = Session::start_with("dmsctl-e2e-mono", dir.path(), &db, 100, 30, "NO_COLOR=1");
     s.wait_for("Mono", Duration::from_secs(10));
     let styled = s.screen_styled();
@@ -655,22 +678,7 @@ fn the_consoles_sender_restarts_and_says_so() {
         &db,
         &["settings", "set", "mail_server", "port=2525"],
     );
-    let path = db.trim_start_matches("sqlite://").to_string();
-    let sql = |statement: &str| {
-        // Like any other program writing to the queue, wait while the console writes.
-        let out = Command::new("sqlite3")
-            .args(["-cmd", ".timeout 5000"])
-            .arg(&path)
-            .arg(statement)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    };
+    let sql = |statement: &str| sql(&db, statement);
     let good = sql("SELECT data FROM settings WHERE tab = 'mail_server'");
     let s = Session::start("dmsctl-e2e-restart", dir.path(), &db, 160, 30);
     s.wait_for("this console sends", Duration::from_secs(10));

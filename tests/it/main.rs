@@ -11,6 +11,7 @@ mod common;
 mod cli;
 mod console;
 mod console_tmux;
+mod console_trust;
 mod oauth;
 mod queue;
 mod sender;

@@ -557,28 +557,36 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
 
 fn test_section(f: &mut Frame, app: &App, area: Rect, label_width: u16) {
     let m = &app.mail;
-    let [rows, outcome] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
+    let outcome = m.test_mail.as_ref().map(|(id, o)| match o {
+        TestOutcome::Waiting => (
+            app.theme.muted(),
+            format!("#{id}: {}", Txt::Waiting.t(app.lang)),
+        ),
+        TestOutcome::Delivered(r) => (
+            app.theme.ok(),
+            format!("#{id}: {} ({r})", Txt::Delivered.t(app.lang)),
+        ),
+        TestOutcome::Deferred { next_at, reason } => (
+            app.theme.warn(),
+            messages::test_deferred(*id, *next_at, app.now, reason, &app.clock, app.lang),
+        ),
+        TestOutcome::NotDelivered(e) => (
+            app.theme.error(),
+            format!("#{id}: {}: {e}", Txt::NotDelivered.t(app.lang)),
+        ),
+    });
+    // The outcome wraps, up to three rows: a deferral's reason and next try must fit a
+    // narrow panel.
+    let paragraph =
+        outcome.map(|(style, text)| Paragraph::new(text).style(style).wrap(Wrap { trim: true }));
+    let height = paragraph
+        .as_ref()
+        .map_or(0, |p| p.line_count(area.width.max(1)).clamp(1, 3) as u16);
+    let [rows, below] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(height)]).areas(area);
     m.test.draw(f, rows, &app.theme, app.lang, label_width);
-    if let Some((id, o)) = &m.test_mail {
-        let (style, text) = match o {
-            super::mail_server::TestOutcome::Waiting => (
-                app.theme.muted(),
-                format!("#{id}: {}", Txt::Waiting.t(app.lang)),
-            ),
-            super::mail_server::TestOutcome::Delivered(r) => (
-                app.theme.ok(),
-                format!("#{id}: {} ({r})", Txt::Delivered.t(app.lang)),
-            ),
-            super::mail_server::TestOutcome::Deferred { next_at, reason } => (
-                app.theme.warn(),
-                messages::test_deferred(*id, *next_at, app.now, reason, app.lang),
-            ),
-            super::mail_server::TestOutcome::NotDelivered(e) => (
-                app.theme.error(),
-                format!("#{id}: {}: {e}", Txt::NotDelivered.t(app.lang)),
-            ),
-        };
-        f.render_widget(Paragraph::new(text).style(style), outcome);
+    if let Some(p) = paragraph {
+        f.render_widget(p, below);
     }
 }
 

@@ -8,7 +8,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
 
 use super::Ctx;
 use crate::i18n::{Txt, messages};
@@ -69,6 +69,9 @@ pub struct QueuePane {
     pub selected_id: Option<MailId>,
     pub marked: BTreeSet<MailId>,
     pub detail: Option<MailDetail>,
+    /// A mail's details asked for from elsewhere (the work log): shown when they come
+    /// though the mail is not the one selected in the list.
+    pub wanted: Option<MailId>,
     pub detail_scroll: Scroll,
     /// How far the details scroll at the screen's size (set by the app before a key).
     pub detail_max: u16,
@@ -159,13 +162,23 @@ impl QueuePane {
             .detail
             .as_ref()
             .is_some_and(|old| old.mail.id == d.mail.id);
-        if same || self.selected_id == Some(d.mail.id) {
+        let wanted = self.wanted == Some(d.mail.id);
+        if wanted {
+            self.wanted = None;
+        }
+        if same || wanted || self.selected_id == Some(d.mail.id) {
             if !same {
                 // Another mail's details start at their top; a refresh keeps the place.
                 self.detail_scroll = Scroll::default();
             }
             self.detail = Some(d);
         }
+    }
+
+    /// Opens the details of a mail whether or not the list shows it.
+    pub fn open_mail(&mut self, id: MailId) -> Vec<Command> {
+        self.wanted = Some(id);
+        vec![Command::LoadDetail(id)]
     }
 
     /// Another process changed something: reload unless frozen (then count it) or a
@@ -538,8 +551,19 @@ fn draw_queue(f: &mut Frame, app: &App, area: Rect) {
     let lang = app.lang;
     let [filters, table_area] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
-    // Every filter with its count; where that does not fit, counts only on the chosen one.
-    let strip = |all_counts: bool| -> Vec<Span<'static>> {
+    // Every filter with its count; where that does not fit, counts only on the chosen
+    // one; where even that does not, the chosen filter alone between f/F's arrows.
+    let strip = |all_counts: bool, others: bool| -> Vec<Span<'static>> {
+        if !others {
+            return vec![Span::styled(
+                format!(
+                    " ◂ {} {} ▸ ",
+                    filter_label(app.queue.filter).t(lang),
+                    app.overview.counts.get(app.queue.filter)
+                ),
+                app.theme.selection(),
+            )];
+        }
         FILTERS
             .iter()
             .map(|flt| {
@@ -608,10 +632,13 @@ fn draw_queue(f: &mut Frame, app: &App, area: Rect) {
         ));
     }
     let width = |l: &[Span]| l.iter().map(|s| s.content.chars().count()).sum::<usize>();
-    let mut spans = strip(true);
-    if width(&spans) + width(&extras) > filters.width as usize {
-        spans = strip(false);
-    }
+    let room = (filters.width as usize).saturating_sub(width(&extras));
+    let spans = [(true, true), (false, true), (false, false)]
+        .into_iter()
+        .map(|(all, others)| strip(all, others))
+        .find(|s| width(s) <= room)
+        .unwrap_or_else(|| strip(false, false));
+    let mut spans = spans;
     spans.extend(extras);
     f.render_widget(Paragraph::new(Line::from(spans)), filters);
 
@@ -845,31 +872,13 @@ pub fn detail_lines(app: &App, d: &MailDetail) -> Vec<Line<'static>> {
 
 fn draw_detail(f: &mut Frame, app: &App, area: Rect) {
     let Some(d) = &app.queue.detail else { return };
-    let lines = detail_lines(app, d);
-    let inner_height = area.height.saturating_sub(1);
-    let max = scroll::max_offset(&lines, area.width, inner_height);
-    let at = app.queue.detail_scroll.at(max);
-    // The rule above says where in the details the view is when they do not fit.
-    let title = if max > 0 {
-        let total = scroll::wrapped_height(&lines, area.width);
-        format!(
-            " {}-{}/{total} (↑↓ PgUp/PgDn g/G) ",
-            at + 1,
-            (at + inner_height).min(total)
-        )
-    } else {
-        String::new()
-    };
-    f.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .scroll((at, 0))
-            .block(
-                Block::default()
-                    .borders(Borders::TOP)
-                    .title(Span::styled(title, app.theme.muted())),
-            ),
+    scroll::draw(
+        f,
         area,
+        detail_lines(app, d),
+        app.queue.detail_scroll,
+        "",
+        app.theme.muted(),
     );
 }
 

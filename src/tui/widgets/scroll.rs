@@ -1,8 +1,11 @@
-//! Scrolling a text taller than its area (a mail's details, the help):
+//! Scrolling a text taller than its area (a mail's details, the help, a work-log entry):
 //! the same keys everywhere, and never past the end.
 
-use ratatui::text::Line;
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use crate::tui::keys::Action;
 
@@ -47,6 +50,41 @@ pub fn wrapped_height(lines: &[Line<'_>], width: u16) -> u16 {
 /// How far lines wrapped at `width` scroll in an area `height` rows tall.
 pub fn max_offset(lines: &[Line<'_>], width: u16, height: u16) -> u16 {
     wrapped_height(lines, width).saturating_sub(height)
+}
+
+/// Draws lines wrapped under a rule titled `label`; the title says which rows are in
+/// view (and the keys) when they do not all fit.
+pub fn draw(
+    f: &mut Frame,
+    area: Rect,
+    lines: Vec<Line<'static>>,
+    scroll: Scroll,
+    label: &str,
+    style: Style,
+) {
+    let inner_height = area.height.saturating_sub(1);
+    let max = max_offset(&lines, area.width, inner_height);
+    let at = scroll.at(max);
+    let mut title = label.to_string();
+    if max > 0 {
+        let total = wrapped_height(&lines, area.width);
+        title.push_str(&format!(
+            " {}-{}/{total} (↑↓ PgUp/PgDn g/G) ",
+            at + 1,
+            (at + inner_height).min(total)
+        ));
+    }
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((at, 0))
+            .block(
+                Block::default()
+                    .borders(Borders::TOP)
+                    .title(Span::styled(title, style)),
+            ),
+        area,
+    );
 }
 
 #[cfg(test)]
