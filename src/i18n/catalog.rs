@@ -60,6 +60,17 @@ catalog! {
     TabTools: "Tools", "Narzędzia";
     TabApiSystems: "API", "API";
     TabStorage: "File storage", "Przechowywanie plików";
+    // Tab names for a narrow tab line.
+    ShortMailServer: "Server", "Serwer";
+    ShortQueue: "Queue", "Kolejka";
+    ShortWorkLog: "Log", "Dziennik";
+    ShortTemplates: "Templates", "Szablony";
+    ShortApiAuth: "API auth", "Autoryz.";
+    ShortErp: "ERP", "ERP";
+    ShortDomain: "Domain", "Domena";
+    ShortTools: "Tools", "Narzędzia";
+    ShortApiSystems: "API", "API";
+    ShortStorage: "Storage", "Pliki";
     BtnAdd: "Add", "Dodaj";
     BtnCancel: "Cancel", "Anuluj";
     LangEnglish: "English", "angielski";
@@ -70,11 +81,19 @@ catalog! {
     // Mail queue and work log.
     All: "all", "wszystkie";
     Pending: "pending", "oczekujące";
-    Held: "held", "wstrzymane";
+    Held: "held", "zatrzymane";
     Sending: "sending", "wysyłane";
     Sent: "sent", "wysłane";
     Failed: "failed", "błędne";
     Cancelled: "cancelled", "anulowane";
+    // The same, short, for the filter strip of a narrow screen.
+    AllShort: "all", "wsz.";
+    PendingShort: "pend.", "ocz.";
+    HeldShort: "held", "zatrz.";
+    SendingShort: "sndg", "wysył.";
+    SentShort: "sent", "wysł.";
+    FailedShort: "fail", "błęd.";
+    CancelledShort: "canc.", "anul.";
     ColId: "ID", "ID";
     ColStatus: "Status", "Stan";
     ColTries: "Tries", "Próby";
@@ -94,7 +113,7 @@ catalog! {
     Frozen: "FROZEN", "ZAMROŻONE";
     NewSinceFrozen: "new", "nowych";
     Following: "● following the newest", "● śledzi najnowsze";
-    NotFollowing: "○ held in place", "○ zatrzymany";
+    NotFollowing: "○ held in place", "○ w miejscu";
     LogEntryTitle: "Work-log entry", "Wpis dziennika";
     ColTimeFull: "Time", "Czas";
     Message: "Message", "Komunikat";
@@ -132,7 +151,7 @@ catalog! {
     KBack: "back", "wróć";
     KMark: "mark", "zaznacz";
     KRetry: "retry", "ponów";
-    KHold: "hold", "wstrzymaj";
+    KHold: "hold", "zatrzymaj";
     KRelease: "release", "zwolnij";
     KCancel: "cancel", "anuluj";
     KDelete: "delete", "usuń";
@@ -190,7 +209,6 @@ catalog! {
     KNextChoice: "change the choice", "zmień wybór";
 
     // Settings panes in general.
-    Saved: "Settings saved", "Zapisano dane";
     Unsaved: "unsaved changes", "niezapisane zmiany";
     LeaveUnsaved:
         "This tab has unsaved changes. Leave without saving?",
@@ -333,6 +351,9 @@ catalog! {
     SecPermissions: "Verification of document permissions", "Weryfikacja uprawnień na dokumentach";
     FVerifyPermissions: "Verify permissions on documents", "Weryfikuj uprawnienia na dokumentach";
     SecTwoStep: "Two-step verification at login", "Weryfikacja dwuetapowa podczas logowania";
+    FEnforceTwoStep:
+        "Enforce two-step verification at login",
+        "Wymuszaj weryfikację dwuetapową podczas logowania";
     EnableTwoStep:
         "Enable enforcing two-step verification",
         "Włącz wymuszenie weryfikacji dwuetapowej";

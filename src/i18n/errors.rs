@@ -35,7 +35,7 @@ pub fn error(e: &crate::Error, lang: Lang) -> String {
             "zakładkę {tab} zapisał w międzyczasie ktoś inny (zapisana wersja {stored}, twoja {expected}); wczytaj ją i wprowadź zmianę ponownie"
         ),
         (E::NotHeld { id }, Lang::Pl) => {
-            format!("wiadomość {id} nie jest wstrzymana: nie można jej zwolnić; nic nie zmieniono")
+            format!("wiadomość {id} nie jest zatrzymana: nie można jej zwolnić; nic nie zmieniono")
         }
         (E::Secret(m), Lang::Pl) => format!("magazyn sekretów: {m}"),
         (E::Database(d), Lang::Pl) => format!("baza danych: {d}"),
@@ -54,7 +54,7 @@ pub fn error(e: &crate::Error, lang: Lang) -> String {
                 .unwrap_or_else(|_| status.clone());
             let verb = match action {
                 crate::model::MailAction::Retry => "ponowić",
-                crate::model::MailAction::Hold => "wstrzymać",
+                crate::model::MailAction::Hold => "zatrzymać",
                 crate::model::MailAction::Release => "zwolnić",
                 crate::model::MailAction::Cancel => "anulować",
                 crate::model::MailAction::Delete => "usunąć",

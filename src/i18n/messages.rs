@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::Lang;
-use crate::model::ServerTrouble;
+use crate::model::{MailAction, ServerTrouble};
 use crate::time::{Millis, format_age};
 
 /// Before acting on mails: the action and the ids it goes to (the first six, then how
@@ -22,6 +22,24 @@ pub fn confirm_action(action: &str, ids: &[i64], lang: Lang) -> String {
         (1, _) => format!("{action}: {listed}?"),
         (n, Lang::En) => format!("{action}: {listed} ({n} mails)?"),
         (n, Lang::Pl) => format!("{action}: {listed} ({n} wiadomości)?"),
+    }
+}
+
+/// What a queue action did, in words (`held 2 mails`).
+pub fn mails_done(action: MailAction, n: u64, lang: Lang) -> String {
+    let en_mails = if n == 1 { "mail" } else { "mails" };
+    let pl_mails = if n == 1 { "wiadomość" } else { "wiadomości" };
+    match (action, lang) {
+        (MailAction::Retry, Lang::En) => format!("{n} {en_mails} to be sent now"),
+        (MailAction::Hold, Lang::En) => format!("held {n} {en_mails}"),
+        (MailAction::Release, Lang::En) => format!("released {n} {en_mails}"),
+        (MailAction::Cancel, Lang::En) => format!("cancelled {n} {en_mails}"),
+        (MailAction::Delete, Lang::En) => format!("deleted {n} {en_mails}"),
+        (MailAction::Retry, Lang::Pl) => format!("do wysłania teraz: {n} {pl_mails}"),
+        (MailAction::Hold, Lang::Pl) => format!("zatrzymano: {n} {pl_mails}"),
+        (MailAction::Release, Lang::Pl) => format!("zwolniono: {n} {pl_mails}"),
+        (MailAction::Cancel, Lang::Pl) => format!("anulowano: {n} {pl_mails}"),
+        (MailAction::Delete, Lang::Pl) => format!("usunięto: {n} {pl_mails}"),
     }
 }
 
@@ -91,7 +109,7 @@ pub fn mail_held(release_key: &str, lang: Lang) -> String {
     match lang {
         Lang::En => format!("Held: not sent until released ({release_key}: release)"),
         Lang::Pl => format!(
-            "Wstrzymana: nie zostanie wysłana, dopóki jej nie zwolnisz ({release_key}: zwolnij)"
+            "Zatrzymana: nie zostanie wysłana, dopóki jej nie zwolnisz ({release_key}: zwolnij)"
         ),
     }
 }
@@ -193,6 +211,24 @@ pub fn delete_question(name: &str, lang: Lang) -> String {
     match lang {
         Lang::En => format!("Delete {name}?"),
         Lang::Pl => format!("Usunąć {name}?"),
+    }
+}
+
+/// Before a yes/no setting that is saved at once.
+pub fn switch_question(label: &str, on: bool, lang: Lang) -> String {
+    match (on, lang) {
+        (true, Lang::En) => format!("{label}: yes? This is saved at once."),
+        (false, Lang::En) => format!("{label}: no? This is saved at once."),
+        (true, Lang::Pl) => format!("{label}: tak? Zostanie zapisane od razu."),
+        (false, Lang::Pl) => format!("{label}: nie? Zostanie zapisane od razu."),
+    }
+}
+
+/// A settings tab was saved: its title as the pane names it, and the stored version.
+pub fn settings_saved(title: &str, version: i64, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("Saved: {title} (version {version})"),
+        Lang::Pl => format!("Zapisano: {title} (wersja {version})"),
     }
 }
 

@@ -18,6 +18,9 @@ pub fn problem(p: &Problem, lang: Lang) -> String {
             OAuthWithSendmail => "w trybie profilu serwera nie można używać Office 365 (OAuth2); wybierz komponent mailowy".into(),
             SingleLine => "tylko jedna linia, bez znaków sterujących".into(),
             NotANumber(v) => format!("`{v}` nie jest liczbą"),
+            NumberRange { value, max } => {
+                format!("`{value}` poza zakresem: liczba całkowita od 0 do {max}")
+            }
             NotANip(v) => format!("`{v}` nie jest numerem NIP: NIP ma 10 cyfr"),
             NipChecksum(v) => format!("`{v}` nie jest poprawnym NIP-em: cyfra kontrolna się nie zgadza"),
             TooLong { value, max } => format!("`{value}` ma więcej niż {max} znaków"),

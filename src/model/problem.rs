@@ -27,6 +27,11 @@ pub enum Problem {
     OAuthWithSendmail,
     SingleLine,
     NotANumber(String),
+    /// A whole number too large (or negative) for its field.
+    NumberRange {
+        value: String,
+        max: u64,
+    },
     /// Not 10 digits.
     NotANip(String),
     /// 10 digits whose check digit does not match.
@@ -70,6 +75,9 @@ impl Problem {
             }
             Problem::SingleLine => "must be a single line without control characters".into(),
             Problem::NotANumber(v) => format!("`{v}` is not a number"),
+            Problem::NumberRange { value, max } => {
+                format!("`{value}` is out of range: a whole number from 0 to {max}")
+            }
             Problem::NotANip(v) => format!("`{v}` is not a NIP: it must have 10 digits"),
             Problem::NipChecksum(v) => {
                 format!("`{v}` is not a valid NIP: the check digit does not match")

@@ -172,7 +172,7 @@ pub trait SettingsTab: Serialize + DeserializeOwned + Default + Clone + PartialE
 fn canonical<T: SettingsTab>(
     value: serde_json::Value,
 ) -> Result<serde_json::Value, Vec<FieldError>> {
-    let typed: T = serde_json::from_value(value).map_err(|e| vec![serde_error(&e)])?;
+    let typed: T = serde_path_to_error::deserialize(value).map_err(|e| vec![serde_error(&e)])?;
     let errors = typed.validate();
     if !errors.is_empty() {
         return Err(errors);
@@ -180,17 +180,48 @@ fn canonical<T: SettingsTab>(
     serde_json::to_value(&typed).map_err(|e| vec![FieldError::new("(document)", e.to_string())])
 }
 
-/// serde_json names an unknown field in its message; a bad value's path is not given,
-/// so the message is passed on as it is.
-fn serde_error(e: &serde_json::Error) -> FieldError {
-    let msg = e.to_string();
+/// A value serde refused, named by its path in the tab (`port`, `companies[1].x`); a
+/// number out of its field's range said as such.
+fn serde_error(e: &serde_path_to_error::Error<serde_json::Error>) -> FieldError {
+    let msg = e.inner().to_string();
     let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-    let field = msg
+    let path = e.path().to_string();
+    if let Some(field) = msg
         .strip_prefix("unknown field `")
         .and_then(|r| r.split('`').next())
-        .unwrap_or("(document)")
-        .to_string();
-    FieldError::new(field, msg)
+    {
+        // The path names the unknown field itself.
+        let field = match path.as_str() {
+            "." | "" => field.to_string(),
+            p => p.to_string(),
+        };
+        return FieldError::new(field, msg);
+    }
+    let field = if path == "." || path.is_empty() {
+        "(document)".to_string()
+    } else {
+        path
+    };
+    // "invalid value: integer `99999`, expected u16"
+    let out_of_range = msg
+        .strip_prefix("invalid value: integer `")
+        .and_then(|r| r.split_once("`, expected "))
+        .and_then(|(value, ty)| {
+            let max = match ty {
+                "u8" => u64::from(u8::MAX),
+                "u16" => u64::from(u16::MAX),
+                "u32" => u64::from(u32::MAX),
+                _ => return None,
+            };
+            Some((value.to_string(), max))
+        });
+    match out_of_range {
+        Some(_) if field == "port" || field.ends_with(".port") => {
+            FieldError::problem(field, Problem::PortRange)
+        }
+        Some((value, max)) => FieldError::problem(field, Problem::NumberRange { value, max }),
+        None => FieldError::new(field, msg),
+    }
 }
 
 /// Text that must fit on one line (header values, names).
@@ -207,5 +238,40 @@ pub(crate) fn whitespace_warning(field: &str, value: &str, out: &mut Vec<FieldEr
             field,
             "has leading or trailing spaces, which break authorization; trim it",
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn errors(tab: Tab, doc: serde_json::Value) -> Vec<FieldError> {
+        tab.check_json(doc).err().unwrap_or_default()
+    }
+
+    #[test]
+    fn values_serde_refuses_are_named_by_field_and_said_plainly() {
+        let e = errors(Tab::MailServer, json!({"port": 99999}));
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].field, "port");
+        assert_eq!(e[0].problem, Some(Problem::PortRange));
+        let e = errors(
+            Tab::Tools,
+            json!({"anonymize_after_days": 5_000_000_000u64}),
+        );
+        assert_eq!(e[0].field, "anonymize_after_days");
+        assert_eq!(
+            e[0].problem,
+            Some(Problem::NumberRange {
+                value: "5000000000".into(),
+                max: u64::from(u32::MAX)
+            })
+        );
+        assert!(!e[0].message.contains("expected u32"), "{}", e[0].message);
+        let e = errors(Tab::MailServer, json!({"prot": 25}));
+        assert_eq!(e[0].field, "prot");
+        let e = errors(Tab::MailServer, json!({"port": "x"}));
+        assert_eq!(e[0].field, "port");
     }
 }

@@ -35,8 +35,11 @@ pub struct App {
     pub now: Millis,
     /// The popup open, if any: it has the keys and is drawn on top.
     pub modal: Option<Modal>,
-    /// The last outcome, shown in the bottom line: (is error, text).
+    /// The last outcome, shown above the key line, wrapped: (is error, text).
     pub status: Option<(bool, String)>,
+    /// When the status was set: it goes after a while, so that an old message is not
+    /// read as news on another pane.
+    pub status_at: Millis,
     pub queue: QueuePane,
     pub log: WorkLogPane,
     pub mail: MailServerPane,
@@ -89,6 +92,7 @@ impl App {
             overview: Overview::default(),
             embedded_sender: None,
             own_pid: 0,
+            status_at: now,
             overview_asked_at: now,
             clock: Clock::default(),
             quit: false,
@@ -113,6 +117,13 @@ impl App {
     }
 
     /// The editor of a settings tab, the Mail server's included.
+    fn editor(&self, tab: Tab) -> Option<&TabEditor> {
+        match tab {
+            Tab::MailServer => Some(&self.mail.editor),
+            t => self.settings.editor(t),
+        }
+    }
+
     fn editor_mut(&mut self, tab: Tab) -> Option<&mut TabEditor> {
         match tab {
             Tab::MailServer => Some(&mut self.mail.editor),
@@ -182,6 +193,19 @@ impl App {
     }
 
     pub fn update(&mut self, msg: Msg) -> Vec<Command> {
+        let before = self.status.clone();
+        let cmds = self.handle(msg);
+        if self.status != before {
+            self.status_at = self.now;
+        }
+        cmds
+    }
+
+    /// How long a status stays: an outcome a few seconds, an error long enough to read.
+    pub const STATUS_FOR_MS: Millis = 10_000;
+    pub const ERROR_FOR_MS: Millis = 60_000;
+
+    fn handle(&mut self, msg: Msg) -> Vec<Command> {
         match msg {
             Msg::Key(k) => self.key(k),
             Msg::Paste(text) => {
@@ -211,10 +235,11 @@ impl App {
                 if let Some(e) = self.editor_mut(tab) {
                     e.saved(version);
                 }
-                self.status = Some((
-                    false,
-                    format!("{}: {tab} (version {version})", Txt::Saved.t(self.lang)),
-                ));
+                let title = Pane::ALL
+                    .iter()
+                    .find(|p| p.tab() == Some(tab))
+                    .map_or_else(|| tab.to_string(), |p| p.title().t(self.lang).to_string());
+                self.status = Some((false, messages::settings_saved(&title, version, self.lang)));
                 vec![Command::LoadSettings(tab)]
             }
             Msg::SettingsInvalid { tab, errors } => {
@@ -225,7 +250,13 @@ impl App {
                             Some(p) => crate::i18n::problem(p, self.lang),
                             None => e.message.clone(),
                         };
-                        format!("{}: {what}", e.field.rsplit('.').next().unwrap_or(&e.field))
+                        // Named as the form names the field, else by its key.
+                        let key = e.field.rsplit('.').next().unwrap_or(&e.field);
+                        let label = self
+                            .editor(tab)
+                            .and_then(|ed| ed.form.fields.iter().find(|f| f.key == key))
+                            .map_or_else(|| key.to_string(), |f| f.label.t(self.lang).to_string());
+                        format!("{label}: {what}")
                     })
                     .collect();
                 self.status = Some((true, text.join("; ")));
@@ -327,6 +358,13 @@ impl App {
             }
             Msg::Tick(now) => {
                 self.now = now;
+                let keep = match &self.status {
+                    Some((true, _)) => Self::ERROR_FOR_MS,
+                    _ => Self::STATUS_FOR_MS,
+                };
+                if now - self.status_at >= keep {
+                    self.status = None;
+                }
                 if now - self.overview_asked_at >= RegisteredSender::HEARTBEAT_MS {
                     self.overview_asked_at = now;
                     vec![Command::LoadOverview]

@@ -7,7 +7,7 @@ use crossterm::event::KeyEvent;
 use serde_json::Value;
 
 use super::panes::mail_server::TestOutcome;
-use crate::i18n::{Lang, Txt, messages};
+use crate::i18n::{Lang, messages};
 use crate::model::{Operator, RegisteredSender, SendingControl};
 use crate::oauth::TokenStatus;
 use crate::queue::{
@@ -149,16 +149,7 @@ impl Done {
     /// What an action did, in the user's language.
     pub fn text(&self, lang: Lang) -> String {
         match self {
-            Done::Action(a, n) => {
-                let verb = match a {
-                    MailAction::Retry => Txt::KRetry,
-                    MailAction::Hold => Txt::KHold,
-                    MailAction::Release => Txt::KRelease,
-                    MailAction::Cancel => Txt::KCancel,
-                    MailAction::Delete => Txt::KDelete,
-                };
-                format!("{}: {n}", verb.t(lang))
-            }
+            Done::Action(a, n) => messages::mails_done(*a, *n, lang),
             Done::Paused(paused) => messages::sending_paused(*paused, lang),
             Done::Flushed(n) => messages::flushed(*n, lang),
             Done::SavedEml(path) => messages::saved_file(path, lang),

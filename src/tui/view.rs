@@ -23,10 +23,11 @@ pub fn draw(f: &mut Frame, app: &App) {
         f.render_widget(msg, area);
         return;
     }
-    let [top, header, body, bottom] = Layout::vertical([
+    let [top, header, body, status, bottom] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(2),
         Constraint::Min(1),
+        Constraint::Length(chrome::status_rows(app, area.width)),
         Constraint::Length(1),
     ])
     .areas(area);
@@ -38,6 +39,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         Pane::MailServer => panes::mail_server::draw(f, app, body),
         _ => panes::settings::draw(f, app, body),
     }
+    chrome::status_line(f, app, status);
     chrome::bottom_line(f, app, bottom);
     if let Some(m) = &app.modal {
         m.draw(f, app, area);

@@ -325,7 +325,7 @@ fn mail_server_pane_by_keys_then_a_test_message() {
     ]);
     s.wait_for("unsaved changes", Duration::from_secs(3));
     s.keys(&["C-s"]);
-    s.wait_for("Settings saved", Duration::from_secs(5));
+    s.wait_for("Saved: Mail server", Duration::from_secs(5));
     let shown: serde_json::Value = serde_json::from_str(&dmsctl(
         dir.path(),
         &db,
@@ -485,7 +485,7 @@ fn templates_pane_edit_preview_save_and_api_systems() {
         s.keys(&["BSpace"]);
     }
     s.keys(&["C-s"]);
-    s.wait_for("Settings saved: templates", Duration::from_secs(5));
+    s.wait_for("Saved: E-mail templates", Duration::from_secs(5));
     let stored = settings_json(dir.path(), &db, "templates");
     assert_eq!(
         stored["received_each"]["subject"],
@@ -526,7 +526,7 @@ fn templates_pane_edit_preview_save_and_api_systems() {
     s.keys(&["a", "X", "Enter"]);
     s.wait_for("at least 2 characters", Duration::from_secs(3));
     s.keys(&["Y", "Enter"]);
-    s.wait_for("Settings saved: api_systems", Duration::from_secs(5));
+    s.wait_for("Saved: API (version", Duration::from_secs(5));
     let systems = settings_json(dir.path(), &db, "api_systems");
     let names: Vec<&str> = systems["systems"]
         .as_array()
@@ -594,7 +594,7 @@ fn erp_pane_add_invalid_nip_fix_save_delete() {
         "nothing saved"
     );
     s.keys(&["BSpace", "6", "C-s"]);
-    s.wait_for("Settings saved: erp (version 1)", Duration::from_secs(5));
+    s.wait_for("Saved: ERP connections (version 1)", Duration::from_secs(5));
     let erp = settings_json(dir.path(), &db, "erp");
     assert_eq!(erp["companies"][0]["company_name"], "Firma Testowa");
     assert_eq!(erp["companies"][0]["nip"], "5260001246");
@@ -602,7 +602,7 @@ fn erp_pane_add_invalid_nip_fix_save_delete() {
     s.keys(&["Escape", "d"]);
     s.wait_for("Delete Firma Testowa?", Duration::from_secs(3));
     s.keys(&["y"]);
-    s.wait_for("Settings saved: erp (version 2)", Duration::from_secs(5));
+    s.wait_for("Saved: ERP connections (version 2)", Duration::from_secs(5));
     s.wait_for("No companies yet", Duration::from_secs(3));
     assert_eq!(
         settings_json(dir.path(), &db, "erp")["companies"]

@@ -408,7 +408,7 @@ async fn releasing_a_mail_that_is_not_held_is_refused(db: &TestDb) {
     );
     assert_eq!(
         dmsctl::i18n::error(&err, dmsctl::i18n::Lang::Pl),
-        format!("wiadomość {free} nie jest wstrzymana: nie można jej zwolnić; nic nie zmieniono")
+        format!("wiadomość {free} nie jest zatrzymana: nie można jej zwolnić; nic nie zmieniono")
     );
     let counts = q.counts().await.unwrap();
     assert_eq!((counts.held, counts.pending), (1, 1), "nothing changed");

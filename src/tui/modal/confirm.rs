@@ -45,6 +45,12 @@ pub enum Ask {
         days: u32,
         count: i64,
     },
+    /// A yes/no setting saved at once (Tools): `key` of the tab's document set to `on`.
+    Switch {
+        key: &'static str,
+        label: Txt,
+        on: bool,
+    },
 }
 
 impl Ask {
@@ -67,6 +73,7 @@ impl Ask {
                 messages::delete_question(name, lang)
             }
             Ask::Anonymize { days, count } => messages::anonymize_question(*count, *days, lang),
+            Ask::Switch { label, on, .. } => messages::switch_question(label.t(lang), *on, lang),
         }
     }
 

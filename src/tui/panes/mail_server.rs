@@ -451,6 +451,8 @@ impl MailServerPane {
                 self.check_progress.clear();
                 return vec![Command::CheckSmtp(doc)];
             }
+        } else {
+            self.editor.stored_refreshed(doc, version);
         }
         Vec::new()
     }

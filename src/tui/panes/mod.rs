@@ -35,6 +35,19 @@ pub enum Pane {
 }
 
 impl Pane {
+    pub const ALL: [Pane; 10] = [
+        Pane::MailServer,
+        Pane::Queue,
+        Pane::WorkLog,
+        Pane::Templates,
+        Pane::ApiAuth,
+        Pane::Erp,
+        Pane::Domain,
+        Pane::Tools,
+        Pane::ApiSystems,
+        Pane::Storage,
+    ];
+
     pub fn title(self) -> Txt {
         match self {
             Pane::MailServer => Txt::TabMailServer,
@@ -47,6 +60,22 @@ impl Pane {
             Pane::Tools => Txt::TabTools,
             Pane::ApiSystems => Txt::TabApiSystems,
             Pane::Storage => Txt::TabStorage,
+        }
+    }
+
+    /// The name on a narrow tab line.
+    pub fn short_title(self) -> Txt {
+        match self {
+            Pane::MailServer => Txt::ShortMailServer,
+            Pane::Queue => Txt::ShortQueue,
+            Pane::WorkLog => Txt::ShortWorkLog,
+            Pane::Templates => Txt::ShortTemplates,
+            Pane::ApiAuth => Txt::ShortApiAuth,
+            Pane::Erp => Txt::ShortErp,
+            Pane::Domain => Txt::ShortDomain,
+            Pane::Tools => Txt::ShortTools,
+            Pane::ApiSystems => Txt::ShortApiSystems,
+            Pane::Storage => Txt::ShortStorage,
         }
     }
 

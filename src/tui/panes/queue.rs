@@ -41,6 +41,19 @@ pub const FILTERS: [StatusFilter; 7] = [
     StatusFilter::Status(MailStatus::Cancelled),
 ];
 
+/// A filter's name for a narrow strip.
+fn filter_short(f: StatusFilter) -> Txt {
+    match f {
+        StatusFilter::All => Txt::AllShort,
+        StatusFilter::Held => Txt::HeldShort,
+        StatusFilter::Status(MailStatus::Pending) => Txt::PendingShort,
+        StatusFilter::Status(MailStatus::Sending) => Txt::SendingShort,
+        StatusFilter::Status(MailStatus::Sent) => Txt::SentShort,
+        StatusFilter::Status(MailStatus::Failed) => Txt::FailedShort,
+        StatusFilter::Status(MailStatus::Cancelled) => Txt::CancelledShort,
+    }
+}
+
 pub fn filter_label(f: StatusFilter) -> Txt {
     match f {
         StatusFilter::All => Txt::All,
@@ -551,9 +564,10 @@ fn draw_queue(f: &mut Frame, app: &App, area: Rect) {
     let lang = app.lang;
     let [filters, table_area] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
-    // Every filter with its count; where that does not fit, counts only on the chosen
-    // one; where even that does not, the chosen filter alone between f/F's arrows.
-    let strip = |all_counts: bool, others: bool| -> Vec<Span<'static>> {
+    // Every filter with its count; where that does not fit, short names; then counts
+    // only on the chosen one; where even that does not fit, the chosen filter alone
+    // between f/F's arrows.
+    let strip = |short: bool, all_counts: bool, others: bool| -> Vec<Span<'static>> {
         if !others {
             return vec![Span::styled(
                 format!(
@@ -568,14 +582,15 @@ fn draw_queue(f: &mut Frame, app: &App, area: Rect) {
             .iter()
             .map(|flt| {
                 let chosen = *flt == app.queue.filter;
-                let label = if all_counts || chosen {
-                    format!(
-                        " {} {} ",
-                        filter_label(*flt).t(lang),
-                        app.overview.counts.get(*flt)
-                    )
+                let name = if short && !chosen {
+                    filter_short(*flt)
                 } else {
-                    format!(" {} ", filter_label(*flt).t(lang))
+                    filter_label(*flt)
+                };
+                let label = if all_counts || chosen {
+                    format!(" {} {} ", name.t(lang), app.overview.counts.get(*flt))
+                } else {
+                    format!(" {} ", name.t(lang))
                 };
                 Span::styled(
                     label,
@@ -633,11 +648,16 @@ fn draw_queue(f: &mut Frame, app: &App, area: Rect) {
     }
     let width = |l: &[Span]| l.iter().map(|s| s.content.chars().count()).sum::<usize>();
     let room = (filters.width as usize).saturating_sub(width(&extras));
-    let spans = [(true, true), (false, true), (false, false)]
-        .into_iter()
-        .map(|(all, others)| strip(all, others))
-        .find(|s| width(s) <= room)
-        .unwrap_or_else(|| strip(false, false));
+    let spans = [
+        (false, true, true),
+        (true, true, true),
+        (true, false, true),
+        (false, false, false),
+    ]
+    .into_iter()
+    .map(|(short, all, others)| strip(short, all, others))
+    .find(|s| width(s) <= room)
+    .unwrap_or_else(|| strip(false, false, false));
     let mut spans = spans;
     spans.extend(extras);
     f.render_widget(Paragraph::new(Line::from(spans)), filters);

@@ -185,9 +185,12 @@ impl SettingsPanes {
 
     /// A stored document, unless the pane holds unsaved changes to it.
     pub fn stored_loaded(&mut self, tab: Tab, doc: serde_json::Value, version: i64) {
-        if let Some(e) = self.editor_mut(tab)
-            && (!e.dirty() || !e.loaded)
-        {
+        let Some(e) = self.editor_mut(tab) else {
+            return;
+        };
+        if e.dirty() && e.loaded {
+            e.stored_refreshed(doc, version);
+        } else {
             e.loaded_doc(doc, version);
             if tab == Tab::Erp {
                 self.erp.new_keys.clear();
@@ -236,6 +239,7 @@ impl SettingsPanes {
             Ask::DeleteCompany { index, .. } => self.erp.delete(index),
             Ask::DeleteApiSystem { index, .. } => self.api_systems.delete(index),
             Ask::Anonymize { days, .. } => vec![Command::Anonymize(days)],
+            Ask::Switch { key, on, .. } => self.tools.switch(key, on),
             // The app answers these itself.
             Ask::Mails { .. } | Ask::Resend { .. } | Ask::Leave(_) => Vec::new(),
         }
@@ -435,7 +439,7 @@ mod key_tests {
 
     use super::*;
     use crate::tui::app::PaneConfig;
-    use crate::tui::modal::Modal;
+    use crate::tui::modal::{Ask, Modal};
     use crate::tui::msg::Msg;
     use crate::tui::theme::Theme;
 
@@ -564,13 +568,63 @@ mod key_tests {
             key(&mut a, KeyCode::Char('y')),
             vec![Command::Anonymize(90)]
         );
-        // The two-step link saves the flipped flag at once.
-        match &key(&mut a, KeyCode::Char('v'))[..] {
-            [Command::SaveSettings { doc, .. }] => {
-                assert_eq!(doc["enforce_two_step_verification"], true)
+    }
+
+    /// With an unsaved edit in the pane, every `v` asks, saves the value it shows on
+    /// top of what is stored, and the next one builds on what was stored.
+    #[test]
+    fn the_two_step_switch_saves_what_it_shows_beside_unsaved_typing() {
+        let mut a = app(PaneConfig::default());
+        let stored = |enforced: bool| json!({"anonymize_after_days": 90, "enforce_two_step_verification": enforced, "verify_document_permissions": false});
+        a.update(Msg::SettingsLoaded {
+            tab: Tab::Tools,
+            doc: stored(false),
+            version: 8,
+        });
+        go(&mut a, Pane::Tools);
+        // An unsaved edit: 90 -> 905.
+        key(&mut a, KeyCode::Enter);
+        typed(&mut a, "5");
+        key(&mut a, KeyCode::Esc);
+        for (version, enforced) in [(8, true), (9, false), (10, true)] {
+            assert!(key(&mut a, KeyCode::Char('v')).is_empty(), "asks first");
+            assert!(
+                matches!(a.modal, Some(Modal::Confirm(Ask::Switch { on, .. })) if on == enforced)
+            );
+            match &key(&mut a, KeyCode::Char('y'))[..] {
+                [
+                    Command::SaveSettings {
+                        doc, version: v, ..
+                    },
+                ] => {
+                    assert_eq!(*v, version);
+                    assert_eq!(doc, &stored(enforced), "the stored document, switched");
+                }
+                other => panic!("{other:?}"),
             }
-            other => panic!("{other:?}"),
+            a.update(Msg::SettingsSaved {
+                tab: Tab::Tools,
+                version: version + 1,
+            });
+            assert_eq!(
+                a.status.as_ref().map(|s| s.1.as_str()),
+                Some(format!("Saved: Tools (version {})", version + 1).as_str())
+            );
+            // The reload after the save does not drop the typing.
+            a.update(Msg::SettingsLoaded {
+                tab: Tab::Tools,
+                doc: stored(enforced),
+                version: version + 1,
+            });
+            assert_eq!(
+                a.settings.tools.editor.working["enforce_two_step_verification"],
+                enforced
+            );
+            assert_eq!(a.settings.tools.editor.value("anonymize_after_days"), "905");
         }
+        // n leaves it as it is.
+        key(&mut a, KeyCode::Char('v'));
+        assert!(key(&mut a, KeyCode::Char('n')).is_empty());
     }
 
     #[test]

@@ -13,6 +13,7 @@ use crate::settings::Tab;
 use crate::settings::{FieldError, Problem};
 use crate::tui::app::App;
 use crate::tui::keys::{Action, Scope, key_for};
+use crate::tui::modal::{Ask, Modal};
 use crate::tui::msg::Command;
 use crate::tui::widgets::form::Field;
 use crate::tui::widgets::tab_editor::{Selector, TabEditor, form_pane, title_line};
@@ -53,22 +54,30 @@ impl ToolsPane {
                     }
                 }
             }
-            Action::TwoStep => editor.apply_now(|doc| {
-                let on = doc["enforce_two_step_verification"]
-                    .as_bool()
-                    .unwrap_or(false);
-                doc["enforce_two_step_verification"] = json!(!on);
-            }),
-            Action::Permissions if ctx.config.permissions_section => editor.apply_now(|doc| {
-                let on = doc["verify_document_permissions"]
-                    .as_bool()
-                    .unwrap_or(false);
-                doc["verify_document_permissions"] = json!(!on);
-            }),
+            Action::TwoStep => self.ask_switch(TWO_STEP, Txt::FEnforceTwoStep, ctx),
+            Action::Permissions if ctx.config.permissions_section => {
+                self.ask_switch(PERMISSIONS, Txt::FVerifyPermissions, ctx)
+            }
             _ => Vec::new(),
         }
     }
+
+    /// A yes/no setting saved at once asks first, saying what it will be.
+    fn ask_switch(&mut self, key: &'static str, label: Txt, ctx: &mut Ctx) -> Vec<Command> {
+        let on = !self.editor.working[key].as_bool().unwrap_or(false);
+        ctx.open(Modal::Confirm(Ask::Switch { key, label, on }));
+        Vec::new()
+    }
+
+    /// Saves the setting as confirmed: the same value into the working copy and into
+    /// the stored document (other unsaved edits of the pane stay unsaved).
+    pub fn switch(&mut self, key: &str, on: bool) -> Vec<Command> {
+        self.editor.apply_now(|doc| doc[key] = json!(on))
+    }
 }
+
+const TWO_STEP: &str = "enforce_two_step_verification";
+const PERMISSIONS: &str = "verify_document_permissions";
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let lang = app.lang;
@@ -81,9 +90,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         Line::from(""),
     ];
     if app.config.permissions_section {
-        let on = e.working["verify_document_permissions"]
-            .as_bool()
-            .unwrap_or(false);
+        let on = e.working[PERMISSIONS].as_bool().unwrap_or(false);
         notes.push(Line::styled(Txt::SecPermissions.t(lang), app.theme.title()));
         notes.push(Line::from(vec![
             Span::raw(format!("  {}: ", Txt::FVerifyPermissions.t(lang))),
@@ -102,9 +109,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         ]));
         notes.push(Line::from(""));
     }
-    let enforced = e.working["enforce_two_step_verification"]
-        .as_bool()
-        .unwrap_or(false);
+    let enforced = e.working[TWO_STEP].as_bool().unwrap_or(false);
     notes.push(Line::styled(Txt::SecTwoStep.t(lang), app.theme.title()));
     notes.push(Line::styled(
         format!(

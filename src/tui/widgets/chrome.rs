@@ -13,62 +13,91 @@ use crate::tui::app::App;
 use crate::tui::keys::{Action, Scope, global_hint, shown};
 
 pub fn tabs(f: &mut Frame, app: &App, area: Rect) {
-    let mut spans = vec![
-        Span::styled(
-            format!(" {} ", Txt::AppTitle.t(app.lang)),
-            app.theme.title(),
-        ),
+    let lang = app.lang;
+    let room = area.width as usize;
+    let brand = vec![
+        Span::styled(format!(" {} ", Txt::AppTitle.t(lang)), app.theme.title()),
         Span::raw("│"),
     ];
-    // Every pane's number and name; where that does not fit, the other panes' names
-    // shortened as far as needed, at last to their numbers alone.
-    let labels = |room: Option<usize>| -> Vec<Span<'static>> {
+    let help = format!("? {} ", Txt::Help.t(lang));
+    let width = |spans: &[Span]| {
+        spans
+            .iter()
+            .map(|s| s.content.chars().count())
+            .sum::<usize>()
+    };
+    // Every pane by its name; else the others by their short names; else (without the
+    // title and the help key, which the key line shows) every short name, the longest
+    // others shortened first, at last the others by their numbers alone.
+    let names = |short: bool, chosen_short: bool| -> Vec<String> {
         app.panes
             .iter()
+            .map(|p| {
+                if !short || (*p == app.pane && !chosen_short) {
+                    p.title().t(lang).to_string()
+                } else {
+                    p.short_title().t(lang).to_string()
+                }
+            })
+            .collect()
+    };
+    let labels = |names: &[String]| -> Vec<Span<'static>> {
+        names
+            .iter()
+            .zip(&app.panes)
             .enumerate()
-            .map(|(i, p)| {
-                let chosen = *p == app.pane;
-                let name = p.title().t(app.lang);
-                let label = match room {
-                    _ if chosen => format!(" {} {name} ", i + 1),
-                    None => format!(" {} {name} ", i + 1),
-                    Some(0) => format!(" {} ", i + 1),
-                    Some(n) if name.chars().count() > n => {
-                        let short: String = name.chars().take(n).collect();
-                        format!(" {} {}… ", i + 1, short.trim_end())
-                    }
-                    Some(_) => format!(" {} {name} ", i + 1),
-                };
-                let style = if chosen {
+            .map(|(i, (name, p))| {
+                let style = if *p == app.pane {
                     app.theme.selection()
                 } else {
                     app.theme.base()
+                };
+                let label = if name.is_empty() {
+                    format!(" {} ", i + 1)
+                } else {
+                    format!(" {} {name} ", i + 1)
                 };
                 Span::styled(label, style)
             })
             .collect()
     };
-    let fixed: usize = spans
-        .iter()
-        .map(|s| s.content.chars().count())
-        .sum::<usize>()
-        + Txt::Help.t(app.lang).chars().count()
-        + 3;
-    let width = |l: &[Span]| fixed + l.iter().map(|s| s.content.chars().count()).sum::<usize>();
-    let mut names = labels(None);
-    if width(&names) > area.width as usize {
-        names = (3..=12)
-            .rev()
-            .map(|n| labels(Some(n)))
-            .find(|l| width(l) <= area.width as usize)
-            .unwrap_or_else(|| labels(Some(0)));
+    let framed = |tabs: Vec<Span<'static>>| -> Option<Vec<Span<'static>>> {
+        let mut spans = brand.clone();
+        spans.extend(tabs);
+        (width(&spans) + help.chars().count() <= room).then_some(spans)
+    };
+    let chosen = app.panes.iter().position(|p| *p == app.pane);
+    let mut spans = framed(labels(&names(false, false)))
+        .or_else(|| framed(labels(&names(true, false))))
+        .unwrap_or_else(|| {
+            let mut short = names(true, true);
+            loop {
+                let tabs = labels(&short);
+                if width(&tabs) <= room {
+                    return tabs;
+                }
+                // Shorten the longest other name by one letter (marked with `…`).
+                let longest = short
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, n)| Some(*i) != chosen && !n.is_empty())
+                    .max_by_key(|(_, n)| n.chars().count())
+                    .map(|(i, _)| i);
+                let Some(i) = longest else { return tabs };
+                let n = short[i].trim_end_matches('…').chars().count();
+                short[i] = if n <= 2 {
+                    String::new()
+                } else {
+                    let kept: String = short[i].chars().take(n - 1).collect();
+                    format!("{}…", kept.trim_end())
+                };
+            }
+        });
+    let used = width(&spans);
+    if used + help.chars().count() <= room {
+        spans.push(Span::raw(" ".repeat(room - used - help.chars().count())));
+        spans.push(Span::styled(help, app.theme.muted()));
     }
-    spans.extend(names);
-    let right = format!("? {} ", Txt::Help.t(app.lang));
-    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
-    let pad = (area.width as usize).saturating_sub(used + right.chars().count());
-    spans.push(Span::raw(" ".repeat(pad)));
-    spans.push(Span::styled(right, app.theme.muted()));
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
@@ -95,7 +124,9 @@ pub fn overview(f: &mut Frame, app: &App, area: Rect) {
     if crate::tui::why::working(o, app.now).next().is_none() && shown.is_empty() {
         s.push(Span::styled(Txt::NoSender.t(lang), app.theme.warn()));
     }
-    for r in shown.iter().take(3) {
+    // Each sender whole or not at all: those that do not fit are counted, never cut.
+    let mut items: Vec<Vec<Span<'static>>> = Vec::new();
+    for r in shown.iter() {
         let name = if r.id.starts_with(crate::sender::CONSOLE_SENDER_PREFIX) {
             if r.pid == app.own_pid {
                 Txt::ThisConsole.t(lang).to_string()
@@ -107,10 +138,10 @@ pub fn overview(f: &mut Frame, app: &App, area: Rect) {
         };
         let age = format_age(app.now - r.heartbeat_at);
         if r.is_stale(app.now) {
-            s.push(Span::styled(
+            items.push(vec![Span::styled(
                 format!("✗ {name} {} {age} ", Txt::StateStale.t(lang)),
                 app.theme.error(),
-            ));
+            )]);
             continue;
         }
         let (word, style) = match &r.state {
@@ -121,19 +152,40 @@ pub fn overview(f: &mut Frame, app: &App, area: Rect) {
             Some(SenderState::ServerDown { .. }) => (Txt::StateNoServer, app.theme.error()),
             Some(SenderState::SignIn { .. }) => (Txt::StateSignIn, app.theme.error()),
         };
-        s.push(Span::styled(format!("{name} "), style));
-        s.push(Span::styled(
-            format!("{} ({age}) ", word.t(lang)),
-            app.theme.muted(),
-        ));
-    }
-    if shown.len() > 3 {
-        s.push(Span::raw(format!("+{}", shown.len() - 3)));
+        items.push(vec![
+            Span::styled(format!("{name} "), style),
+            Span::styled(format!("{} ({age}) ", word.t(lang)), app.theme.muted()),
+        ]);
     }
     // Senders on the left of the first line, the sends-per-minute graph on its right;
     // the second line has the whole width for the queue's figures.
     let [senders, right] =
         Layout::horizontal([Constraint::Min(30), Constraint::Length(36)]).areas(line1);
+    let width = |spans: &[Span]| {
+        spans
+            .iter()
+            .map(|s| s.content.chars().count())
+            .sum::<usize>()
+    };
+    let room = senders.width as usize;
+    let total = items.len();
+    let mut placed = 0;
+    for item in items {
+        let more = total - placed - 1;
+        let tail = if more > 0 {
+            format!("+{more}").len()
+        } else {
+            0
+        };
+        if width(&s) + width(&item) + tail > room {
+            break;
+        }
+        s.extend(item);
+        placed += 1;
+    }
+    if placed < total {
+        s.push(Span::raw(format!("+{}", total - placed)));
+    }
     f.render_widget(Paragraph::new(Line::from(s)), senders);
     let left = line2;
     if let Some(b) = crate::tui::why::blocker(o, app.now) {
@@ -215,19 +267,37 @@ pub fn bottom_line(f: &mut Frame, app: &App, area: Rect) {
         f.render_widget(Paragraph::new(hint).style(app.theme.muted()), h);
         return;
     }
-    if let Some((is_error, text)) = &app.status {
-        let style = if *is_error {
-            app.theme.error()
-        } else {
-            app.theme.ok()
-        };
-        let [msg, hints_area] =
-            Layout::horizontal([Constraint::Percentage(45), Constraint::Min(10)]).areas(area);
-        f.render_widget(Paragraph::new(text.as_str()).style(style), msg);
-        hints(f, app, hints_area);
-        return;
-    }
     hints(f, app, area);
+}
+
+/// The last outcome, wrapped in full (at most `STATUS_ROWS` rows).
+fn status_paragraph(app: &App) -> Option<Paragraph<'_>> {
+    let (is_error, text) = app.status.as_ref()?;
+    let style = if *is_error {
+        app.theme.error()
+    } else {
+        app.theme.ok()
+    };
+    Some(
+        Paragraph::new(text.as_str())
+            .style(style)
+            .wrap(ratatui::widgets::Wrap { trim: true }),
+    )
+}
+
+/// Rows the status needs at this width (0 without one).
+pub fn status_rows(app: &App, width: u16) -> u16 {
+    status_paragraph(app).map_or(0, |p| {
+        p.line_count(width.max(1)).clamp(1, STATUS_ROWS) as u16
+    })
+}
+
+const STATUS_ROWS: usize = 3;
+
+pub fn status_line(f: &mut Frame, app: &App, area: Rect) {
+    if let Some(p) = status_paragraph(app) {
+        f.render_widget(p, area);
+    }
 }
 
 /// The pane's keys on the left, `? help` and `q quit` always on the right.

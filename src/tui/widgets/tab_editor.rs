@@ -43,6 +43,9 @@ pub struct TabEditor {
     pub selected: usize,
     /// What was last sent to be saved: once it is stored, nothing is unsaved.
     saving: Option<Value>,
+    /// The document of the save in flight, exactly as sent: once it is stored it is
+    /// the stored document, which the next save-at-once change builds on.
+    sent: Option<Value>,
 }
 
 impl TabEditor {
@@ -61,6 +64,7 @@ impl TabEditor {
             changed: false,
             selected: 0,
             saving: None,
+            sent: None,
         };
         e.load_form();
         e
@@ -72,6 +76,15 @@ impl TabEditor {
 
     pub fn editing(&self) -> bool {
         self.form.editing
+    }
+
+    /// A document as stored while this editor holds unsaved work: when it is the
+    /// version this editor saved last, it is what the next save-at-once change builds
+    /// on (the working copy is kept).
+    pub fn stored_refreshed(&mut self, doc: Value, version: i64) {
+        if version == self.version {
+            self.stored = doc;
+        }
     }
 
     /// A document as stored: it replaces the working copy (callers keep unsaved work
@@ -208,6 +221,7 @@ impl TabEditor {
             return Vec::new();
         }
         self.saving = Some(self.working.clone());
+        self.sent = Some(self.working.clone());
         vec![Command::SaveSettings {
             tab: self.tab,
             doc: self.working.clone(),
@@ -225,6 +239,7 @@ impl TabEditor {
         if self.working == doc {
             self.saving = Some(doc.clone());
         }
+        self.sent = Some(doc.clone());
         self.load_form_keeping_typed();
         vec![Command::SaveSettings {
             tab: self.tab,
@@ -244,6 +259,9 @@ impl TabEditor {
     /// The save went through at `version`.
     pub fn saved(&mut self, version: i64) {
         self.version = version;
+        if let Some(doc) = self.sent.take() {
+            self.stored = doc;
+        }
         if self.saving.take().is_some_and(|s| s == self.working) && !self.form.dirty {
             self.changed = false;
         }
@@ -253,6 +271,7 @@ impl TabEditor {
     /// they belong to. `errors` name fields from the tab (`erp.companies[1].nip`).
     pub fn show_errors(&mut self, errors: &[FieldError]) {
         self.saving = None;
+        self.sent = None;
         let prefix = format!("{}.", self.tab.key());
         let local: Vec<FieldError> = errors
             .iter()
@@ -373,10 +392,10 @@ impl TabEditor {
         any
     }
 
-    /// Someone else saved first.
     /// Someone else saved first: what differs between their document and this one.
     pub fn conflicted(&mut self, theirs: Value, version: i64) -> Conflict {
         self.saving = None;
+        self.sent = None;
         self.commit_form();
         Conflict::new(self.tab, &self.working, theirs, version)
     }
