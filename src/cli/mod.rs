@@ -144,6 +144,13 @@ async fn console(ctx: &Context, lang: Option<&str>) -> Result<()> {
             "needs a terminal; in scripts use a command such as `dmsctl queue stats` (see --help)",
         ));
     }
+    if crate::tui::theme::Colours::of_terminal() == crate::tui::theme::Colours::Unusable {
+        return Err(crate::Error::invalid_argument(
+            "TERM",
+            "the console needs a terminal that can move the cursor (TERM is `dumb` or unset); \
+             set TERM (xterm-256color, linux, screen, …) or use the commands (see --help)",
+        ));
+    }
     let lang = crate::i18n::Lang::choose(lang, ctx.config.config.language.as_deref());
     crate::tui::run(
         ctx.services.clone(),

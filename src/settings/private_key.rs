@@ -12,7 +12,10 @@ use x509_parser::der_parser::parse_der;
 pub struct KeyInfo {
     /// `RSA 2048 (PKCS#1)`, `EC P-256 (PKCS#8)`, ...
     pub kind: String,
-    /// `SHA256:` and the base64 of the SHA-256 of the key's DER (as OpenSSH writes it).
+    /// `SHA256:` and the base64 of the SHA-256 of the public key's SubjectPublicKeyInfo
+    /// (`openssl pkey -pubout -outform DER | openssl dgst -sha256`): the same for the
+    /// key in every encoding. A key that does not carry its public half (Ed25519, an EC
+    /// key saved without it) falls back to the private key's DER.
     pub fingerprint: String,
 }
 
@@ -63,7 +66,12 @@ pub fn describe_private_key(pem: &str) -> Result<KeyInfo, String> {
         "RSA PRIVATE KEY" => format!("RSA {} (PKCS#1)", rsa_bits(items).ok_or_else(damaged)?),
         _ => format!("EC {} (SEC1)", sec1_curve(items).ok_or_else(damaged)?),
     };
-    let digest = Sha256::digest(&der);
+    let spki = match label {
+        "PRIVATE KEY" => pkcs8_public(items),
+        "RSA PRIVATE KEY" => rsa_public(items),
+        _ => sec1_public(items, None),
+    };
+    let digest = Sha256::digest(spki.as_deref().unwrap_or(&der));
     Ok(KeyInfo {
         kind,
         fingerprint: format!(
@@ -97,6 +105,95 @@ fn pkcs8_kind(items: &[BerObject]) -> Option<String> {
         OID_ED25519 => "Ed25519 (PKCS#8)".into(),
         other => format!("{other} (PKCS#8)"),
     })
+}
+
+/// DER: a tag, its length, its content.
+fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let len = content.len();
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes: Vec<u8> = len
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|b| *b == 0)
+            .collect();
+        out.push(0x80 | bytes.len() as u8);
+        out.extend(bytes);
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+const SEQUENCE: u8 = 0x30;
+const BIT_STRING: u8 = 0x03;
+const INTEGER: u8 = 0x02;
+const OBJECT_ID: u8 = 0x06;
+/// rsaEncryption, id-ecPublicKey (DER content of the OIDs).
+const RSA_ENCRYPTION: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
+const EC_PUBLIC_KEY: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
+
+/// SubjectPublicKeyInfo { AlgorithmIdentifier, BIT STRING key }.
+fn spki(algorithm: Vec<u8>, key: &[u8]) -> Vec<u8> {
+    let mut bits = vec![0u8];
+    bits.extend_from_slice(key);
+    let mut body = tlv(SEQUENCE, &algorithm);
+    body.extend(tlv(BIT_STRING, &bits));
+    tlv(SEQUENCE, &body)
+}
+
+/// The public half of a PKCS#1 RSA key: RSAPublicKey { modulus, publicExponent }.
+fn rsa_public(items: &[BerObject]) -> Option<Vec<u8>> {
+    let modulus = items.get(1)?.as_slice().ok()?;
+    let exponent = items.get(2)?.as_slice().ok()?;
+    let mut key = tlv(INTEGER, modulus);
+    key.extend(tlv(INTEGER, exponent));
+    let mut algorithm = tlv(OBJECT_ID, RSA_ENCRYPTION);
+    algorithm.extend([0x05, 0x00]);
+    Some(spki(algorithm, &tlv(SEQUENCE, &key)))
+}
+
+/// The public point a SEC1 EC key carries in `[1]`, with its curve (from `[0]`, or
+/// from the PKCS#8 wrapper's parameters).
+fn sec1_public(items: &[BerObject], curve: Option<&[u8]>) -> Option<Vec<u8>> {
+    let mut named = curve.map(<[u8]>::to_vec);
+    let mut point = None;
+    for o in items.iter().skip(2) {
+        // Explicitly tagged; a generic parse may leave the content unparsed.
+        let inner = match o.as_tagged() {
+            Ok((_, _, inner)) => inner.clone(),
+            Err(_) => parse_der(o.as_slice().ok()?).ok()?.1,
+        };
+        match o.header.tag().0 {
+            0 if named.is_none() => named = Some(inner.as_oid().ok()?.as_bytes().to_vec()),
+            1 => point = Some(inner.as_slice().ok()?.to_vec()),
+            _ => {}
+        }
+    }
+    // The BIT STRING's content as parsed starts after its unused-bits byte.
+    let (named, point) = (named?, point?);
+    let mut algorithm = tlv(OBJECT_ID, EC_PUBLIC_KEY);
+    algorithm.extend(tlv(OBJECT_ID, &named));
+    Some(spki(algorithm, &point))
+}
+
+/// PKCS#8's public half: RSA and EC keys carry it inside their private key.
+fn pkcs8_public(items: &[BerObject]) -> Option<Vec<u8>> {
+    let [_, algorithm, key, ..] = items else {
+        return None;
+    };
+    let alg = algorithm.as_sequence().ok()?;
+    let (_, inner) = parse_der(key.as_slice().ok()?).ok()?;
+    let inner = inner.as_sequence().ok()?;
+    match alg.first()?.as_oid().ok()?.to_id_string().as_str() {
+        OID_RSA => rsa_public(inner),
+        OID_EC => {
+            let curve = alg.get(1)?.as_oid().ok()?.as_bytes().to_vec();
+            sec1_public(inner, Some(&curve))
+        }
+        _ => None,
+    }
 }
 
 /// PKCS#1: SEQUENCE { version, modulus, publicExponent, privateExponent, ... }.
@@ -149,25 +246,20 @@ mod tests {
     fn kinds_and_fingerprints() {
         let rsa = describe_private_key(&fixture("rsa_pkcs1")).unwrap();
         assert_eq!(rsa.kind, "RSA 1024 (PKCS#1)");
-        // `grep -v -- ----- rsa_pkcs1.pem | base64 -d | openssl dgst -sha256 -binary | base64`
-        assert_eq!(
-            rsa.fingerprint,
-            "SHA256:ZW2xLyCHYfRQUGPsQW+f2whgo4z5Lc2iHOdfOAK7UDo"
-        );
-        assert_eq!(
-            describe_private_key(&fixture("rsa_pkcs8")).unwrap().kind,
-            "RSA 1024 (PKCS#8)"
-        );
-        assert_eq!(
-            describe_private_key(&fixture("ec_sec1")).unwrap().kind,
-            "EC P-256 (SEC1)"
-        );
+        // The public key's, whatever the encoding of the private one:
+        // `openssl pkey -in rsa_pkcs1.pem -pubout -outform DER | openssl dgst -sha256 -binary | base64`
+        let rsa_public = "SHA256:d2fwqxMAYao5u1MpWi+KbmrgmPn2TvMAfBKs5agLFfg";
+        assert_eq!(rsa.fingerprint, rsa_public);
+        let rsa8 = describe_private_key(&fixture("rsa_pkcs8")).unwrap();
+        assert_eq!(rsa8.kind, "RSA 1024 (PKCS#8)");
+        assert_eq!(rsa8.fingerprint, rsa_public);
+        let ec_public = "SHA256:Ozd9XnS0g44rxDRiV1FSX0xO88mflVG0MQSmNbLo6dU";
+        let sec1 = describe_private_key(&fixture("ec_sec1")).unwrap();
+        assert_eq!(sec1.kind, "EC P-256 (SEC1)");
+        assert_eq!(sec1.fingerprint, ec_public);
         let ec = describe_private_key(&fixture("ec_pkcs8")).unwrap();
         assert_eq!(ec.kind, "EC P-256 (PKCS#8)");
-        assert_eq!(
-            ec.fingerprint,
-            "SHA256:YXlzepXJj7iTeYlA5aG1LLtTxtEe9KWR2fRtDV0Inh4"
-        );
+        assert_eq!(ec.fingerprint, ec_public);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use crossterm::event::KeyEvent;
 
 use super::keys::{Action, Scope, action_for};
-use super::modal::{Ask, Leave, Modal, PickerKind, PromptKind, Reply, SignIn};
+use super::modal::{Ask, Leave, Modal, PickerKind, Prompt, PromptKind, Reply, SignIn};
 use super::msg::{Command, Msg, Overview};
 use super::panes::mail_server::MailServerPane;
 use super::panes::queue::QueuePane;
@@ -316,9 +316,24 @@ impl App {
                 self.settings.erp.key_infos = infos;
                 Vec::new()
             }
-            Msg::PrivateKeyRead { company_id, result } => {
+            Msg::PrivateKeyRead {
+                company_id,
+                path,
+                result,
+            } => {
                 match result {
                     Ok((pem, info)) => self.settings.erp.key_read(company_id, pem, info),
+                    // Asked again with the path as typed and the reason beside it,
+                    // unless another dialog opened meanwhile.
+                    Err(text) if self.modal.is_none() => {
+                        let mut prompt = Prompt::new(PromptKind::LoadKey, self.lang);
+                        if let Some(f) = prompt.form.get_mut("path") {
+                            f.set(&serde_json::Value::String(path));
+                            f.error = Some(text.clone());
+                        }
+                        self.modal = Some(Modal::Prompt(prompt));
+                        self.status = Some((true, text));
+                    }
                     Err(text) => self.status = Some((true, text)),
                 }
                 Vec::new()

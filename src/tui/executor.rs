@@ -258,6 +258,7 @@ impl Executor {
             Command::ReadPrivateKey { company_id, path } => Msg::PrivateKeyRead {
                 company_id,
                 result: read_private_key(&path).await,
+                path,
             },
             Command::WritePrivateKey {
                 company_id,

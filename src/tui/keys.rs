@@ -1070,7 +1070,7 @@ pub const BINDINGS: &[Binding] = &[
     ),
     bind!(
         Form,
-        [(KeyCode::Esc, N)],
+        [(KeyCode::Esc, N), (KeyCode::Char('c'), C)],
         "Esc",
         Action::LeaveForm,
         KLeaveForm,
@@ -1106,8 +1106,8 @@ pub const BINDINGS: &[Binding] = &[
     ),
     bind!(
         Form,
-        [(KeyCode::Char('h'), C)],
-        "C-h",
+        [(KeyCode::Char('r'), C)],
+        "C-r",
         Action::ShowPassword,
         KShowPassword,
         true
@@ -1271,6 +1271,22 @@ pub fn line_edit(key: &KeyEvent) -> Option<LineEdit> {
     match key.code {
         KeyCode::Backspace => Some(LineEdit::DeleteBack),
         KeyCode::Char(c) if !key.modifiers.contains(C) => Some(LineEdit::Insert(c)),
+        _ => None,
+    }
+}
+
+/// Keys whose meaning in a text being typed differs from the text area's own: as in a
+/// shell, Ctrl-U cuts to the start of the line; Ctrl-Z undoes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextEdit {
+    CutToStart,
+    Undo,
+}
+
+pub fn text_edit(key: &KeyEvent) -> Option<TextEdit> {
+    match (key.code, key.modifiers) {
+        (KeyCode::Char('u'), C) => Some(TextEdit::CutToStart),
+        (KeyCode::Char('z'), C) => Some(TextEdit::Undo),
         _ => None,
     }
 }

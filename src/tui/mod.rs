@@ -47,7 +47,8 @@ pub async fn run(
     config: &LoadedConfig,
     options: ConsoleOptions,
 ) -> Result<()> {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    // NO_COLOR, or a terminal without colours (vt100…): the mono theme.
+    let no_color = theme::Colours::of_terminal() != theme::Colours::Colour;
     let theme_dir = config.dir.join("themes");
     let (theme, warnings) = Theme::load(&config.config.theme, Some(&theme_dir), no_color);
     for w in warnings {

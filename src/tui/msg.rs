@@ -77,6 +77,8 @@ pub enum Msg {
     /// A private key read from a file for a company (by id), or why it cannot be used.
     PrivateKeyRead {
         company_id: String,
+        /// As typed: a failed load asks again with it.
+        path: String,
         result: Result<(String, KeyInfo), String>,
     },
     /// The DMS's operators, alphabetically.

@@ -185,9 +185,49 @@ fn resolve(name: &str, user_dir: Option<&Path>, warnings: &mut Vec<String>, dept
     theme
 }
 
+/// What the terminal can show, from `TERM` (and `NO_COLOR`, which asks for none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Colours {
+    /// No cursor addressing at all (`dumb`, or no `TERM`): no console.
+    Unusable,
+    /// Cursor addressing, bold and reverse, but no colour (`vt100`, `vt220`…).
+    Mono,
+    Colour,
+}
+
+impl Colours {
+    pub fn of_terminal() -> Colours {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Self::of(std::env::var("TERM").ok().as_deref(), no_color)
+    }
+
+    pub fn of(term: Option<&str>, no_color: bool) -> Colours {
+        let term = term.unwrap_or("").trim();
+        if term.is_empty() || term == "dumb" {
+            Colours::Unusable
+        } else if no_color || term.starts_with("vt") && !term.contains("color") {
+            Colours::Mono
+        } else {
+            Colours::Colour
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_terminal_decides_the_colours() {
+        assert_eq!(Colours::of(Some("dumb"), false), Colours::Unusable);
+        assert_eq!(Colours::of(None, false), Colours::Unusable);
+        assert_eq!(Colours::of(Some("vt100"), false), Colours::Mono);
+        assert_eq!(Colours::of(Some("vt220"), false), Colours::Mono);
+        assert_eq!(Colours::of(Some("xterm-256color"), true), Colours::Mono);
+        assert_eq!(Colours::of(Some("xterm-256color"), false), Colours::Colour);
+        assert_eq!(Colours::of(Some("linux"), false), Colours::Colour);
+        assert_eq!(Colours::of(Some("screen"), false), Colours::Colour);
+    }
 
     #[test]
     fn built_ins_load_and_no_color_is_mono() {

@@ -806,6 +806,7 @@ mod executor {
             Msg::PrivateKeyRead {
                 company_id,
                 result: Ok((pem, info)),
+                ..
             } => {
                 assert_eq!(company_id, "c1");
                 assert_eq!(info.kind, "RSA 1024 (PKCS#1)");

@@ -807,6 +807,10 @@ mod mail_server_tests {
             panic!("{saved:?}")
         };
         let stored = doc.clone();
+        // The save leaves the fields: `2` now goes to the queue, not into the text.
+        assert!(!a.mail.editor.editing());
+        assert_eq!(a.scope(), Scope::MailServer);
+        key(&mut a, KeyCode::Enter);
         typed(&mut a, " second");
         let reload = a.update(Msg::SettingsSaved {
             tab: Tab::MailServer,

@@ -628,6 +628,29 @@ mod key_tests {
     }
 
     #[test]
+    fn a_key_that_cannot_be_read_asks_again_with_the_path_typed() {
+        let mut a = app(PaneConfig::default());
+        a.update(Msg::PrivateKeyRead {
+            company_id: "a1".into(),
+            path: "/tmp/cert.pem".into(),
+            result: Err("/tmp/cert.pem holds a `CERTIFICATE`, not a private key".into()),
+        });
+        match &a.modal {
+            Some(Modal::Prompt(p)) => {
+                assert_eq!(p.kind, PromptKind::LoadKey);
+                assert_eq!(p.form.value("path"), "/tmp/cert.pem");
+                assert!(
+                    p.form.fields[0]
+                        .error
+                        .as_deref()
+                        .is_some_and(|e| e.contains("CERTIFICATE"))
+                );
+            }
+            _ => panic!("asked again"),
+        }
+    }
+
+    #[test]
     fn a_loaded_key_goes_to_its_company_and_is_saved_with_it() {
         let mut a = app(PaneConfig {
             multi_company: true,
@@ -666,6 +689,7 @@ mod key_tests {
         };
         a.update(Msg::PrivateKeyRead {
             company_id: "a1".into(),
+            path: "/tmp/klucz.pem".into(),
             result: Ok(("-----BEGIN EC PRIVATE KEY-----".into(), info)),
         });
         assert_eq!(a.settings.erp.key_state(Lang::En).0, "no key", "B has none");

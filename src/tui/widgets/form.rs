@@ -9,6 +9,8 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui_textarea::TextArea;
+
+use super::input::text_key;
 use serde_json::Value;
 
 use crate::i18n::{Lang, Txt};
@@ -228,9 +230,9 @@ impl Field {
     pub fn key(&mut self, k: KeyEvent) -> bool {
         match &mut self.input {
             // Text takes every key but those that leave the field.
-            Input::MultiLine(a) => !keys::leaves_field(&k, true) && a.input(k),
+            Input::MultiLine(a) => !keys::leaves_field(&k, true) && text_key(a, k),
             Input::Text(a) | Input::Number(a) | Input::Secret { area: a, .. } => {
-                !keys::leaves_field(&k, false) && a.input(k)
+                !keys::leaves_field(&k, false) && text_key(a, k)
             }
             Input::YesNo(b) => match action_for(Scope::Choice, &k) {
                 Some(Action::NextChoice | Action::PrevChoice) => {
@@ -372,7 +374,13 @@ impl Form {
                 self.move_focus(a == Action::NextField);
                 false
             }
-            Some(Action::ShowPassword) => {
+            // Only in a password field: elsewhere the key is the text's.
+            Some(Action::ShowPassword)
+                if self
+                    .fields
+                    .get(self.focus)
+                    .is_some_and(|f| matches!(f.input, Input::Secret { .. })) =>
+            {
                 if let Some(f) = self.fields.get_mut(self.focus) {
                     f.toggle_shown();
                 }

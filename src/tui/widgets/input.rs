@@ -4,10 +4,10 @@
 use crossterm::event::KeyEvent;
 use ratatui_textarea::{CursorMove, TextArea};
 
-use crate::tui::keys::{self, LineEdit, line_edit};
+use crate::tui::keys::{self, LineEdit, TextEdit, line_edit};
 
 /// One line of text edited as in a shell: the cursor moves (←→, Home/End, Ctrl-A/E,
-/// Alt-B/F), Ctrl-K and Ctrl-J cut to the end and the start, Ctrl-W a word, Ctrl-U
+/// Alt-B/F), Ctrl-K and Ctrl-U cut to the end and the start, Ctrl-W a word, Ctrl-Z
 /// undoes; the same editing as the forms' fields.
 #[derive(Debug, Clone)]
 pub struct LineInput {
@@ -32,7 +32,7 @@ impl LineInput {
             return false;
         }
         let before = self.text();
-        self.area.input(k);
+        text_key(&mut self.area, k);
         self.text() != before
     }
 
@@ -44,6 +44,17 @@ impl LineInput {
 
     pub fn widget(&self) -> &TextArea<'static> {
         &self.area
+    }
+}
+
+/// A key for a text being typed, as shells edit a line: Ctrl-U cuts to the start of
+/// the line (the text area's own Ctrl-U would undo), Ctrl-Z undoes. True when the text
+/// changed.
+pub fn text_key(area: &mut TextArea<'static>, k: KeyEvent) -> bool {
+    match keys::text_edit(&k) {
+        Some(TextEdit::CutToStart) => area.delete_line_by_head(),
+        Some(TextEdit::Undo) => area.undo(),
+        None => area.input(k),
     }
 }
 
@@ -130,6 +141,22 @@ mod tests {
             format!("{base}/raporty/")
         );
         assert_eq!(complete(&format!("{base}/zzz")), None);
+    }
+
+    #[test]
+    fn ctrl_u_cuts_to_the_start_and_ctrl_z_undoes() {
+        let ctrl = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL);
+        let mut line = LineInput::new("jan kowalski");
+        for _ in 0..8 {
+            line.key(KeyEvent::new(KeyCode::Left, KeyModifiers::NONE));
+        }
+        assert!(line.key(ctrl('u')));
+        assert_eq!(line.text(), "kowalski");
+        assert!(line.key(ctrl('z')));
+        assert_eq!(line.text(), "jan kowalski");
+        line.key(ctrl('e'));
+        assert!(line.key(ctrl('w')));
+        assert_eq!(line.text(), "jan ");
     }
 
     #[test]

@@ -220,6 +220,9 @@ impl TabEditor {
         if !self.commit_form() {
             return Vec::new();
         }
+        // Out of the fields: the next key is a command again, not text (an error
+        // brings the field back into view; Enter edits it).
+        self.form.editing = false;
         self.saving = Some(self.working.clone());
         self.sent = Some(self.working.clone());
         vec![Command::SaveSettings {
