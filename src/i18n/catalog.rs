@@ -14,6 +14,9 @@ macro_rules! catalog {
         }
 
         impl Txt {
+            /// Every string, in catalog order (tests look for English in Polish screens).
+            pub const ALL: &'static [Txt] = &[$(Txt::$name,)*];
+
             pub fn t(self, lang: Lang) -> &'static str {
                 match (self, lang) {
                     $(
@@ -86,6 +89,15 @@ catalog! {
     Sent: "sent", "wysłane";
     Failed: "failed", "błędne";
     Cancelled: "cancelled", "anulowane";
+    // A mail's details.
+    HFrom: "From:", "Od:";
+    HTo: "To:", "Do:";
+    HCc: "Cc:", "DW:";
+    HBcc: "Bcc:", "UDW:";
+    HSubject: "Subject:", "Temat:";
+    HCreated: "Created:", "Utworzono:";
+    HSent: "Sent:", "Wysłano:";
+    MailAccount: "(the mail account's address)", "(adres konta pocztowego)";
     // The same, short, for the filter strip of a narrow screen.
     AllShort: "all", "wsz.";
     PendingShort: "pend.", "ocz.";
@@ -138,6 +150,11 @@ catalog! {
     KPresets: "presets", "przykłady";
     KCheck: "test connection", "test połączenia";
     KSendTest: "send test message", "wyślij testową";
+    KeysEditing: "Editing the fields", "Edycja pól";
+    KeysChoice: "A choice field", "Pole wyboru";
+    KeysTestMessage: "The test message", "Wiadomość testowa";
+    KeysSearch: "Typing a search", "Wpisywanie wyszukiwania";
+    KBackToAccount: "back to the account", "wróć do konta";
     KLeaveForm: "leave fields", "opuść pola";
     KNextField: "next/previous field", "następne/poprzednie pole";
     KShowPassword: "show password", "pokaż hasło";
@@ -146,7 +163,8 @@ catalog! {
     KQuit: "quit", "wyjście";
     KHelp: "help", "pomoc";
     KSearch: "search", "szukaj";
-    KFilter: "status", "stan";
+    KNextFilter: "next status", "następny stan";
+    KPrevFilter: "previous status", "poprzedni stan";
     KOpen: "details", "szczegóły";
     KBack: "back", "wróć";
     KMark: "mark", "zaznacz";

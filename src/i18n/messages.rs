@@ -25,6 +25,14 @@ pub fn confirm_action(action: &str, ids: &[i64], lang: Lang) -> String {
     }
 }
 
+/// When and by which sender a mail was sent.
+pub fn sent_by(at: &str, by: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("{at} by {by}"),
+        Lang::Pl => format!("{at} przez {by}"),
+    }
+}
+
 /// What a queue action did, in words (`held 2 mails`).
 pub fn mails_done(action: MailAction, n: u64, lang: Lang) -> String {
     let en_mails = if n == 1 { "mail" } else { "mails" };

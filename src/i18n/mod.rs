@@ -1,12 +1,14 @@
 //! Every string the console shows, in English and Polish. `catalog` holds the fixed
 //! strings (one line each, both languages side by side), `messages` the ones with
-//! arguments, `problems` and `errors` the wording of what went wrong, from data.
+//! arguments, `problems` and `errors` the wording of what went wrong, from data,
+//! `worklog` the work log's common entries in the reader's language.
 
 mod catalog;
 pub mod clock;
 mod errors;
 pub mod messages;
 mod problems;
+pub mod worklog;
 
 use std::fmt;
 

@@ -116,6 +116,15 @@ impl App {
         self
     }
 
+    /// Whether this deployment offers an action (a section the config hides takes its
+    /// key out of the hints and the help).
+    pub fn offers(&self, action: Action) -> bool {
+        match action {
+            Action::Permissions => self.config.permissions_section,
+            _ => true,
+        }
+    }
+
     /// The editor of a settings tab, the Mail server's included.
     fn editor(&self, tab: Tab) -> Option<&TabEditor> {
         match tab {
@@ -228,7 +237,20 @@ impl App {
                 version,
             } => self.mail.stored_loaded(doc, version),
             Msg::SettingsLoaded { tab, doc, version } => {
+                // Never saved: a Polish console starts from the Polish default texts
+                // (the stored defaults are English), to be saved like any edit.
+                let polish = (tab, version, self.lang) == (Tab::Templates, 0, Lang::Pl)
+                    && !self.settings.templates.editor.dirty();
+                let doc = match polish {
+                    true => serde_json::to_value(crate::settings::TemplatesSettings::polish())
+                        .unwrap_or(doc),
+                    false => doc,
+                };
                 self.settings.stored_loaded(tab, doc, version);
+                if polish {
+                    // Not stored yet: mails go out with the English defaults until saved.
+                    self.settings.templates.editor.changed = true;
+                }
                 Vec::new()
             }
             Msg::SettingsSaved { tab, version } => {
@@ -363,7 +385,20 @@ impl App {
                 self.mail.test_queued(id)
             }
             Msg::TestState(id, outcome) => {
+                use super::panes::mail_server::TestOutcome;
+                let text = super::panes::mail_server::outcome_text(self, id, &outcome).1;
+                // News for the status line: a new kind of outcome of this test mail.
+                let news = self.mail.test_mail.as_ref().is_some_and(|(t, before)| {
+                    *t == id
+                        && !matches!(outcome, TestOutcome::Waiting)
+                        && std::mem::discriminant(before) != std::mem::discriminant(&outcome)
+                });
                 self.mail.test_state(id, outcome);
+                if news {
+                    let failed =
+                        matches!(self.mail.test_mail, Some((_, TestOutcome::NotDelivered(_))));
+                    self.status = Some((failed, text));
+                }
                 Vec::new()
             }
             Msg::Resize(w, h) => {

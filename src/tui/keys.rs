@@ -356,7 +356,15 @@ pub const BINDINGS: &[Binding] = &[
         "Enter",
         Action::SendTest,
         KSendTest,
-        false
+        true
+    ),
+    bind!(
+        TestMessage,
+        [(KeyCode::Esc, N), (KeyCode::Char('c'), C)],
+        "Esc",
+        Action::LeaveForm,
+        KBackToAccount,
+        true
     ),
     bind!(
         Choice,
@@ -761,7 +769,7 @@ pub const BINDINGS: &[Binding] = &[
         [(KeyCode::Char('f'), N), (KeyCode::Right, N)],
         "f/→",
         Action::NextFilter,
-        KFilter,
+        KNextFilter,
         true
     ),
     bind!(
@@ -773,7 +781,7 @@ pub const BINDINGS: &[Binding] = &[
         ],
         "F/←",
         Action::PrevFilter,
-        KFilter,
+        KPrevFilter,
         false
     ),
     bind!(
@@ -1240,18 +1248,50 @@ pub fn action_for(scope: Scope, key: &KeyEvent) -> Option<Action> {
 
 /// Distinct (keys, label) pairs of a scope, in table order.
 pub fn shown(scope: Scope, hints_only: bool) -> Vec<(&'static str, Txt)> {
+    shown_offered(scope, hints_only, &|_| true)
+}
+
+/// The keys of a scope whose actions this deployment offers (a hidden section's key is
+/// not shown).
+pub fn shown_offered(
+    scope: Scope,
+    hints_only: bool,
+    offered: &dyn Fn(Action) -> bool,
+) -> Vec<(&'static str, Txt)> {
     let mut out: Vec<(&'static str, Txt)> = Vec::new();
     let chain = scope.chain();
     for b in chain.iter().flat_map(|s| {
         BINDINGS
             .iter()
-            .filter(move |b| b.scope == *s && (b.hint || !hints_only))
+            .filter(move |b| b.scope == *s && (b.hint || !hints_only) && offered(b.action))
     }) {
         if !out.iter().any(|(s, l)| *s == b.shown && *l == b.label) {
             out.push((b.shown, b.label));
         }
     }
     out
+}
+
+/// Where one can go from a scope by a key (editing a form, a choice field, the test
+/// message): its help lists their keys too.
+pub fn reached_from(scope: Scope) -> &'static [(Txt, Scope)] {
+    match scope {
+        Scope::MailServer => &[
+            (Txt::KeysEditing, Scope::Form),
+            (Txt::KeysChoice, Scope::Choice),
+            (Txt::KeysTestMessage, Scope::TestMessage),
+        ],
+        Scope::Templates => &[
+            (Txt::KeysEditing, Scope::TemplatesForm),
+            (Txt::KeysChoice, Scope::Choice),
+        ],
+        Scope::ApiAuth | Scope::Erp | Scope::Domain | Scope::Tools | Scope::Storage => &[
+            (Txt::KeysEditing, Scope::Form),
+            (Txt::KeysChoice, Scope::Choice),
+        ],
+        Scope::Queue => &[(Txt::KeysSearch, Scope::Search)],
+        _ => &[],
+    }
 }
 
 /// Keys that move within a text of several lines (Enter, ↑, ↓): there they belong to

@@ -276,7 +276,12 @@ fn pane(a: &mut App, title: Txt) {
 }
 
 fn templates(a: &mut App) {
-    settings_doc(Tab::Templates, Tab::Templates.default_json(), a);
+    // What each deployment stores: the texts in its language.
+    let doc = match a.lang {
+        Lang::Pl => serde_json::to_value(dmsctl::settings::TemplatesSettings::polish()).unwrap(),
+        Lang::En => Tab::Templates.default_json(),
+    };
+    settings_doc(Tab::Templates, doc, a);
     pane(a, Txt::TabTemplates);
     key(a, KeyCode::Down);
     key(a, KeyCode::Down);
@@ -493,6 +498,61 @@ fn test_deferred(a: &mut App) {
     ));
 }
 
+/// English strings of the catalog that may stand in a Polish screen: names, protocols,
+/// and words Polish shares.
+const SAME_IN_POLISH: &[&str] = &[
+    "OAuth2",
+    "Microsoft 365",
+    "SMTP",
+    "KSeF",
+    "NIP",
+    "ERP",
+    "API",
+    // Product names: "MS SQL Server", "IBARD Repository".
+    "Server",
+    "Repository",
+];
+
+/// Whether `word` stands in `text` as a whole word (not inside a longer one).
+fn has_word(text: &str, word: &str) -> bool {
+    text.match_indices(word).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + word.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
+}
+
+/// A Polish screen shows no English string of the catalog.
+fn assert_no_english(name: &str, screen: &str) {
+    for txt in Txt::ALL {
+        let (en, pl) = (txt.t(Lang::En), txt.t(Lang::Pl));
+        let en = en.trim();
+        if en == pl.trim() || en.chars().count() < 4 || SAME_IN_POLISH.contains(&en) {
+            continue;
+        }
+        assert!(
+            !has_word(screen, en),
+            "{name}: English `{en}` ({txt:?}) in the Polish screen:\n{screen}"
+        );
+    }
+}
+
+/// Text never runs into a box's border: a letter or digit right before a top corner
+/// means a line was drawn over another element.
+fn assert_no_overlap(name: &str, screen: &str) {
+    for line in screen.lines() {
+        let chars: Vec<char> = line.chars().collect();
+        for w in chars.windows(2) {
+            assert!(
+                !(w[0].is_alphanumeric() && matches!(w[1], '┌' | '┐' | '└' | '┘')),
+                "{name}: `{}{}` — text runs into a border:\n{screen}",
+                w[0],
+                w[1]
+            );
+        }
+    }
+}
+
 macro_rules! screens {
     ($($name:ident: $lang:expr, $setup:expr;)*) => {
         $(
@@ -502,7 +562,16 @@ macro_rules! screens {
                     let mut a = app($lang);
                     let setup: fn(&mut App) = $setup;
                     setup(&mut a);
-                    insta::assert_snapshot!(format!("{}_{}x{}", stringify!($name), w, h), render(&mut a, w, h));
+                    let name = format!("{}_{}x{}", stringify!($name), w, h);
+                    let screen = render(&mut a, w, h);
+                    if $lang == Lang::Pl {
+                        assert_no_english(&name, &screen);
+                    }
+                    // A popup covers what is under it; the rest must not collide.
+                    if a.modal.is_none() {
+                        assert_no_overlap(&name, &screen);
+                    }
+                    insta::assert_snapshot!(name, screen);
                 }
             }
         )*

@@ -473,7 +473,7 @@ fn templates_pane_edit_preview_save_and_api_systems() {
         Duration::from_secs(5),
     );
     s.wait_for(
-        "subject: unknown mask {DocumentNumer}",
+        "Subject: unknown mask {DocumentNumer}",
         Duration::from_secs(1),
     );
     let stored = settings_json(dir.path(), &db, "templates");
@@ -575,7 +575,7 @@ fn erp_pane_add_invalid_nip_fix_save_delete() {
     ]);
     s.keys(&["C-s"]);
     s.wait_for(
-        "nip: `5260001241` is not a valid NIP",
+        "Company tax id (NIP): `5260001241` is not a valid NIP",
         Duration::from_secs(5),
     );
     assert!(

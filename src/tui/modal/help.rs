@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use crate::i18n::Txt;
 use crate::tui::app::App;
-use crate::tui::keys::{Action, Scope, shown};
+use crate::tui::keys::{Action, Scope, reached_from, shown_offered};
 use crate::tui::widgets::chrome::centered;
 use crate::tui::widgets::scroll::Scroll;
 
@@ -47,12 +47,13 @@ fn room(height: u16) -> u16 {
 fn lines(app: &App) -> Vec<Line<'static>> {
     let lang = app.lang;
     let mut lines = Vec::new();
-    for (title, scope) in [
-        (Txt::KeysPane, app.scope()),
-        (Txt::KeysGlobal, Scope::Global),
-    ] {
+    let here = app.scope();
+    let sections = std::iter::once((Txt::KeysPane, here))
+        .chain(reached_from(here).iter().copied())
+        .chain(std::iter::once((Txt::KeysGlobal, Scope::Global)));
+    for (title, scope) in sections {
         lines.push(Line::styled(title.t(lang), app.theme.title()));
-        for (keys, label) in shown(scope, false) {
+        for (keys, label) in shown_offered(scope, false, &|a| app.offers(a)) {
             lines.push(Line::from(vec![
                 Span::styled(format!("  {keys:<10}"), app.theme.accent()),
                 Span::raw(label.t(lang)),

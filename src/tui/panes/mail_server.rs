@@ -390,8 +390,19 @@ impl MailServerPane {
                     .iter()
                     .enumerate()
                     .map(|(i, p)| {
-                        let label =
-                            format!("{:<14} {}:{}  {}", p.name, p.server, p.port, p.encryption);
+                        let encryption = match p.encryption {
+                            "none" => Txt::ONone,
+                            "ssl" => Txt::OSsl,
+                            "starttls" => Txt::OStarttls,
+                            _ => Txt::OAuto,
+                        };
+                        let label = format!(
+                            "{:<14} {}:{}  {}",
+                            p.name,
+                            p.server,
+                            p.port,
+                            encryption.t(ctx.lang)
+                        );
                         (i.to_string(), label)
                     })
                     .collect();
@@ -409,9 +420,12 @@ impl MailServerPane {
                 }
                 None => Vec::new(),
             },
+            // Out of the fields; out of the test message too, back to the account
+            // (its outcome comes to the status line as well).
             Action::LeaveForm => {
                 self.editor.form.editing = false;
                 self.test.editing = false;
+                self.in_test = false;
                 Vec::new()
             }
             Action::NextField | Action::PrevField => {
@@ -533,7 +547,9 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         test_section(f, app, form_rows, w);
     } else {
         let w = m.editor.form.label_width(lang, form_rows.width * 9 / 20);
-        m.editor.form.draw(f, form_rows, &app.theme, lang, w);
+        m.editor
+            .form
+            .draw_as(f, form_rows, &app.theme, lang, w, !m.in_test);
     }
     account_notes(f, app, notes);
     if let Some(side) = side {
@@ -557,9 +573,9 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     }
 }
 
-fn test_section(f: &mut Frame, app: &App, area: Rect, label_width: u16) {
-    let m = &app.mail;
-    let outcome = m.test_mail.as_ref().map(|(id, o)| match o {
+/// The test message's outcome in words, and its style.
+pub fn outcome_text(app: &App, id: i64, o: &TestOutcome) -> (ratatui::style::Style, String) {
+    match o {
         TestOutcome::Waiting => (
             app.theme.muted(),
             format!("#{id}: {}", Txt::Waiting.t(app.lang)),
@@ -570,13 +586,21 @@ fn test_section(f: &mut Frame, app: &App, area: Rect, label_width: u16) {
         ),
         TestOutcome::Deferred { next_at, reason } => (
             app.theme.warn(),
-            messages::test_deferred(*id, *next_at, app.now, reason, &app.clock, app.lang),
+            messages::test_deferred(id, *next_at, app.now, reason, &app.clock, app.lang),
         ),
         TestOutcome::NotDelivered(e) => (
             app.theme.error(),
             format!("#{id}: {}: {e}", Txt::NotDelivered.t(app.lang)),
         ),
-    });
+    }
+}
+
+fn test_section(f: &mut Frame, app: &App, area: Rect, label_width: u16) {
+    let m = &app.mail;
+    let outcome = m
+        .test_mail
+        .as_ref()
+        .map(|(id, o)| outcome_text(app, *id, o));
     // The outcome wraps, up to three rows: a deferral's reason and next try must fit a
     // narrow panel.
     let paragraph =
@@ -586,7 +610,8 @@ fn test_section(f: &mut Frame, app: &App, area: Rect, label_width: u16) {
         .map_or(0, |p| p.line_count(area.width.max(1)).clamp(1, 3) as u16);
     let [rows, below] =
         Layout::vertical([Constraint::Min(1), Constraint::Length(height)]).areas(area);
-    m.test.draw(f, rows, &app.theme, app.lang, label_width);
+    m.test
+        .draw_as(f, rows, &app.theme, app.lang, label_width, m.in_test);
     if let Some(p) = paragraph {
         f.render_widget(p, below);
     }

@@ -792,7 +792,10 @@ fn waiting_line(app: &App, m: &Mail, d: &MailDetail) -> Option<Line<'static>> {
         MailStatus::Failed => {
             let last = d.log.iter().rev().find(|e| e.level == Level::Error);
             let (at, why) = match last {
-                Some(e) => (clock.full(e.time), e.message.clone()),
+                Some(e) => (
+                    clock.full(e.time),
+                    crate::i18n::worklog::message(&e.message, lang).into_owned(),
+                ),
                 None => (String::new(), m.last_error.clone().unwrap_or_default()),
             };
             (
@@ -817,30 +820,39 @@ pub fn detail_lines(app: &App, d: &MailDetail) -> Vec<Line<'static>> {
         Span::raw(format!("  {} {}", Txt::ColTries.t(lang), m.attempts)),
     ])];
     lines.extend(waiting_line(app, m, d));
-    lines.push(Line::from(format!(
-        "From:     {}",
-        m.from_address.as_deref().unwrap_or("(mail account)")
-    )));
-    lines.push(Line::from(format!("To:       {}", m.to)));
+    // Labels in the reader's language, padded to one column.
+    let field = |label: Txt, value: String| {
+        Line::from(vec![
+            Span::styled(format!("{:<11}", label.t(lang)), app.theme.muted()),
+            Span::raw(value),
+        ])
+    };
+    lines.push(field(
+        Txt::HFrom,
+        m.from_address
+            .clone()
+            .unwrap_or_else(|| Txt::MailAccount.t(lang).to_string()),
+    ));
+    lines.push(field(Txt::HTo, m.to.clone()));
     if !m.cc.is_empty() {
-        lines.push(Line::from(format!("Cc:       {}", m.cc)));
+        lines.push(field(Txt::HCc, m.cc.clone()));
     }
     if !m.bcc.is_empty() {
-        lines.push(Line::from(format!("Bcc:      {}", m.bcc)));
+        lines.push(field(Txt::HBcc, m.bcc.clone()));
     }
-    lines.push(Line::from(format!("Subject:  {}", m.subject)));
+    lines.push(field(Txt::HSubject, m.subject.clone()));
     if !m.damaged.is_empty() {
         lines.push(Line::styled(
             format!("⚠ {}", m.damaged.join("; ")),
             app.theme.error(),
         ));
     }
-    lines.push(Line::from(format!(
-        "Created:  {}",
-        clock.full(m.created_at)
-    )));
+    lines.push(field(Txt::HCreated, clock.full(m.created_at)));
     if let (Some(at), Some(by)) = (m.sent_at, &m.sent_by) {
-        lines.push(Line::from(format!("Sent:     {} by {by}", clock.full(at))));
+        lines.push(field(
+            Txt::HSent,
+            messages::sent_by(&clock.full(at), by, lang),
+        ));
     }
     if let Some(id) = &m.message_id {
         lines.push(Line::from(format!("Message-ID: {id}")));
@@ -880,7 +892,11 @@ pub fn detail_lines(app: &App, d: &MailDetail) -> Vec<Line<'static>> {
                 .map(|d| format!(" — {d}"))
                 .unwrap_or_default();
             lines.push(Line::styled(
-                format!("  {}  {}{detail}", clock.full(e.time), e.message),
+                format!(
+                    "  {}  {}{detail}",
+                    clock.full(e.time),
+                    crate::i18n::worklog::message(&e.message, lang)
+                ),
                 style,
             ));
         }

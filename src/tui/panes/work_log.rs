@@ -7,7 +7,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row};
 
-use crate::i18n::{Txt, messages};
+use crate::i18n::{Txt, messages, worklog};
 use crate::model::{Level, LogEntry, LogFilter, MailId};
 use crate::time::format_age;
 use crate::tui::app::App;
@@ -238,13 +238,13 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         |e| {
             let style = level_style(app, e.level);
             let msg = match e.detail_beyond_message() {
-                Some(d) => format!("{} — {d}", e.message),
-                None => e.message.clone(),
+                Some(d) => format!("{} — {d}", worklog::message(&e.message, lang)),
+                None => worklog::message(&e.message, lang).into_owned(),
             };
             Row::new(vec![
                 Cell::from(format_age(app.now - e.time)),
-                Cell::from(e.level.to_string()).style(style),
-                Cell::from(e.source.clone()),
+                Cell::from(worklog::level(e.level, lang)).style(style),
+                Cell::from(worklog::source(&e.source, lang).to_string()),
                 Cell::from(e.mail_id.map(|m| m.to_string()).unwrap_or_default()),
                 Cell::from(msg),
             ])
@@ -273,9 +273,9 @@ fn entry_lines(app: &App, e: &LogEntry) -> Vec<Line<'static>> {
         field(Txt::ColTimeFull, app.clock.full(e.time)),
         Line::from(vec![
             Span::styled(format!("{:<9}", Txt::ColLevel.t(lang)), app.theme.muted()),
-            Span::styled(e.level.to_string(), level_style(app, e.level)),
+            Span::styled(worklog::level(e.level, lang), level_style(app, e.level)),
         ]),
-        field(Txt::ColSource, e.source.clone()),
+        field(Txt::ColSource, worklog::source(&e.source, lang).to_string()),
     ];
     if let Some(m) = e.mail_id {
         lines.push(field(
@@ -289,7 +289,11 @@ fn entry_lines(app: &App, e: &LogEntry) -> Vec<Line<'static>> {
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(Txt::Message.t(lang), app.theme.title()));
-    lines.extend(e.message.lines().map(|l| Line::from(format!("  {l}"))));
+    lines.extend(
+        worklog::message(&e.message, lang)
+            .lines()
+            .map(|l| Line::from(format!("  {l}"))),
+    );
     if let Some(d) = e.detail_beyond_message() {
         lines.push(Line::styled(Txt::Detail.t(lang), app.theme.title()));
         lines.extend(d.lines().map(|l| Line::from(format!("  {l}"))));

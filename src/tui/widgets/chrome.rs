@@ -10,7 +10,7 @@ use crate::i18n::Txt;
 use crate::model::{RegisteredSender, SenderState};
 use crate::time::format_age;
 use crate::tui::app::App;
-use crate::tui::keys::{Action, Scope, global_hint, shown};
+use crate::tui::keys::{Action, Scope, global_hint, shown_offered};
 
 pub fn tabs(f: &mut Frame, app: &App, area: Rect) {
     let lang = app.lang;
@@ -332,7 +332,7 @@ fn hints(f: &mut Frame, app: &App, area: Rect) {
         &[app.scope(), Scope::Global]
     };
     for scope in scopes.iter().copied() {
-        for item in shown(scope, true) {
+        for item in shown_offered(scope, true, &|a| app.offers(a)) {
             // Help and quit are only ever on the right (or, shadowed, not at all).
             let on_right = matches!(item.1, Txt::KHelp | Txt::KQuit);
             if !on_right && !left_list.contains(&item) {

@@ -470,8 +470,10 @@ impl Form {
                 });
             }
         }
+        // Back into the first bad field, so that what is typed next fixes it.
         if let Some(i) = self.fields.iter().position(|f| f.error.is_some()) {
             self.focus = i;
+            self.editing = true;
         }
     }
 
@@ -489,6 +491,20 @@ impl Form {
 
     /// One line per visible field: label, value, error.
     pub fn draw(&self, f: &mut Frame, area: Rect, theme: &Theme, lang: Lang, label_width: u16) {
+        self.draw_as(f, area, theme, lang, label_width, true);
+    }
+
+    /// Draws the form; one that is not `active` (another form on screen has the keys)
+    /// marks no field as focused.
+    pub fn draw_as(
+        &self,
+        f: &mut Frame,
+        area: Rect,
+        theme: &Theme,
+        lang: Lang,
+        label_width: u16,
+        active: bool,
+    ) {
         let rows: Vec<&Field> = self
             .fields
             .iter()
@@ -521,7 +537,7 @@ impl Form {
             let [label_area, value_area] =
                 Layout::horizontal([Constraint::Length(label_width), Constraint::Min(10)])
                     .areas(row);
-            let focused = i == focus_row;
+            let focused = active && i == focus_row;
             let label_style = if focused {
                 theme.accent()
             } else {
@@ -606,6 +622,20 @@ impl Form {
                             Span::styled(format!(" {} ", label.t(lang)), style)
                         })
                         .collect();
+                    let width: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+                    // Every option where they fit; else the chosen one between the
+                    // arrows that change it, never options cut at the edge.
+                    let spans = match options.get(*index) {
+                        Some((_, label)) if width > value_rect.width as usize => {
+                            let style = if focused {
+                                theme.selection()
+                            } else {
+                                theme.accent()
+                            };
+                            vec![Span::styled(format!("◂ {} ▸", label.t(lang)), style)]
+                        }
+                        _ => spans,
+                    };
                     f.render_widget(Paragraph::new(Line::from(spans)), value_rect);
                 }
                 Input::ReadOnly(t) => {

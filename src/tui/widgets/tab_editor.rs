@@ -221,7 +221,7 @@ impl TabEditor {
             return Vec::new();
         }
         // Out of the fields: the next key is a command again, not text (an error
-        // brings the field back into view; Enter edits it).
+        // brings the bad field back into editing).
         self.form.editing = false;
         self.saving = Some(self.working.clone());
         self.sent = Some(self.working.clone());
