@@ -25,6 +25,14 @@ pub fn confirm_action(action: &str, ids: &[i64], lang: Lang) -> String {
     }
 }
 
+/// How many mails are marked (the next action goes to them).
+pub fn marked(n: usize, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("● {n} marked"),
+        Lang::Pl => format!("● zaznaczone: {n}"),
+    }
+}
+
 /// When and by which sender a mail was sent.
 pub fn sent_by(at: &str, by: &str, lang: Lang) -> String {
     match lang {
@@ -215,10 +223,23 @@ pub fn resend_question(mails: &[(i64, String)], lang: Lang) -> String {
     }
 }
 
-pub fn delete_question(name: &str, lang: Lang) -> String {
-    match lang {
-        Lang::En => format!("Delete {name}?"),
-        Lang::Pl => format!("Usunąć {name}?"),
+/// Before deleting an element of a list; one without a name is called by its place.
+pub fn delete_question(name: &str, position: usize, lang: Lang) -> String {
+    match (name.trim().is_empty(), lang) {
+        (false, Lang::En) => format!("Delete {name}?"),
+        (false, Lang::Pl) => format!("Usunąć {name}?"),
+        (true, Lang::En) => format!("Delete entry {position} (it has no name)?"),
+        (true, Lang::Pl) => format!("Usunąć pozycję {position} (bez nazwy)?"),
+    }
+}
+
+/// `1 day`, `5 days`; `1 dzień`, `5 dni`.
+fn days(n: u32, lang: Lang) -> String {
+    match (n, lang) {
+        (1, Lang::En) => "1 day".into(),
+        (n, Lang::En) => format!("{n} days"),
+        (1, Lang::Pl) => "1 dzień".into(),
+        (n, Lang::Pl) => format!("{n} dni"),
     }
 }
 
@@ -240,24 +261,26 @@ pub fn settings_saved(title: &str, version: i64, lang: Lang) -> String {
     }
 }
 
-pub fn anonymize_question(mails: i64, days: u32, lang: Lang) -> String {
+pub fn anonymize_question(mails: i64, days_n: u32, lang: Lang) -> String {
     match lang {
         Lang::En => format!(
-            "Anonymize {mails} archived mail(s) sent more than {days} days ago? Recipients, subjects and bodies are replaced and attachments removed; this cannot be undone."
+            "Anonymize {mails} archived {} sent more than {} ago? Recipients, subjects and bodies are replaced and attachments removed; this cannot be undone.",
+            if mails == 1 { "mail" } else { "mails" },
+            days(days_n, lang)
         ),
         Lang::Pl => format!(
-            "Zanonimizować {mails} zarchiwizowanych maili wysłanych ponad {days} dni temu? Odbiorcy, tematy i treści zostaną zastąpione, a załączniki usunięte; tego nie można cofnąć."
+            "Zanonimizować zarchiwizowane wiadomości ({mails}) wysłane ponad {} temu? Odbiorcy, tematy i treści zostaną zastąpione, a załączniki usunięte; tego nie można cofnąć.",
+            days(days_n, lang)
         ),
     }
 }
 
-pub fn anonymize_nothing(days: u32, lang: Lang) -> String {
+pub fn anonymize_nothing(days_n: u32, lang: Lang) -> String {
+    let d = days(days_n, lang);
     match lang {
-        Lang::En => format!("No archived mails older than {days} days carry personal data."),
+        Lang::En => format!("No archived mails older than {d} carry personal data."),
         Lang::Pl => {
-            format!(
-                "Żaden zarchiwizowany mail starszy niż {days} dni nie zawiera danych osobowych."
-            )
+            format!("Żaden zarchiwizowany mail starszy niż {d} nie zawiera danych osobowych.")
         }
     }
 }
@@ -368,7 +391,8 @@ pub fn key_written(kind: &str, path: &Path, lang: Lang) -> String {
 
 pub fn anonymized(mails: u64, lang: Lang) -> String {
     match lang {
-        Lang::En => format!("{mails} archived mail(s) anonymized"),
+        Lang::En if mails == 1 => "1 archived mail anonymized".to_string(),
+        Lang::En => format!("{mails} archived mails anonymized"),
         Lang::Pl => format!("zanonimizowano zarchiwizowane maile: {mails}"),
     }
 }
@@ -433,7 +457,7 @@ mod tests {
         );
         assert!(
             anonymize_question(7, 365, Lang::En)
-                .starts_with("Anonymize 7 archived mail(s) sent more than 365 days ago?")
+                .starts_with("Anonymize 7 archived mails sent more than 365 days ago?")
         );
     }
 }

@@ -155,7 +155,7 @@ impl SmtpTarget {
             )
             .await?
             .map_err(|e| SmtpFailure::smtp(Stage::Greeting, &e))?;
-        report.capabilities = conn.server_info().to_string();
+        report.capabilities = capabilities(conn.server_info());
 
         let wants_starttls = match self.encryption {
             Encryption::Starttls => true,
@@ -172,7 +172,7 @@ impl SmtpTarget {
                 .await?
                 .map_err(|e| SmtpFailure::smtp(Stage::Tls, &e))?;
             peer_cert = conn.peer_certificate().ok();
-            report.capabilities = conn.server_info().to_string();
+            report.capabilities = capabilities(conn.server_info());
         }
         report.encrypted = self.implicit_tls() || wants_starttls;
         // `auto` against a server without STARTTLS (or a STARTTLS-stripping middlebox)
@@ -580,5 +580,38 @@ mod tests {
         assert_eq!(advertised_size(["SIZE 0"].into_iter()), None);
         assert_eq!(advertised_size(["SIZE"].into_iter()), None);
         assert_eq!(advertised_size(["8BITMIME"].into_iter()), None);
+    }
+}
+
+/// What the server says it is and offers, as the SMTP keywords name it
+/// (`mx.firma.pl: 8BITMIME SMTPUTF8 STARTTLS AUTH PLAIN LOGIN`).
+fn capabilities(info: &lettre::transport::smtp::extension::ServerInfo) -> String {
+    use lettre::transport::smtp::authentication::Mechanism;
+    let mut offered: Vec<&str> = [
+        (Extension::EightBitMime, "8BITMIME"),
+        (Extension::SmtpUtfEight, "SMTPUTF8"),
+        (Extension::StartTls, "STARTTLS"),
+    ]
+    .into_iter()
+    .filter(|(e, _)| info.supports_feature(*e))
+    .map(|(_, name)| name)
+    .collect();
+    let auth: Vec<&str> = [
+        (Mechanism::Plain, "PLAIN"),
+        (Mechanism::Login, "LOGIN"),
+        (Mechanism::Xoauth2, "XOAUTH2"),
+    ]
+    .into_iter()
+    .filter(|(m, _)| info.supports_auth_mechanism(*m))
+    .map(|(_, name)| name)
+    .collect();
+    if !auth.is_empty() {
+        offered.push("AUTH");
+        offered.extend(auth);
+    }
+    if offered.is_empty() {
+        info.name().to_string()
+    } else {
+        format!("{}: {}", info.name(), offered.join(" "))
     }
 }

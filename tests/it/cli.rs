@@ -491,6 +491,15 @@ mod sender_commands {
             text.contains("CN=localhost") && text.contains("days left"),
             "{text}"
         );
+        // What the server offers, in SMTP's own words (aiosmtpd: 8BITMIME, SMTPUTF8).
+        let ehlo = text
+            .lines()
+            .find(|l| l.contains("ehlo"))
+            .unwrap_or_default();
+        assert!(
+            ehlo.contains("8BITMIME") && ehlo.contains("SMTPUTF8") && !ehlo.contains('{'),
+            "{ehlo}"
+        );
 
         // Without the CA: the TLS step fails with a hint; exit code 1.
         std::fs::write(env.config(), "").unwrap();

@@ -69,8 +69,8 @@ impl Ask {
             }
             Ask::Resend { mails, .. } => messages::resend_question(mails, lang),
             Ask::Leave(_) => Txt::LeaveUnsaved.t(lang).to_string(),
-            Ask::DeleteCompany { name, .. } | Ask::DeleteApiSystem { name, .. } => {
-                messages::delete_question(name, lang)
+            Ask::DeleteCompany { name, index } | Ask::DeleteApiSystem { name, index } => {
+                messages::delete_question(name, index + 1, lang)
             }
             Ask::Anonymize { days, count } => messages::anonymize_question(*count, *days, lang),
             Ask::Switch { label, on, .. } => messages::switch_question(label.t(lang), *on, lang),

@@ -539,7 +539,14 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     } else {
         (rest, None)
     };
-    let notes_height = 3;
+    // Narrow: the check's steps take the notes' place, as many rows as they need (up
+    // to half the pane), the form keeping the rest.
+    let check_below = side.is_none() && (m.checking || m.check.is_some());
+    let notes_height = if check_below {
+        check_height(app, form_area.width).clamp(3, (form_area.height / 2).max(3))
+    } else {
+        3
+    };
     let [form_rows, notes] =
         Layout::vertical([Constraint::Min(4), Constraint::Length(notes_height)]).areas(form_area);
     if m.in_test && !wide {
@@ -551,7 +558,9 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             .form
             .draw_as(f, form_rows, &app.theme, lang, w, !m.in_test);
     }
-    account_notes(f, app, notes);
+    if !check_below {
+        account_notes(f, app, notes);
+    }
     if let Some(side) = side {
         let [t, s] = Layout::vertical([Constraint::Length(10), Constraint::Min(3)]).areas(side);
         let block = Block::default()
@@ -704,6 +713,16 @@ fn account_notes(f: &mut Frame, app: &App, area: Rect) {
 }
 
 fn check_lines(f: &mut Frame, app: &App, area: Rect) {
+    f.render_widget(ratatui::widgets::Clear, area);
+    f.render_widget(check_paragraph(app), area);
+}
+
+/// Rows the check's steps take at this width.
+fn check_height(app: &App, width: u16) -> u16 {
+    u16::try_from(check_paragraph(app).line_count(width.max(1))).unwrap_or(u16::MAX)
+}
+
+fn check_paragraph(app: &App) -> Paragraph<'static> {
     let m = &app.mail;
     let mut lines = Vec::new();
     if m.checking {
@@ -740,7 +759,7 @@ fn check_lines(f: &mut Frame, app: &App, area: Rect) {
             }
         }
     }
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), area);
+    Paragraph::new(lines).wrap(Wrap { trim: true })
 }
 
 #[cfg(test)]

@@ -615,6 +615,12 @@ fn draw_queue(f: &mut Frame, app: &App, area: Rect) {
             app.theme.accent(),
         ));
     }
+    if !app.queue.marked.is_empty() {
+        extras.push(Span::styled(
+            format!(" {}", messages::marked(app.queue.marked.len(), lang)),
+            app.theme.accent(),
+        ));
+    }
     if app.queue.oldest_first {
         extras.push(Span::styled(
             format!(" ↑ {}", Txt::OldestFirst.t(lang)),
@@ -693,7 +699,8 @@ fn draw_queue(f: &mut Frame, app: &App, area: Rect) {
             Constraint::Length(8),
             Constraint::Fill(2),
             Constraint::Fill(3),
-            Constraint::Length(8),
+            // "123 KB +2"
+            Constraint::Length(9),
         ],
         spacing: 1,
     };
@@ -712,29 +719,36 @@ fn draw_queue(f: &mut Frame, app: &App, area: Rect) {
             } else {
                 " "
             };
-            Row::new(vec![
-                Cell::from(format!("{mark}{}", r.id)),
-                Cell::from(status).style(status_style),
-                Cell::from(r.attempts.to_string()),
-                Cell::from(format_age(app.now - r.created_at)),
-                Cell::from(next),
-                Cell::from(r.to.clone()),
+            let base = app.theme.base();
+            vec![
+                (format!("{mark}{}", r.id), base),
+                (status, status_style),
+                (r.attempts.to_string(), base),
+                (format_age(app.now - r.created_at), base),
+                (next, base),
+                (r.to.clone(), base),
                 // A row another program wrote badly: shown lossily, and said so.
-                Cell::from(if r.damaged.is_empty() {
-                    r.subject.clone()
-                } else {
-                    format!("⚠ {}", r.subject)
-                }),
-                Cell::from(format!(
-                    "{}{}",
-                    size_text(r.size),
-                    if r.attachment_count > 0 {
-                        format!(" +{}", r.attachment_count)
+                (
+                    if r.damaged.is_empty() {
+                        r.subject.clone()
                     } else {
-                        String::new()
-                    }
-                )),
-            ])
+                        format!("⚠ {}", r.subject)
+                    },
+                    base,
+                ),
+                (
+                    format!(
+                        "{}{}",
+                        size_text(r.size),
+                        if r.attachment_count > 0 {
+                            format!(" +{}", r.attachment_count)
+                        } else {
+                            String::new()
+                        }
+                    ),
+                    base,
+                ),
+            ]
         },
     );
 }

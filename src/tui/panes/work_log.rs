@@ -5,7 +5,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row};
+use ratatui::widgets::Paragraph;
 
 use crate::i18n::{Txt, messages, worklog};
 use crate::model::{Level, LogEntry, LogFilter, MailId};
@@ -241,13 +241,14 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
                 Some(d) => format!("{} — {d}", worklog::message(&e.message, lang)),
                 None => worklog::message(&e.message, lang).into_owned(),
             };
-            Row::new(vec![
-                Cell::from(format_age(app.now - e.time)),
-                Cell::from(worklog::level(e.level, lang)).style(style),
-                Cell::from(worklog::source(&e.source, lang).to_string()),
-                Cell::from(e.mail_id.map(|m| m.to_string()).unwrap_or_default()),
-                Cell::from(msg),
-            ])
+            let base = app.theme.base();
+            vec![
+                (format_age(app.now - e.time), base),
+                (worklog::level(e.level, lang).to_string(), style),
+                (worklog::source(&e.source, lang).to_string(), base),
+                (e.mail_id.map(|m| m.to_string()).unwrap_or_default(), base),
+                (msg, base),
+            ]
         },
     );
 }

@@ -2,7 +2,9 @@
 //! are built (a page may hold hundreds), and the window follows the selection.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::Span;
 use ratatui::widgets::{Cell, Row, Table};
 
 use crate::i18n::Txt;
@@ -14,8 +16,13 @@ pub struct ListTable<'a> {
     pub spacing: u16,
 }
 
+/// One cell: its text and its style (the selected row is drawn in the selection's
+/// colours whatever its cells' styles, so a coloured status stays readable on it).
+pub type ListCell = (String, Style);
+
 impl ListTable<'_> {
-    /// Draws `items`, `row` building each visible one; the selected row is highlighted.
+    /// Draws `items`, `row` building each visible one's cells; the selected row is
+    /// highlighted, and a text wider than its column ends in `…`.
     pub fn draw<T>(
         &self,
         f: &mut Frame,
@@ -23,10 +30,16 @@ impl ListTable<'_> {
         area: Rect,
         items: &[T],
         selected: usize,
-        row: impl Fn(&T) -> Row<'static>,
+        row: impl Fn(&T) -> Vec<ListCell>,
     ) {
         let header = Row::new(self.columns.iter().map(|t| Cell::from(t.t(app.lang))))
             .style(app.theme.title());
+        let widths: Vec<u16> = Layout::horizontal(self.widths.to_vec())
+            .spacing(self.spacing)
+            .split(Rect::new(0, 0, area.width, 1))
+            .iter()
+            .map(|r| r.width)
+            .collect();
         let (first, height) = window(selected, area.height.saturating_sub(1) as usize);
         let rows = items
             .iter()
@@ -34,8 +47,13 @@ impl ListTable<'_> {
             .skip(first)
             .take(height)
             .map(|(i, item)| {
-                let r = row(item);
-                if i == selected {
+                let chosen = i == selected;
+                let cells = row(item).into_iter().enumerate().map(|(c, (text, style))| {
+                    let text = fit(&text, widths.get(c).copied().unwrap_or(u16::MAX));
+                    Cell::from(text).style(if chosen { Style::default() } else { style })
+                });
+                let r = Row::new(cells);
+                if chosen {
                     r.style(app.theme.selection())
                 } else {
                     r
@@ -48,6 +66,28 @@ impl ListTable<'_> {
             area,
         );
     }
+}
+
+/// The text, cut to `width` columns with `…` when it is wider.
+pub fn fit(text: &str, width: u16) -> String {
+    let width = usize::from(width);
+    if Span::raw(text).width() <= width {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = Span::raw(c.to_string()).width();
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    if width > 0 {
+        out.push('…');
+    }
+    out
 }
 
 /// The first row shown and how many fit, so that the selected row is on screen.
@@ -66,5 +106,13 @@ mod tests {
         assert_eq!(window(10, 10), (1, 10));
         assert_eq!(window(250, 20), (231, 20));
         assert_eq!(window(3, 0), (3, 0));
+    }
+
+    #[test]
+    fn a_text_too_wide_ends_in_an_ellipsis() {
+        assert_eq!(fit("jan@firma.pl", 20), "jan@firma.pl");
+        assert_eq!(fit("jan.kowalski@firma.pl", 12), "jan.kowalsk…");
+        assert_eq!(fit("Zażółć gęślą", 6), "Zażół…");
+        assert_eq!(fit("abc", 0), "");
     }
 }
