@@ -569,20 +569,6 @@ impl rustls::client::danger::ServerCertVerifier for AcceptAnyCertificate {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::advertised_size;
-
-    #[test]
-    fn ehlo_size_is_read() {
-        let lines = ["mx.example.com", "PIPELINING", "SIZE 10240000", "8BITMIME"];
-        assert_eq!(advertised_size(lines.into_iter()), Some(10_240_000));
-        assert_eq!(advertised_size(["SIZE 0"].into_iter()), None);
-        assert_eq!(advertised_size(["SIZE"].into_iter()), None);
-        assert_eq!(advertised_size(["8BITMIME"].into_iter()), None);
-    }
-}
-
 /// What the server says it is and offers, as the SMTP keywords name it
 /// (`mx.firma.pl: 8BITMIME SMTPUTF8 STARTTLS AUTH PLAIN LOGIN`).
 fn capabilities(info: &lettre::transport::smtp::extension::ServerInfo) -> String {
@@ -613,5 +599,19 @@ fn capabilities(info: &lettre::transport::smtp::extension::ServerInfo) -> String
         info.name().to_string()
     } else {
         format!("{}: {}", info.name(), offered.join(" "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::advertised_size;
+
+    #[test]
+    fn ehlo_size_is_read() {
+        let lines = ["mx.example.com", "PIPELINING", "SIZE 10240000", "8BITMIME"];
+        assert_eq!(advertised_size(lines.into_iter()), Some(10_240_000));
+        assert_eq!(advertised_size(["SIZE 0"].into_iter()), None);
+        assert_eq!(advertised_size(["SIZE"].into_iter()), None);
+        assert_eq!(advertised_size(["8BITMIME"].into_iter()), None);
     }
 }
