@@ -203,9 +203,12 @@ impl App {
 
     pub fn update(&mut self, msg: Msg) -> Vec<Command> {
         let before = self.status.clone();
-        let cmds = self.handle(msg);
+        let mut cmds = self.handle(msg);
         if self.status != before {
             self.status_at = self.now;
+        }
+        if self.pane == Pane::MailServer {
+            cmds.extend(self.mail.sendmail_probe());
         }
         cmds
     }
@@ -383,6 +386,10 @@ impl App {
             Msg::TestQueued(id) => {
                 self.status = Some((false, format!("{} {id}", Txt::TestQueued.t(self.lang))));
                 self.mail.test_queued(id)
+            }
+            Msg::SendmailChecked { path, result } => {
+                self.mail.sendmail_checked(path, result);
+                Vec::new()
             }
             Msg::TestState(id, outcome) => {
                 use super::panes::mail_server::TestOutcome;

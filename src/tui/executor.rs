@@ -214,6 +214,10 @@ impl Executor {
                     Err(e) => failed(e),
                 }
             }
+            Command::CheckSendmail(path) => Msg::SendmailChecked {
+                result: crate::sender::sendmail::check_binary(&path),
+                path,
+            },
             Command::CheckSmtp(doc) => match self.account_from(doc).await {
                 Ok(account) => {
                     let (steps, mut started) = tokio::sync::mpsc::unbounded_channel();

@@ -105,6 +105,10 @@ pub enum Msg {
     /// A step of the connection check has started.
     CheckProgress(&'static str),
     CheckDone(CheckReport),
+    SendmailChecked {
+        path: String,
+        result: Result<(), String>,
+    },
     TestQueued(MailId),
     TestState(MailId, TestOutcome),
     /// An action finished, or why it failed.
@@ -202,6 +206,8 @@ pub enum Command {
     },
     /// Check the connection with this (unsaved) account document.
     CheckSmtp(Value),
+    /// Whether the sendmail program at this path is there and can be run.
+    CheckSendmail(String),
     SendTest {
         to: String,
         subject: String,

@@ -107,6 +107,10 @@ pub struct MailServerPane {
     pub test_mail: Option<(i64, TestOutcome)>,
     /// Who is signed in to Microsoft 365, as stored.
     pub sign_in_status: Option<crate::oauth::TokenStatus>,
+    /// The sendmail path last looked at, and whether it is an executable program.
+    pub sendmail: Option<(String, Result<(), String>)>,
+    /// A look at that path is under way.
+    pub sendmail_asked: Option<String>,
 }
 
 impl Default for MailServerPane {
@@ -169,6 +173,8 @@ impl MailServerPane {
             check: None,
             test_mail: None,
             sign_in_status: None,
+            sendmail: None,
+            sendmail_asked: None,
         };
         v.refresh_sections();
         v
@@ -194,6 +200,28 @@ impl MailServerPane {
         } else {
             self.editor.form.editing
         }
+    }
+
+    /// In sendmail mode, a look at the path typed when it has not been looked at yet:
+    /// the profile section says whether the program is there.
+    pub fn sendmail_probe(&mut self) -> Option<Command> {
+        if self.editor.form.value("send_with") != "sendmail" {
+            return None;
+        }
+        let path = self.editor.form.value("sendmail_path").trim().to_string();
+        let known = self.sendmail.as_ref().is_some_and(|(p, _)| *p == path);
+        if known || self.sendmail_asked.as_deref() == Some(path.as_str()) {
+            return None;
+        }
+        self.sendmail_asked = Some(path.clone());
+        Some(Command::CheckSendmail(path))
+    }
+
+    pub fn sendmail_checked(&mut self, path: String, result: Result<(), String>) {
+        if self.sendmail_asked.as_deref() == Some(path.as_str()) {
+            self.sendmail_asked = None;
+        }
+        self.sendmail = Some((path, result));
     }
 
     /// Sections follow `send_with` (sendmail: profile, no encryption or login) and the
@@ -649,21 +677,16 @@ fn account_notes(f: &mut Frame, app: &App, area: Rect) {
     let sendmail = m.editor.form.value("send_with") == "sendmail";
     let oauth = m.editor.form.value("auth_method") == "oauth2";
     if sendmail {
-        let step = m
-            .check
-            .as_ref()
-            .and_then(|c| c.steps.iter().find(|s| s.name == "sendmail"));
-        match step {
-            Some(s) if s.state == crate::sender::check::StepState::Ok => lines.push(Line::styled(
-                format!(
-                    "{}: {}",
-                    Txt::ProfileExists.t(lang),
-                    m.editor.form.value("sendmail_path")
-                ),
+        let path = m.editor.form.value("sendmail_path");
+        match &m.sendmail {
+            Some((p, Ok(()))) if *p == path.trim() => lines.push(Line::styled(
+                format!("{}: {p}", Txt::ProfileExists.t(lang)),
                 app.theme.ok(),
             )),
-            Some(s) => lines.push(Line::styled(s.detail.clone(), app.theme.error())),
-            None => {}
+            Some((p, Err(e))) if *p == path.trim() => {
+                lines.push(Line::styled(format!("✗ {e}"), app.theme.error()))
+            }
+            _ => lines.push(Line::styled(Txt::Checking.t(lang), app.theme.muted())),
         }
     }
     if sendmail && oauth {
@@ -832,6 +855,33 @@ mod mail_server_tests {
         });
         key(&mut a, KeyCode::Char('1'));
         a
+    }
+
+    /// Choosing sendmail looks at the path at once, and again when the path changes;
+    /// the profile section says what was found.
+    #[test]
+    fn the_sendmail_profile_says_whether_the_program_is_there() {
+        let mut a = ready();
+        assert!(
+            a.mail.sendmail_probe().is_none(),
+            "smtp: nothing to look at"
+        );
+        // Choose sendmail in the form (not saved yet).
+        key(&mut a, KeyCode::Enter);
+        let cmds = key(&mut a, KeyCode::Right);
+        let path = a.mail.editor.form.value("sendmail_path");
+        assert!(
+            cmds.contains(&Command::CheckSendmail(path.clone())),
+            "{cmds:?}"
+        );
+        // Asked once while the answer is on its way.
+        assert!(a.mail.sendmail_probe().is_none());
+        a.update(Msg::SendmailChecked {
+            path: path.clone(),
+            result: Err(format!("sendmail_path {path}: No such file or directory")),
+        });
+        assert!(matches!(&a.mail.sendmail, Some((p, Err(_))) if *p == path));
+        assert!(a.mail.sendmail_probe().is_none(), "known now");
     }
 
     /// The account is the same tab editor as every settings tab: what is typed after
