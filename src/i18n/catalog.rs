@@ -229,8 +229,14 @@ catalog! {
     // Settings panes in general.
     Unsaved: "unsaved changes", "niezapisane zmiany";
     LeaveUnsaved:
-        "This tab has unsaved changes. Leave without saving?",
-        "Ta zakładka ma niezapisane zmiany. Wyjść bez zapisywania?";
+        "Unsaved changes. Save them first, leave without saving, or stay?",
+        "Niezapisane zmiany. Zapisać je najpierw, wyjść bez zapisywania czy zostać?";
+    KSaveThenLeave: "save, then leave", "zapisz i wyjdź";
+    KLeaveWithout: "leave without saving", "wyjdź bez zapisywania";
+    KStay: "stay", "zostań";
+    NotLeavingInvalid:
+        "Not left: a field here cannot be saved as it is (marked ✗)",
+        "Nie wychodzę: pola oznaczonego ✗ nie da się zapisać w tej postaci";
     ConflictTitle:
         "Someone else saved this tab meanwhile",
         "Ktoś inny zapisał tę zakładkę w międzyczasie";

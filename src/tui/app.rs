@@ -40,6 +40,9 @@ pub struct App {
     /// When the status was set: it goes after a while, so that an old message is not
     /// read as news on another pane.
     pub status_at: Millis,
+    /// Saving every unsaved tab before leaving (or quitting): where to go, and the tabs
+    /// whose saves have not come back yet.
+    pub leave_after_save: Option<(Leave, Vec<Tab>)>,
     pub queue: QueuePane,
     pub log: WorkLogPane,
     pub mail: MailServerPane,
@@ -93,6 +96,7 @@ impl App {
             embedded_sender: None,
             own_pid: 0,
             status_at: now,
+            leave_after_save: None,
             overview_asked_at: now,
             clock: Clock::default(),
             quit: false,
@@ -265,9 +269,17 @@ impl App {
                     .find(|p| p.tab() == Some(tab))
                     .map_or_else(|| tab.to_string(), |p| p.title().t(self.lang).to_string());
                 self.status = Some((false, messages::settings_saved(&title, version, self.lang)));
-                vec![Command::LoadSettings(tab)]
+                let mut cmds = vec![Command::LoadSettings(tab)];
+                cmds.extend(self.saved_for_leaving(tab));
+                cmds
             }
             Msg::SettingsInvalid { tab, errors } => {
+                // A refused save keeps the console here, at the bad field.
+                if self.leave_after_save.take().is_some()
+                    && let Some(p) = Pane::ALL.iter().find(|p| p.tab() == Some(tab))
+                {
+                    self.pane = *p;
+                }
                 let text: Vec<String> = errors
                     .iter()
                     .map(|e| {
@@ -297,6 +309,7 @@ impl App {
                 theirs,
                 version,
             } => {
+                self.leave_after_save = None;
                 if let Some(e) = self.editor_mut(tab) {
                     let conflict = e.conflicted(theirs, version);
                     self.modal = Some(Modal::Conflict { tab, conflict });
@@ -565,6 +578,7 @@ impl App {
             Reply::Yes(Ask::Mails { action, ids }) => vec![Command::Act(action, ids)],
             Reply::Yes(Ask::Resend { ids, .. }) => vec![Command::Act(MailAction::Retry, ids)],
             Reply::Yes(Ask::Leave(target)) => self.leave(target),
+            Reply::SaveThenLeave(target) => self.save_then_leave(target),
             Reply::Yes(ask) => self.settings.confirmed(ask),
             Reply::ReloadTheirs { tab, conflict } => {
                 if let Some(e) = self.editor_mut(tab) {
@@ -600,6 +614,50 @@ impl App {
             },
             Reply::CancelSignIn => vec![Command::CancelSignIn],
         }
+    }
+
+    /// Saves every pane with unsaved changes; leaves when all are stored. A save that
+    /// cannot start (a field is invalid) or is refused keeps the console where it is.
+    fn save_then_leave(&mut self, target: Leave) -> Vec<Command> {
+        let mut cmds = Vec::new();
+        let mut tabs = Vec::new();
+        for pane in self.panes.clone() {
+            if !self.pane_dirty(pane) {
+                continue;
+            }
+            let Some(tab) = pane.tab() else { continue };
+            let saves = match self.editor_mut(tab) {
+                Some(e) => e.save(),
+                None => Vec::new(),
+            };
+            if saves.is_empty() {
+                // Its form holds a value that cannot be saved: show it, stay.
+                self.pane = pane;
+                self.leave_after_save = None;
+                self.status = Some((true, Txt::NotLeavingInvalid.t(self.lang).to_string()));
+                return cmds;
+            }
+            cmds.extend(saves);
+            tabs.push(tab);
+        }
+        if tabs.is_empty() {
+            return self.leave(target);
+        }
+        self.leave_after_save = Some((target, tabs));
+        cmds
+    }
+
+    /// A save came back: the last one of a save-then-leave leaves.
+    fn saved_for_leaving(&mut self, tab: Tab) -> Vec<Command> {
+        let Some((target, mut tabs)) = self.leave_after_save.take() else {
+            return Vec::new();
+        };
+        tabs.retain(|t| *t != tab);
+        if tabs.is_empty() {
+            return self.leave(target);
+        }
+        self.leave_after_save = Some((target, tabs));
+        Vec::new()
     }
 
     /// Leaving drops the unsaved changes: the stored values come back.

@@ -122,6 +122,8 @@ pub enum Scope {
     Search,
     Help,
     Confirm,
+    /// Leaving or quitting with unsaved changes: save first, leave without, or stay.
+    Leave,
     Conflict,
     Picker,
     Prompt,
@@ -139,6 +141,7 @@ impl Scope {
             | Scope::Search
             | Scope::Help
             | Scope::Confirm
+            | Scope::Leave
             | Scope::Conflict
             | Scope::Picker
             | Scope::Prompt
@@ -312,6 +315,30 @@ pub const BINDINGS: &[Binding] = &[
         "n/Esc",
         Action::No,
         No,
+        true
+    ),
+    bind!(
+        Leave,
+        [(KeyCode::Char('s'), N), (KeyCode::Char('z'), N)],
+        "s",
+        Action::Save,
+        KSaveThenLeave,
+        true
+    ),
+    bind!(
+        Leave,
+        [(KeyCode::Char('y'), N), (KeyCode::Char('t'), N)],
+        "y",
+        Action::Yes,
+        KLeaveWithout,
+        true
+    ),
+    bind!(
+        Leave,
+        [(KeyCode::Char('n'), N), (KeyCode::Esc, N)],
+        "n/Esc",
+        Action::No,
+        KStay,
         true
     ),
     bind!(

@@ -691,6 +691,8 @@ screens! {
     why_disabled_pl: Lang::Pl, |a| { a.overview.sending_enabled = Some(false); a.overview.senders[0].state = Some(dmsctl::model::SenderState::Disabled); };
     why_stale_en: Lang::En, stale;
     why_stale_pl: Lang::Pl, stale;
+    leave_unsaved_pl: Lang::Pl, |a| { tools(a); key(a, KeyCode::Enter); key(a, KeyCode::Char('5')); key(a, KeyCode::Esc); key(a, KeyCode::Char('q')); };
+    leave_unsaved_en: Lang::En, |a| { tools(a); key(a, KeyCode::Enter); key(a, KeyCode::Char('5')); key(a, KeyCode::Esc); key(a, KeyCode::Char('q')); };
     check_en: Lang::En, checked;
     check_pl: Lang::Pl, checked;
     log_entry_en: Lang::En, log_entry;

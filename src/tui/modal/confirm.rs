@@ -81,35 +81,50 @@ impl Ask {
         match self {
             Ask::Mails { .. } => 56,
             Ask::Resend { .. } => 70,
-            Ask::Leave(_) => 64,
+            Ask::Leave(_) => 72,
             _ => 66,
         }
     }
 }
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect, ask: &Ask) {
-    yes_no(f, app, area, ask.width(), ask.question(app));
+    let lang = app.lang;
+    let choice = match ask {
+        // Three ways out: save first, leave without saving, stay.
+        Ask::Leave(_) => Line::styled(
+            crate::tui::keys::choices(Scope::Leave, lang),
+            app.theme.accent(),
+        ),
+        _ => Line::from(vec![
+            Span::styled(key_for(Scope::Confirm, Action::Yes), app.theme.accent()),
+            Span::raw(format!(" {}   ", Txt::Yes.t(lang))),
+            Span::styled(key_for(Scope::Confirm, Action::No), app.theme.accent()),
+            Span::raw(format!(" {}", Txt::No.t(lang))),
+        ]),
+    };
+    yes_no(f, app, area, ask.width(), ask.question(app), choice);
 }
 
 /// A question with its keys (`y yes   n/Esc no`) under it.
-fn yes_no(f: &mut Frame, app: &App, area: Rect, width: u16, question: String) {
+fn yes_no(
+    f: &mut Frame,
+    app: &App,
+    area: Rect,
+    width: u16,
+    question: String,
+    choice: Line<'static>,
+) {
     let lang = app.lang;
     // The question wraps inside the borders; two more rows for the choice.
     let text_rows = question
         .chars()
         .count()
         .div_ceil(usize::from(width.saturating_sub(4)).max(1));
-    let text = vec![
-        Line::from(question),
-        Line::from(""),
-        Line::from(vec![
-            Span::styled(key_for(Scope::Confirm, Action::Yes), app.theme.accent()),
-            Span::raw(format!(" {}   ", Txt::Yes.t(lang))),
-            Span::styled(key_for(Scope::Confirm, Action::No), app.theme.accent()),
-            Span::raw(format!(" {}", Txt::No.t(lang))),
-        ]),
-    ];
-    let r = centered(area, width, text_rows as u16 + 4);
+    let choice_rows = choice
+        .width()
+        .div_ceil(usize::from(width.saturating_sub(4)).max(1));
+    let text = vec![Line::from(question), Line::from(""), choice];
+    let r = centered(area, width, (text_rows + choice_rows) as u16 + 3);
     f.render_widget(Clear, r);
     f.render_widget(
         Paragraph::new(text).wrap(Wrap { trim: true }).block(

@@ -45,6 +45,8 @@ pub enum Reply {
     /// Closed, nothing to do.
     Closed,
     Yes(Ask),
+    /// Save every pane with unsaved changes, then leave (or quit) once all are stored.
+    SaveThenLeave(Leave),
     ReloadTheirs {
         tab: Tab,
         conflict: Conflict,
@@ -63,6 +65,7 @@ impl Modal {
     pub fn scope(&self) -> Scope {
         match self {
             Modal::Help(_) => Scope::Help,
+            Modal::Confirm(Ask::Leave(_)) => Scope::Leave,
             Modal::Confirm(_) => Scope::Confirm,
             Modal::Conflict { .. } => Scope::Conflict,
             Modal::Picker(_) => Scope::Picker,
@@ -80,8 +83,9 @@ impl Modal {
                 None => Reply::Closed,
             },
             // Only a yes is a yes.
-            Modal::Confirm(ask) => match action {
-                Some(Action::Yes) => Reply::Yes(ask),
+            Modal::Confirm(ask) => match (action, ask) {
+                (Some(Action::Save), Ask::Leave(target)) => Reply::SaveThenLeave(target),
+                (Some(Action::Yes), ask) => Reply::Yes(ask),
                 _ => Reply::Closed,
             },
             Modal::Conflict { tab, conflict } => match action {

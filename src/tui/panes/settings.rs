@@ -570,6 +570,54 @@ mod key_tests {
         );
     }
 
+    /// Quitting with unsaved changes offers to save first; the console quits once the
+    /// save is stored, and stays when it is refused.
+    #[test]
+    fn save_then_quit_quits_only_once_stored() {
+        let mut a = app(PaneConfig::default());
+        let doc = json!({"anonymize_after_days": 90, "enforce_two_step_verification": false, "verify_document_permissions": false});
+        a.update(Msg::SettingsLoaded {
+            tab: Tab::Tools,
+            doc,
+            version: 4,
+        });
+        go(&mut a, Pane::Tools);
+        key(&mut a, KeyCode::Enter);
+        typed(&mut a, "5");
+        key(&mut a, KeyCode::Esc);
+        key(&mut a, KeyCode::Char('q'));
+        assert!(matches!(a.modal, Some(Modal::Confirm(Ask::Leave(_)))));
+        assert_eq!(
+            a.modal.as_ref().map(Modal::scope),
+            Some(crate::tui::keys::Scope::Leave)
+        );
+        let cmds = key(&mut a, KeyCode::Char('s'));
+        assert!(
+            matches!(&cmds[..], [Command::SaveSettings { doc, .. }] if doc["anonymize_after_days"] == 905),
+            "{cmds:?}"
+        );
+        assert!(!a.quit, "not before it is stored");
+        // Refused: stays, at the field.
+        a.update(Msg::SettingsInvalid {
+            tab: Tab::Tools,
+            errors: vec![crate::settings::FieldError::problem(
+                "tools.anonymize_after_days",
+                crate::settings::Problem::AtLeastOne,
+            )],
+        });
+        assert!(!a.quit);
+        assert_eq!(a.pane, Pane::Tools);
+        // Again, and stored this time.
+        key(&mut a, KeyCode::Esc);
+        key(&mut a, KeyCode::Char('q'));
+        key(&mut a, KeyCode::Char('s'));
+        a.update(Msg::SettingsSaved {
+            tab: Tab::Tools,
+            version: 5,
+        });
+        assert!(a.quit, "quit once stored");
+    }
+
     /// With an unsaved edit in the pane, every `v` asks, saves the value it shows on
     /// top of what is stored, and the next one builds on what was stored.
     #[test]
