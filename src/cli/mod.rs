@@ -42,8 +42,9 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub json: bool,
 
-    /// Console language: en or pl (default: config `language`, then LANG).
-    #[arg(long, global = true, value_parser = ["en", "pl"])]
+    /// Console language: en or pl (default: config `language`, then LANG). The
+    /// commands print English; only the console is translated.
+    #[arg(long, value_parser = ["en", "pl"])]
     pub lang: Option<String>,
 
     #[command(subcommand)]
@@ -53,7 +54,11 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Open the console (the default when no command is given).
-    Console,
+    Console {
+        /// Console language: en or pl (default: config `language`, then LANG).
+        #[arg(long, value_parser = ["en", "pl"])]
+        lang: Option<String>,
+    },
     /// Create or update the database schema.
     Migrate,
     /// Show, change, export and import the settings tabs.
@@ -193,6 +198,13 @@ async fn demo(ctx: &Context) -> Result<()> {
 
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> Result<()> {
+    // `--lang` before a command that prints English would say nothing: refuse it.
+    if cli.lang.is_some() && !matches!(cli.command, None | Some(Command::Console { .. })) {
+        return Err(crate::Error::invalid_argument(
+            "--lang",
+            "applies to the console only (`dmsctl --lang pl` or `dmsctl console --lang pl`); the commands print English",
+        ));
+    }
     // Generated from the definitions alone: no config, no database.
     match &cli.command {
         Some(Command::Completions { shell }) => {
@@ -269,7 +281,10 @@ pub async fn run(cli: Cli) -> Result<()> {
         output,
     };
     let result = match cli.command {
-        None | Some(Command::Console) => console(&ctx, cli.lang.as_deref()).await,
+        None => console(&ctx, cli.lang.as_deref()).await,
+        Some(Command::Console { lang }) => {
+            console(&ctx, lang.as_deref().or(cli.lang.as_deref())).await
+        }
         Some(Command::Migrate) => {
             // `Store::open` has applied every migration by now.
             if output == OutputMode::Text {

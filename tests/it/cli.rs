@@ -174,6 +174,9 @@ fn bad_input_exits_2_naming_the_argument_and_changes_nothing() {
             "mail_server.port",
         ),
         (&["settings", "set", "mail_server", "port"], "port"),
+        // The commands print English: --lang is the console's alone.
+        (&["--lang", "pl", "queue", "ls"], "--lang"),
+        (&["queue", "ls", "--lang", "pl"], "--lang"),
         (
             &["queue", "purge", "--archived", "--older-than", "soon"],
             "--older-than",
