@@ -135,7 +135,11 @@ fn digest_body(
     let mut out = Vec::new();
     for line in body.split_inclusive('\n') {
         if masks_in(line).iter().any(|m| PER_DOCUMENT.contains(m)) {
-            for d in documents {
+            // The last line may have no line end: its copies still go one per line.
+            for (i, d) in documents.iter().enumerate() {
+                if i > 0 && !line.ends_with('\n') {
+                    out.push("\n".to_string());
+                }
                 out.push(fill(line, Some(d), "body"));
             }
         } else {
@@ -229,6 +233,15 @@ mod tests {
             r.body,
             "Obieg Faktury zakupowe:\nFV/17/2026 z 2026-11-20 09:14: http://dms/d/1042\nFV/18/2026 z 2026-11-21 13:02: http://dms/d/1043\nPozdrawiam"
         );
+        // The repeated line last, without a line end (as a form field holds it): one
+        // document per line all the same.
+        let r = with_sample(
+            TemplateKey::ReceivedDigest,
+            "{WorkflowName}",
+            "Obieg {WorkflowName}:\n{DocumentNumber}",
+            "http://dms/d/",
+        );
+        assert_eq!(r.body, "Obieg Faktury zakupowe:\nFV/17/2026\nFV/18/2026");
     }
 
     #[test]

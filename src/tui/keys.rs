@@ -1391,11 +1391,30 @@ pub fn global_hint(scope: Scope, action: Action) -> Option<&'static str> {
     (action_for(scope, &KeyEvent::new(*code, *mods)) == Some(action)).then_some(b.shown)
 }
 
+/// Keys as a reader of this language writes them: in Polish `Spacja`, `Shift-Tab`,
+/// `Ctrl-S` (the table writes `Space`, `S-Tab`, `C-s`).
+pub fn written(keys: &str, lang: crate::i18n::Lang) -> String {
+    if lang == crate::i18n::Lang::En {
+        return keys.to_string();
+    }
+    keys.split('/')
+        .map(|k| match k {
+            "Space" => "Spacja".to_string(),
+            "S-Tab" => "Shift-Tab".to_string(),
+            _ => match k.strip_prefix("C-") {
+                Some(rest) => format!("Ctrl-{}", rest.to_uppercase()),
+                None => k.to_string(),
+            },
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// A popup's choices as one line: `r reload theirs   o overwrite with mine   ...`.
 pub fn choices(scope: Scope, lang: crate::i18n::Lang) -> String {
     shown(scope, true)
         .iter()
-        .map(|(keys, label)| format!("{keys} {}", label.t(lang)))
+        .map(|(keys, label)| format!("{} {}", written(keys, lang), label.t(lang)))
         .collect::<Vec<_>>()
         .join("   ")
 }

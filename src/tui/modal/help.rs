@@ -55,7 +55,10 @@ fn lines(app: &App) -> Vec<Line<'static>> {
         lines.push(Line::styled(title.t(lang), app.theme.title()));
         for (keys, label) in shown_offered(scope, false, &|a| app.offers(a)) {
             lines.push(Line::from(vec![
-                Span::styled(format!("  {keys:<10}"), app.theme.accent()),
+                Span::styled(
+                    format!("  {:<10}", crate::tui::keys::written(keys, lang)),
+                    app.theme.accent(),
+                ),
                 Span::raw(label.t(lang)),
             ]));
         }

@@ -19,6 +19,7 @@ use crate::tui::modal::{Ask, Modal, Prompt, PromptKind};
 use crate::tui::msg::Command;
 use crate::tui::widgets::form::Field;
 use crate::tui::widgets::tab_editor::{Selector, TabEditor, item_text, title_line};
+use crate::tui::widgets::table::fit;
 
 pub struct ErpPane {
     pub editor: TabEditor,
@@ -337,7 +338,12 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
                 "" => Txt::NewCompany.t(lang),
                 n => n,
             };
-            let text = format!(" {:<6}{name}", item_text(c, "abbreviation"));
+            // The abbreviation in its column, a space, the name; each cut with `…`.
+            let abbreviation = fit(item_text(c, "abbreviation"), 6);
+            let text = fit(
+                &format!(" {abbreviation:<6} {name}"),
+                left.width.saturating_sub(1),
+            );
             if i == e.selected {
                 Line::styled(text, app.theme.selection())
             } else {

@@ -317,7 +317,10 @@ fn hints(f: &mut Frame, app: &App, area: Rect) {
         list.iter()
             .flat_map(|(keys, label)| {
                 [
-                    Span::styled(*keys, app.theme.accent()),
+                    Span::styled(
+                        crate::tui::keys::written(keys, app.lang),
+                        app.theme.accent(),
+                    ),
                     Span::styled(format!(" {}  ", label.t(app.lang)), app.theme.muted()),
                 ]
             })
