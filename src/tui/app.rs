@@ -264,9 +264,7 @@ impl App {
                 if let Some(e) = self.editor_mut(tab) {
                     e.saved(version);
                 }
-                let title = Pane::ALL
-                    .iter()
-                    .find(|p| p.tab() == Some(tab))
+                let title = Pane::of_tab(tab)
                     .map_or_else(|| tab.to_string(), |p| p.title().t(self.lang).to_string());
                 self.status = Some((false, messages::settings_saved(&title, version, self.lang)));
                 let mut cmds = vec![Command::LoadSettings(tab)];
@@ -276,9 +274,9 @@ impl App {
             Msg::SettingsInvalid { tab, errors } => {
                 // A refused save keeps the console here, at the bad field.
                 if self.leave_after_save.take().is_some()
-                    && let Some(p) = Pane::ALL.iter().find(|p| p.tab() == Some(tab))
+                    && let Some(p) = Pane::of_tab(tab)
                 {
-                    self.pane = *p;
+                    self.pane = p;
                 }
                 let text: Vec<String> = errors
                     .iter()

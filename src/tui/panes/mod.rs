@@ -63,6 +63,11 @@ impl Pane {
         }
     }
 
+    /// The pane that edits a settings tab.
+    pub fn of_tab(tab: Tab) -> Option<Pane> {
+        Pane::ALL.into_iter().find(|p| p.tab() == Some(tab))
+    }
+
     /// The name on a narrow tab line.
     pub fn short_title(self) -> Txt {
         match self {
