@@ -40,7 +40,11 @@ pub fn error(e: &crate::Error, lang: Lang) -> String {
         (E::Secret(m), Lang::Pl) => format!("magazyn sekretów: {m}"),
         (E::Database(d), Lang::Pl) => format!("baza danych: {d}"),
         (E::Migrate(m), Lang::Pl) => format!("migracja bazy danych: {m}"),
-        (E::Io { context, source }, Lang::Pl) => format!("{context}: {source} (błąd pliku)"),
+        (E::Io { context, source }, Lang::Pl) => format!(
+            "{}: {} (błąd pliku)",
+            super::foreign::text(context, lang),
+            super::foreign::text(&source.to_string(), lang)
+        ),
         (E::ActionRefused { id, status, action }, Lang::Pl) => {
             let state = status.parse::<MailStatus>().map(|s| match s {
                 MailStatus::Pending => Txt::Pending,

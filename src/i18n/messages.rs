@@ -109,14 +109,20 @@ pub fn blocked_server(
     };
     match lang {
         Lang::En => format!("⚠ {what} since {since}, next try {next_try} ({key}: now): {reply}"),
-        Lang::Pl => format!("⚠ {what} od {since}, próba o {next_try} ({key}: teraz): {reply}"),
+        Lang::Pl => format!(
+            "⚠ {what} od {since}, próba o {next_try} ({key}: teraz): {}",
+            super::foreign::text(reply, lang)
+        ),
     }
 }
 
 pub fn blocked_sign_in(reason: &str, lang: Lang) -> String {
     match lang {
         Lang::En => format!("⚠ Microsoft 365 sign-in needed (Mail server tab): {reason}"),
-        Lang::Pl => format!("⚠ wymagane logowanie Microsoft 365 (karta Serwer poczty): {reason}"),
+        Lang::Pl => format!(
+            "⚠ wymagane logowanie Microsoft 365 (karta Serwer poczty): {}",
+            super::foreign::text(reason, lang)
+        ),
     }
 }
 
@@ -361,7 +367,10 @@ pub fn test_deferred(
     let wait = format_age((next_at - now).max(0));
     match lang {
         Lang::En => format!("#{id}: deferred, next try in {wait} ({at}): {reason}"),
-        Lang::Pl => format!("#{id}: odłożona, kolejna próba za {wait} ({at}): {reason}"),
+        Lang::Pl => format!(
+            "#{id}: odłożona, kolejna próba za {wait} ({at}): {}",
+            super::foreign::text(reason, lang)
+        ),
     }
 }
 

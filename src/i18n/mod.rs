@@ -1,11 +1,13 @@
 //! Every string the console shows, in English and Polish. `catalog` holds the fixed
 //! strings (one line each, both languages side by side), `messages` the ones with
 //! arguments, `problems` and `errors` the wording of what went wrong, from data,
-//! `worklog` the work log's common entries in the reader's language.
+//! `worklog` the work log's common entries in the reader's language, `foreign` the
+//! known English that reaches the console from the sender and the operating system.
 
 mod catalog;
 pub mod clock;
 mod errors;
+pub mod foreign;
 pub mod messages;
 mod problems;
 pub mod worklog;

@@ -17,6 +17,7 @@ pub fn problem(p: &Problem, lang: Lang) -> String {
             AbsolutePath => "podaj pełną ścieżkę, np. /usr/sbin/sendmail".into(),
             OAuthWithSendmail => "w trybie profilu serwera nie można używać Office 365 (OAuth2); wybierz komponent mailowy".into(),
             SingleLine => "tylko jedna linia, bez znaków sterujących".into(),
+            Untrimmed => "spacje na początku lub końcu psują autoryzację; usuń je".into(),
             NotANumber(v) => format!("`{v}` nie jest liczbą"),
             NumberRange { value, max } => {
                 format!("`{value}` poza zakresem: liczba całkowita od 0 do {max}")

@@ -53,9 +53,12 @@ pub fn message(text: &str, lang: Lang) -> Cow<'_, str> {
     if let Some((why, rest)) = text.rsplit_once("; waiting ")
         && let Some(wait) = rest.strip_suffix(" before trying the server again")
     {
-        return Cow::Owned(format!("{why}; kolejna próba połączenia za {wait}"));
+        return Cow::Owned(format!(
+            "{}; kolejna próba połączenia za {wait}",
+            super::foreign::text(why, lang)
+        ));
     }
-    Cow::Borrowed(text)
+    super::foreign::text(text, lang)
 }
 
 pub fn level(level: Level, lang: Lang) -> &'static str {
@@ -95,7 +98,7 @@ mod tests {
                 "connection refused; waiting 4m 15s before trying the server again",
                 Lang::Pl
             ),
-            "connection refused; kolejna próba połączenia za 4m 15s"
+            "połączenie odrzucone; kolejna próba połączenia za 4m 15s"
         );
         assert_eq!(
             message("RCPT TO a@b.pl: 550 5.1.1", Lang::Pl),

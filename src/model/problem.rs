@@ -26,6 +26,8 @@ pub enum Problem {
     AbsolutePath,
     OAuthWithSendmail,
     SingleLine,
+    /// Leading or trailing spaces: allowed, but they break logins (a warning).
+    Untrimmed,
     NotANumber(String),
     /// A whole number too large (or negative) for its field.
     NumberRange {
@@ -74,6 +76,9 @@ impl Problem {
                     .into()
             }
             Problem::SingleLine => "must be a single line without control characters".into(),
+            Problem::Untrimmed => {
+                "has leading or trailing spaces, which break authorization; trim it".into()
+            }
             Problem::NotANumber(v) => format!("`{v}` is not a number"),
             Problem::NumberRange { value, max } => {
                 format!("`{value}` is out of range: a whole number from 0 to {max}")

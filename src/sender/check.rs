@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::failure::{SmtpFailure, Stage};
+use super::failure::{Hint, SmtpFailure, Stage};
 use super::sendmail;
 use super::transport::{ConnectReport, SmtpTarget};
 use crate::config::SenderConfig;
@@ -23,7 +23,7 @@ pub struct Step {
     pub name: &'static str,
     pub state: StepState,
     pub detail: String,
-    pub hint: Option<String>,
+    pub hint: Option<Hint>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -67,7 +67,7 @@ pub async fn check_with_progress(
                 name: "sendmail",
                 state: StepState::Failed,
                 detail: e,
-                hint: Some("install an MTA (e.g. postfix) or correct sendmail_path".into()),
+                hint: Some(Hint::InstallMta),
             },
         };
         return CheckReport {
@@ -81,7 +81,7 @@ pub async fn check_with_progress(
                 name: "settings",
                 state: StepState::Failed,
                 detail: "mail_server.server_name is empty".into(),
-                hint: Some("set the server in the Mail server tab".into()),
+                hint: Some(Hint::SetServer),
             }],
             insecure: false,
         };
@@ -100,9 +100,7 @@ pub async fn check_with_progress(
                 name: "auth",
                 state: StepState::Failed,
                 detail: format!("Microsoft 365 sign-in is needed: {why}"),
-                hint: Some(
-                    "sign in with `dmsctl oauth login` or Authorize (a) in the console".into(),
-                ),
+                hint: Some(Hint::SignIn),
             }],
             insecure: false,
         };
@@ -200,7 +198,7 @@ fn steps(
                 let f = failure
                     .cloned()
                     .unwrap_or_else(|| SmtpFailure::config("failed"));
-                (f.detail_without_hint(), f.hint.clone())
+                (f.detail_without_hint(), f.hint)
             }
             StepState::Skipped if skipped_by_settings && failed_index.is_none_or(|f| f > i) => (
                 match stage {
@@ -212,10 +210,7 @@ fn steps(
             StepState::Skipped => ("not reached".into(), None),
             StepState::Warning => (
                 "the server offers no STARTTLS: mail goes out unencrypted".into(),
-                Some(
-                    "use encryption ssl (port 465) or starttls (587) if the server supports it"
-                        .into(),
-                ),
+                Some(Hint::UseEncryption),
             ),
             StepState::Ok => (ok_detail, None),
         };

@@ -57,7 +57,7 @@ pub struct SmtpFailure {
     pub text: String,
     pub permanent: bool,
     pub recipient: Option<String>,
-    pub hint: Option<String>,
+    pub hint: Option<Hint>,
 }
 
 impl SmtpFailure {
@@ -254,72 +254,49 @@ impl SmtpFailure {
     pub fn with_oauth(mut self) -> Self {
         let t = self.text.to_lowercase();
         let hint = if t.contains("5.7.139") {
-            Some(
-                "SMTP AUTH is disabled for the tenant or the mailbox (535 5.7.139): an Exchange \
-                 admin must allow authenticated SMTP for this mailbox",
-            )
+            Some(Hint::TenantSmtpAuthOff)
         } else if t.contains("5.7.3") {
-            Some(
-                "the token or the mailbox is wrong (535 5.7.3): login must be the mailbox the \
-                 token was issued for, and the app needs SMTP.Send",
-            )
+            Some(Hint::TokenMailboxWrong)
         } else if self.text.contains("does not expect a challenge") || self.code == Some(334) {
-            Some(
-                "the server refused the token with a challenge (a Google-style XOAUTH2 error): \
-                 Google accounts need an app password, not OAuth2",
-            )
+            Some(Hint::GoogleNeedsAppPassword)
         } else if self.code == Some(535) {
-            Some("the server refused the access token: sign in again if a refresh does not help")
+            Some(Hint::TokenRefused)
         } else {
             None
         };
         if let Some(h) = hint {
-            self.hint = Some(h.to_string());
+            self.hint = Some(h);
         }
         self
     }
 
-    fn find_hint(&self) -> Option<String> {
+    fn find_hint(&self) -> Option<Hint> {
         let t = self.text.to_lowercase();
         let hint = match (self.stage, self.code) {
-            (_, Some(535)) => {
-                "authentication failed: check login and password (Gmail, Onet and others need an app password)"
-            }
-            (_, Some(534)) => {
-                "the server wants a stronger login: for Gmail use a 16-character app password"
-            }
-            (_, Some(530)) => "the server requires a login: set login and password",
-            (_, Some(421)) => {
-                "the server is closing connections (busy or rate-limited); sending resumes after a pause"
-            }
-            (_, Some(550..=553)) if self.stage == Stage::Rcpt => {
-                "the recipient's address is wrong or the mailbox does not exist"
-            }
-            (_, Some(552)) => "the message is too large for the server",
-            (_, Some(554)) if self.stage == Stage::Mail => {
-                "the server refuses this sender: check from_address"
-            }
-            (Stage::Dns, _) => "server_name does not resolve: check the host name",
-            (Stage::Connect, _) if t.contains("refused") => {
-                "nothing listens there: check server_name and port (usually 25, 465 or 587)"
-            }
+            (_, Some(535)) => Hint::LoginRefused,
+            (_, Some(534)) => Hint::StrongerLogin,
+            (_, Some(530)) => Hint::LoginRequired,
+            (_, Some(421)) => Hint::ServerBusy,
+            (_, Some(550..=553)) if self.stage == Stage::Rcpt => Hint::RecipientUnknown,
+            (_, Some(552)) => Hint::TooLarge,
+            (_, Some(554)) if self.stage == Stage::Mail => Hint::SenderRefused,
+            (Stage::Dns, _) => Hint::NameDoesNotResolve,
+            (Stage::Connect, _) if t.contains("refused") => Hint::NothingListens,
             (Stage::Connect, _) | (Stage::Greeting, None) if t.contains("no answer") => {
-                "no answer: check the firewall, server_name and port"
+                Hint::NoAnswer
             }
-            (Stage::Tls, _) if t.contains("starttls") => {
-                "the server does not offer STARTTLS: use encryption ssl on port 465, or auto"
-            }
+            (Stage::Tls, _) if t.contains("starttls") => Hint::NoStartTls,
             (Stage::Tls, _)
                 if t.contains("unknownissuer")
                     || t.contains("unknown issuer")
                     || t.contains("invalid peer certificate") && !t.contains("notvalidforname") =>
             {
-                "the server's certificate is not trusted: set [sender] tls_ca_file to the CA that signed it"
+                Hint::CertificateNotTrusted
             }
             (Stage::Tls, _)
                 if t.contains("notvalidforname") || t.contains("not valid for name") =>
             {
-                "the certificate is for another host name: set server_name to the name on the certificate"
+                Hint::CertificateForAnotherName
             }
             (Stage::Tls, _) | (Stage::Greeting, None)
                 if t.contains("corrupt")
@@ -327,15 +304,151 @@ impl SmtpFailure {
                     || t.contains("received corrupt message")
                     || t.contains("incomplete") =>
             {
-                "the port does not speak TLS that way: use starttls on 587 or ssl on 465"
+                Hint::PortSpeaksOtherTls
             }
-            (Stage::Tls, _) if t.contains("expired") => "the server's certificate has expired",
-            (Stage::Auth, None) if t.contains("unencrypted") => {
-                "use encryption ssl (port 465) or starttls (587); or, on a trusted network only, set [sender] allow_plaintext_auth = true"
-            }
+            (Stage::Tls, _) if t.contains("expired") => Hint::CertificateExpired,
+            (Stage::Auth, None) if t.contains("unencrypted") => Hint::LoginNeedsEncryption,
             _ => return None,
         };
-        Some(hint.to_string())
+        Some(hint)
+    }
+}
+
+/// What an admin can do about a failure. Stored and printed in English (the work log,
+/// `--json`, the CLI); a console words it in its own language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hint {
+    LoginRefused,
+    StrongerLogin,
+    LoginRequired,
+    ServerBusy,
+    RecipientUnknown,
+    TooLarge,
+    SenderRefused,
+    NameDoesNotResolve,
+    NothingListens,
+    NoAnswer,
+    NoStartTls,
+    CertificateNotTrusted,
+    CertificateForAnotherName,
+    PortSpeaksOtherTls,
+    CertificateExpired,
+    LoginNeedsEncryption,
+    TenantSmtpAuthOff,
+    TokenMailboxWrong,
+    GoogleNeedsAppPassword,
+    TokenRefused,
+    InstallMta,
+    SetServer,
+    SignIn,
+    UseEncryption,
+}
+
+impl Hint {
+    pub const ALL: [Hint; 24] = [
+        Hint::LoginRefused,
+        Hint::StrongerLogin,
+        Hint::LoginRequired,
+        Hint::ServerBusy,
+        Hint::RecipientUnknown,
+        Hint::TooLarge,
+        Hint::SenderRefused,
+        Hint::NameDoesNotResolve,
+        Hint::NothingListens,
+        Hint::NoAnswer,
+        Hint::NoStartTls,
+        Hint::CertificateNotTrusted,
+        Hint::CertificateForAnotherName,
+        Hint::PortSpeaksOtherTls,
+        Hint::CertificateExpired,
+        Hint::LoginNeedsEncryption,
+        Hint::TenantSmtpAuthOff,
+        Hint::TokenMailboxWrong,
+        Hint::GoogleNeedsAppPassword,
+        Hint::TokenRefused,
+        Hint::InstallMta,
+        Hint::SetServer,
+        Hint::SignIn,
+        Hint::UseEncryption,
+    ];
+
+    pub fn en(self) -> &'static str {
+        match self {
+            Hint::LoginRefused => {
+                "authentication failed: check login and password (Gmail, Onet and others need an app password)"
+            }
+            Hint::StrongerLogin => {
+                "the server wants a stronger login: for Gmail use a 16-character app password"
+            }
+            Hint::LoginRequired => "the server requires a login: set login and password",
+            Hint::ServerBusy => {
+                "the server is closing connections (busy or rate-limited); sending resumes after a pause"
+            }
+            Hint::RecipientUnknown => {
+                "the recipient's address is wrong or the mailbox does not exist"
+            }
+            Hint::TooLarge => "the message is too large for the server",
+            Hint::SenderRefused => "the server refuses this sender: check from_address",
+            Hint::NameDoesNotResolve => "server_name does not resolve: check the host name",
+            Hint::NothingListens => {
+                "nothing listens there: check server_name and port (usually 25, 465 or 587)"
+            }
+            Hint::NoAnswer => "no answer: check the firewall, server_name and port",
+            Hint::NoStartTls => {
+                "the server does not offer STARTTLS: use encryption ssl on port 465, or auto"
+            }
+            Hint::CertificateNotTrusted => {
+                "the server's certificate is not trusted: set [sender] tls_ca_file to the CA that signed it"
+            }
+            Hint::CertificateForAnotherName => {
+                "the certificate is for another host name: set server_name to the name on the certificate"
+            }
+            Hint::PortSpeaksOtherTls => {
+                "the port does not speak TLS that way: use starttls on 587 or ssl on 465"
+            }
+            Hint::CertificateExpired => "the server's certificate has expired",
+            Hint::LoginNeedsEncryption => {
+                "use encryption ssl (port 465) or starttls (587); or, on a trusted network only, set [sender] allow_plaintext_auth = true"
+            }
+            Hint::TenantSmtpAuthOff => {
+                "SMTP AUTH is disabled for the tenant or the mailbox (535 5.7.139): an Exchange \
+                 admin must allow authenticated SMTP for this mailbox"
+            }
+            Hint::TokenMailboxWrong => {
+                "the token or the mailbox is wrong (535 5.7.3): login must be the mailbox the \
+                 token was issued for, and the app needs SMTP.Send"
+            }
+            Hint::GoogleNeedsAppPassword => {
+                "the server refused the token with a challenge (a Google-style XOAUTH2 error): \
+                 Google accounts need an app password, not OAuth2"
+            }
+            Hint::TokenRefused => {
+                "the server refused the access token: sign in again if a refresh does not help"
+            }
+            Hint::InstallMta => "install an MTA (e.g. postfix) or correct sendmail_path",
+            Hint::SetServer => "set the server in the Mail server tab",
+            Hint::SignIn => "sign in with `dmsctl oauth login` or Authorize (a) in the console",
+            Hint::UseEncryption => {
+                "use encryption ssl (port 465) or starttls (587) if the server supports it"
+            }
+        }
+    }
+
+    /// The hint a stored English text is, if it is one.
+    pub fn from_en(text: &str) -> Option<Hint> {
+        Hint::ALL.into_iter().find(|h| h.en() == text.trim())
+    }
+}
+
+impl fmt::Display for Hint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.en())
+    }
+}
+
+impl Serialize for Hint {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.en())
     }
 }
 
@@ -387,7 +500,7 @@ mod tests {
         assert!(ms.token_rejected());
         assert!(
             ms.hint
-                .as_deref()
+                .map(Hint::en)
                 .unwrap()
                 .contains("SMTP AUTH is disabled")
         );
@@ -400,7 +513,7 @@ mod tests {
         .with_oauth();
         assert!(
             bad.hint
-                .as_deref()
+                .map(Hint::en)
                 .unwrap()
                 .contains("mailbox the token was issued for")
         );
@@ -412,7 +525,7 @@ mod tests {
         )
         .with_oauth();
         assert!(google.token_rejected());
-        assert!(google.hint.as_deref().unwrap().contains("app password"));
+        assert!(google.hint.map(Hint::en).unwrap().contains("app password"));
         let other = SmtpFailure::new(Stage::Rcpt, Some(535), "x", true);
         assert!(!other.token_rejected());
     }
@@ -436,7 +549,7 @@ mod tests {
     fn classification() {
         let auth = SmtpFailure::new(Stage::Auth, Some(535), "5.7.8 bad credentials", true);
         assert!(auth.is_destination_wide());
-        assert!(auth.hint.as_deref().unwrap().contains("app password"));
+        assert!(auth.hint.map(Hint::en).unwrap().contains("app password"));
         let rcpt = SmtpFailure::new(Stage::Rcpt, Some(550), "5.1.1 unknown", true);
         assert!(!rcpt.is_destination_wide());
         let busy = SmtpFailure::new(Stage::Mail, Some(421), "4.3.2 shutting down", false);
@@ -453,7 +566,7 @@ mod tests {
             "invalid peer certificate: UnknownIssuer",
             false,
         );
-        assert!(tls.hint.as_deref().unwrap().contains("tls_ca_file"));
+        assert!(tls.hint.map(Hint::en).unwrap().contains("tls_ca_file"));
         assert_eq!(
             rcpt.clone().for_recipient(&"a@b.pl").summary(),
             "RCPT TO a@b.pl: 550 5.1.1 unknown"

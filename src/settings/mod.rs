@@ -234,10 +234,7 @@ pub(crate) fn single_line(field: &str, value: &str, errors: &mut Vec<FieldError>
 /// Leading or trailing spaces silently break logins in the source system.
 pub(crate) fn whitespace_warning(field: &str, value: &str, out: &mut Vec<FieldError>) {
     if value != value.trim() {
-        out.push(FieldError::new(
-            field,
-            "has leading or trailing spaces, which break authorization; trim it",
-        ));
+        out.push(FieldError::problem(field, Problem::Untrimmed));
     }
 }
 

@@ -16,6 +16,7 @@ use super::panes::settings::SettingsPanes;
 use super::panes::work_log::WorkLogPane;
 pub use super::panes::{Ctx, Pane, PaneConfig};
 use super::theme::Theme;
+use super::widgets::form::Form;
 use super::widgets::tab_editor::TabEditor;
 use crate::i18n::clock::Clock;
 use crate::i18n::{Lang, Txt, messages};
@@ -126,6 +127,27 @@ impl App {
         match action {
             Action::Permissions => self.config.permissions_section,
             _ => true,
+        }
+    }
+
+    /// Whether the key line should show the action's key now: offered, and (for a key
+    /// that works in one kind of field) where it works. Help lists them all.
+    pub fn applies_now(&self, action: Action) -> bool {
+        self.offers(action)
+            && match action {
+                Action::ShowPassword => self.typing_form().is_some_and(Form::on_secret),
+                _ => true,
+            }
+    }
+
+    /// The form keys go to now, if they go to one.
+    fn typing_form(&self) -> Option<&Form> {
+        if let Some(Modal::Prompt(p)) = &self.modal {
+            return Some(&p.form);
+        }
+        match self.pane {
+            Pane::MailServer if self.mail.in_test => Some(&self.mail.test),
+            p => self.editor(p.tab()?).map(|e| &e.form),
         }
     }
 
@@ -362,6 +384,7 @@ impl App {
                     // Asked again with the path as typed and the reason beside it,
                     // unless another dialog opened meanwhile.
                     Err(text) if self.modal.is_none() => {
+                        let text = crate::i18n::foreign::text(&text, self.lang).into_owned();
                         let mut prompt = Prompt::new(PromptKind::LoadKey, self.lang);
                         if let Some(f) = prompt.form.get_mut("path") {
                             f.set(&serde_json::Value::String(path));
@@ -370,7 +393,12 @@ impl App {
                         self.modal = Some(Modal::Prompt(prompt));
                         self.status = Some((true, text));
                     }
-                    Err(text) => self.status = Some((true, text)),
+                    Err(text) => {
+                        self.status = Some((
+                            true,
+                            crate::i18n::foreign::text(&text, self.lang).into_owned(),
+                        ))
+                    }
                 }
                 Vec::new()
             }

@@ -1287,11 +1287,32 @@ pub fn shown_offered(
 ) -> Vec<(&'static str, Txt)> {
     let mut out: Vec<(&'static str, Txt)> = Vec::new();
     let chain = scope.chain();
+    // A binding whose every key a nearer scope takes for something else does nothing
+    // here: it is not shown.
+    let reaches = |b: &Binding| {
+        b.keys.iter().any(|(code, mods)| {
+            let mut at = Some(scope);
+            while let Some(s) = at {
+                if let Some(first) = BINDINGS
+                    .iter()
+                    .filter(|x| x.scope == s)
+                    .find(|x| x.keys.contains(&(*code, *mods)))
+                {
+                    return std::ptr::eq(first, b);
+                }
+                at = s.parent();
+            }
+            false
+        })
+    };
     for b in chain.iter().flat_map(|s| {
         BINDINGS
             .iter()
             .filter(move |b| b.scope == *s && (b.hint || !hints_only) && offered(b.action))
     }) {
+        if !reaches(b) {
+            continue;
+        }
         if !out.iter().any(|(s, l)| *s == b.shown && *l == b.label) {
             out.push((b.shown, b.label));
         }
@@ -1506,6 +1527,17 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_key_a_nearer_scope_takes_is_not_shown_for_the_farther_one() {
+        let shown = shown(Scope::TestMessage, true);
+        let esc: Vec<_> = shown.iter().filter(|(k, _)| k.starts_with("Esc")).collect();
+        assert_eq!(esc, [&("Esc", Txt::KBackToAccount)], "{shown:?}");
+        assert!(
+            shown.iter().any(|(_, l)| *l == Txt::KSave),
+            "the form's other keys stay"
+        );
     }
 
     #[test]

@@ -48,9 +48,14 @@ pub async fn run(
     options: ConsoleOptions,
 ) -> Result<()> {
     // NO_COLOR, or a terminal without colours (vt100…): the mono theme.
-    let no_color = theme::Colours::of_terminal() != theme::Colours::Colour;
+    let colours = theme::Colours::of_terminal();
     let theme_dir = config.dir.join("themes");
-    let (theme, warnings) = Theme::load(&config.config.theme, Some(&theme_dir), no_color);
+    let (theme, warnings) = Theme::load(
+        &config.config.theme,
+        Some(&theme_dir),
+        !colours.has_colour(),
+    );
+    let theme = theme.for_terminal(colours);
     for w in warnings {
         tracing::warn!("{w}");
     }
@@ -85,7 +90,7 @@ pub async fn run(
     )
     .with_oauth(&config.config.oauth)
     .with_lang(options.lang);
-    let mut terminal = term::enter(no_color)?;
+    let mut terminal = term::enter(!colours.has_colour())?;
     let result = run_app(&mut terminal, &mut app, rx, &executor).await;
     term::leave();
     // The feed holds a database connection (LISTEN on PostgreSQL): stop it and the

@@ -185,31 +185,147 @@ fn resolve(name: &str, user_dir: Option<&Path>, warnings: &mut Vec<String>, dept
     theme
 }
 
-/// What the terminal can show, from `TERM` (and `NO_COLOR`, which asks for none).
+/// What the terminal can show, from `TERM` and `COLORTERM` (and `NO_COLOR`, which asks
+/// for none).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Colours {
     /// No cursor addressing at all (`dumb`, or no `TERM`): no console.
     Unusable,
     /// Cursor addressing, bold and reverse, but no colour (`vt100`, `vt220`…).
     Mono,
-    Colour,
+    /// The 16 ANSI colours (`linux`, `xterm`, `screen`).
+    Ansi16,
+    /// The 256-colour palette (`*-256color`).
+    Indexed256,
+    /// 24-bit colour (`COLORTERM=truecolor` or `24bit`).
+    TrueColour,
 }
 
 impl Colours {
     pub fn of_terminal() -> Colours {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        Self::of(std::env::var("TERM").ok().as_deref(), no_color)
+        Self::of_env(
+            std::env::var("TERM").ok().as_deref(),
+            std::env::var("COLORTERM").ok().as_deref(),
+            no_color,
+        )
     }
 
     pub fn of(term: Option<&str>, no_color: bool) -> Colours {
+        Self::of_env(term, None, no_color)
+    }
+
+    pub fn of_env(term: Option<&str>, colorterm: Option<&str>, no_color: bool) -> Colours {
         let term = term.unwrap_or("").trim();
         if term.is_empty() || term == "dumb" {
             Colours::Unusable
         } else if no_color || term.starts_with("vt") && !term.contains("color") {
             Colours::Mono
+        } else if matches!(colorterm.map(str::trim), Some("truecolor" | "24bit"))
+            || term.ends_with("-direct")
+        {
+            Colours::TrueColour
+        } else if term.contains("256color") {
+            Colours::Indexed256
         } else {
-            Colours::Colour
+            Colours::Ansi16
         }
+    }
+
+    pub fn has_colour(self) -> bool {
+        matches!(
+            self,
+            Colours::Ansi16 | Colours::Indexed256 | Colours::TrueColour
+        )
+    }
+}
+
+impl Theme {
+    /// The theme in colours this terminal has: a `#rrggbb` (or a palette index) it
+    /// cannot show becomes the nearest it can, instead of an escape it ignores or
+    /// garbles.
+    pub fn for_terminal(mut self, colours: Colours) -> Theme {
+        for c in [
+            &mut self.base,
+            &mut self.muted,
+            &mut self.accent,
+            &mut self.selection_fg,
+            &mut self.selection_bg,
+            &mut self.ok,
+            &mut self.warn,
+            &mut self.error,
+            &mut self.title,
+        ] {
+            *c = downgrade(*c, colours);
+        }
+        self
+    }
+}
+
+/// The 16 ANSI colours as xterm draws them.
+const ANSI: [(Color, (u8, u8, u8)); 16] = [
+    (Color::Black, (0, 0, 0)),
+    (Color::Red, (205, 0, 0)),
+    (Color::Green, (0, 205, 0)),
+    (Color::Yellow, (205, 205, 0)),
+    (Color::Blue, (0, 0, 238)),
+    (Color::Magenta, (205, 0, 205)),
+    (Color::Cyan, (0, 205, 205)),
+    (Color::Gray, (229, 229, 229)),
+    (Color::DarkGray, (127, 127, 127)),
+    (Color::LightRed, (255, 0, 0)),
+    (Color::LightGreen, (0, 255, 0)),
+    (Color::LightYellow, (255, 255, 0)),
+    (Color::LightBlue, (92, 92, 255)),
+    (Color::LightMagenta, (255, 0, 255)),
+    (Color::LightCyan, (0, 255, 255)),
+    (Color::White, (255, 255, 255)),
+];
+
+/// The levels of the 256-colour palette's 6×6×6 cube.
+const CUBE: [u8; 6] = [0, 95, 135, 175, 215, 255];
+
+fn rgb_of_index(i: u8) -> (u8, u8, u8) {
+    match i {
+        0..=15 => ANSI[usize::from(i)].1,
+        16..=231 => {
+            let n = i - 16;
+            (
+                CUBE[usize::from(n / 36)],
+                CUBE[usize::from(n / 6 % 6)],
+                CUBE[usize::from(n % 6)],
+            )
+        }
+        _ => {
+            let g = 8 + 10 * (i - 232);
+            (g, g, g)
+        }
+    }
+}
+
+fn distance(a: (u8, u8, u8), b: (u8, u8, u8)) -> u32 {
+    let d = |x: u8, y: u8| (i32::from(x) - i32::from(y)).unsigned_abs();
+    d(a.0, b.0).pow(2) + d(a.1, b.1).pow(2) + d(a.2, b.2).pow(2)
+}
+
+fn nearest_index(rgb: (u8, u8, u8)) -> u8 {
+    (16..=255u8)
+        .min_by_key(|i| distance(rgb_of_index(*i), rgb))
+        .unwrap_or(16)
+}
+
+fn nearest_ansi(rgb: (u8, u8, u8)) -> Color {
+    ANSI.iter()
+        .min_by_key(|(_, c)| distance(*c, rgb))
+        .map_or(Color::Reset, |(c, _)| *c)
+}
+
+fn downgrade(c: Color, colours: Colours) -> Color {
+    match (c, colours) {
+        (Color::Rgb(r, g, b), Colours::Indexed256) => Color::Indexed(nearest_index((r, g, b))),
+        (Color::Rgb(r, g, b), Colours::Ansi16) => nearest_ansi((r, g, b)),
+        (Color::Indexed(i), Colours::Ansi16) => nearest_ansi(rgb_of_index(i)),
+        _ => c,
     }
 }
 
@@ -224,9 +340,35 @@ mod tests {
         assert_eq!(Colours::of(Some("vt100"), false), Colours::Mono);
         assert_eq!(Colours::of(Some("vt220"), false), Colours::Mono);
         assert_eq!(Colours::of(Some("xterm-256color"), true), Colours::Mono);
-        assert_eq!(Colours::of(Some("xterm-256color"), false), Colours::Colour);
-        assert_eq!(Colours::of(Some("linux"), false), Colours::Colour);
-        assert_eq!(Colours::of(Some("screen"), false), Colours::Colour);
+        assert_eq!(
+            Colours::of(Some("xterm-256color"), false),
+            Colours::Indexed256
+        );
+        assert_eq!(Colours::of(Some("linux"), false), Colours::Ansi16);
+        assert_eq!(Colours::of(Some("screen"), false), Colours::Ansi16);
+        assert_eq!(
+            Colours::of_env(Some("xterm-256color"), Some("truecolor"), false),
+            Colours::TrueColour
+        );
+    }
+
+    #[test]
+    fn rgb_colours_become_the_nearest_the_terminal_has() {
+        let t = Theme {
+            accent: Color::Rgb(0xff, 0x88, 0x00),
+            muted: Color::Indexed(244),
+            ..Theme::default()
+        };
+        let true_colour = t.clone().for_terminal(Colours::TrueColour);
+        assert_eq!(true_colour, t);
+        let t256 = t.clone().for_terminal(Colours::Indexed256);
+        // #ff8700 is the cube's (5, 2, 0): 16 + 5*36 + 2*6.
+        assert_eq!(t256.accent, Color::Indexed(208));
+        assert_eq!(t256.muted, Color::Indexed(244));
+        let t16 = t.for_terminal(Colours::Ansi16);
+        assert_eq!(t16.accent, Color::Yellow);
+        assert_eq!(t16.muted, Color::DarkGray);
+        assert_eq!(t16.error, Color::Red, "named colours stay");
     }
 
     #[test]

@@ -477,26 +477,28 @@ fn stale(a: &mut App) {
 /// The connection check's five steps, the last refused with a hint.
 fn checked(a: &mut App) {
     use dmsctl::sender::check::{CheckReport, Step, StepState};
+    use dmsctl::sender::failure::Hint;
     mail_server(a);
-    let step = |name, state, detail: &str, hint: Option<&str>| Step {
+    // Details as the check words them.
+    let step = |name, state, detail: &str, hint: Option<Hint>| Step {
         name,
         state,
         detail: detail.into(),
-        hint: hint.map(str::to_string),
+        hint,
     };
     a.update(Msg::CheckDone(CheckReport {
         steps: vec![
-            step("dns", StepState::Ok, "smtp.firma.pl → 192.0.2.10", None),
+            step("dns", StepState::Ok, "smtp.firma.pl -> 192.0.2.10", None),
             step(
                 "tcp",
                 StepState::Ok,
-                "192.0.2.10:587 connected in 12 ms",
+                "connected to smtp.firma.pl:587",
                 None,
             ),
             step(
                 "starttls",
                 StepState::Ok,
-                "TLSv1.3, CN=smtp.firma.pl, 80 days left",
+                "certificate CN=smtp.firma.pl issued by CN=Firma CA, valid until Feb 20 12:00:00 2027 +00:00 (80 days left)",
                 None,
             ),
             step(
@@ -509,7 +511,7 @@ fn checked(a: &mut App) {
                 "auth",
                 StepState::Failed,
                 "535 5.7.8 authentication failed",
-                Some("check the login and the password; some servers want an app password"),
+                Some(Hint::LoginRefused),
             ),
         ],
         insecure: false,
@@ -575,6 +577,30 @@ fn assert_no_english(name: &str, screen: &str) {
         screen = screen.replace(data, "");
     }
     let screen = screen.as_str();
+    // The wording of problems and hints, which come as data, is checked too.
+    use dmsctl::model::Problem;
+    use dmsctl::sender::failure::Hint;
+    let problems = [
+        Problem::Required,
+        Problem::RequiredWhenEnabled,
+        Problem::PortRange,
+        Problem::AbsolutePath,
+        Problem::SingleLine,
+        Problem::Untrimmed,
+        Problem::AtLeastOne,
+    ];
+    for en in problems
+        .iter()
+        .map(Problem::english)
+        .chain(Hint::ALL.iter().map(|h| h.en().to_string()))
+    {
+        // Its start: the rest may be cut.
+        let en: String = en.chars().take(20).collect();
+        assert!(
+            !screen.contains(&en),
+            "{name}: English `{en}` in the Polish screen:\n{screen}"
+        );
+    }
     for txt in Txt::ALL {
         let (en, pl) = (txt.t(Lang::En), txt.t(Lang::Pl));
         let en = en.trim();
@@ -604,26 +630,84 @@ fn assert_no_overlap(name: &str, screen: &str) {
     }
 }
 
+/// Text that is whole and happens to fill its row exactly: a wrapped paragraph's row
+/// (the rest is on the next row), an error that fits its room to the column. Each was
+/// read on its screen.
+const FILLS_ITS_ROW: &[&str] = &[
+    "2026-09-21 12:15:00 UTC  RCPT TO nobody@nieistnieje.pl: 550 5.1.1 User unknown",
+    "valid until Feb 20 12:00:00 2027 +00:00",
+    "wystawiony przez CN=Firma CA, ważny do",
+    "certyfikat CN=smtp.firma.pl wystawiony",
+    "✗ pole wymagane",
+    "(zwykle 25, 465",
+    "na stronie Microsoft",
+    "DNS: no record for smtp.firma.pl",
+];
+
+/// Text is never cut without saying so: a letter or digit right against a box's right
+/// border (the column of a `┐`, down to its `┘`), or in the last column of the screen,
+/// is text that ran out of room (what is cut ends in `…`).
+fn assert_no_cut(name: &str, screen: &str, width: u16) {
+    let screen_text = screen;
+    let mut screen = screen.to_string();
+    for whole in FILLS_ITS_ROW {
+        screen = screen.replace(whole, "");
+    }
+    let screen = screen.as_str();
+    let grid: Vec<Vec<char>> = screen.lines().map(|l| l.chars().collect()).collect();
+    let at = |y: usize, x: usize| grid.get(y).and_then(|l| l.get(x)).copied();
+    for (y, line) in grid.iter().enumerate() {
+        let text: String = line.iter().collect();
+        assert!(
+            !(line.len() == usize::from(width) && line.last().is_some_and(|c| c.is_alphanumeric())),
+            "{name}: `{}` — cut at the screen's edge without …:\n{screen_text}",
+            text.trim()
+        );
+        for (x, c) in line.iter().enumerate() {
+            if *c != '┐' || x == 0 {
+                continue;
+            }
+            let mut row = y + 1;
+            while at(row, x) == Some('│') {
+                assert!(
+                    !at(row, x - 1).is_some_and(char::is_alphanumeric),
+                    "{name}: `{}` — cut at a border without …:\n{screen_text}",
+                    grid[row].iter().collect::<String>().trim()
+                );
+                row += 1;
+            }
+        }
+    }
+}
+
+/// Every screen in both languages at both sizes: snapshot `NAME_LANG_WxH`.
 macro_rules! screens {
-    ($($name:ident: $lang:expr, $setup:expr;)*) => {
+    ($($name:ident: $setup:expr;)*) => {
         $(
+            // A module per screen: its name may be its setup's too.
+            mod $name {
+            use super::*;
             #[test]
-            fn $name() {
-                for (w, h) in [(80u16, 24u16), (120, 40)] {
-                    let mut a = app($lang);
-                    let setup: fn(&mut App) = $setup;
-                    setup(&mut a);
-                    let name = format!("{}_{}x{}", stringify!($name), w, h);
-                    let screen = render(&mut a, w, h);
-                    if $lang == Lang::Pl {
-                        assert_no_english(&name, &screen);
+            fn screens() {
+                for (lang, code) in [(Lang::En, "en"), (Lang::Pl, "pl")] {
+                    for (w, h) in [(80u16, 24u16), (120, 40)] {
+                        let mut a = app(lang);
+                        let setup: fn(&mut App) = $setup;
+                        setup(&mut a);
+                        let name = format!("{}_{code}_{}x{}", stringify!($name), w, h);
+                        let screen = render(&mut a, w, h);
+                        if lang == Lang::Pl {
+                            assert_no_english(&name, &screen);
+                        }
+                        assert_no_cut(&name, &screen, w);
+                        // A popup covers what is under it; the rest must not collide.
+                        if a.modal.is_none() {
+                            assert_no_overlap(&name, &screen);
+                        }
+                        insta::assert_snapshot!(name, screen);
                     }
-                    // A popup covers what is under it; the rest must not collide.
-                    if a.modal.is_none() {
-                        assert_no_overlap(&name, &screen);
-                    }
-                    insta::assert_snapshot!(name, screen);
                 }
+            }
             }
         )*
     };
@@ -672,68 +756,48 @@ fn mail_server_errors(a: &mut App) {
 }
 
 screens! {
-    mail_server_en: Lang::En, mail_server;
-    mail_server_pl: Lang::Pl, mail_server;
-    mail_server_errors_en: Lang::En, mail_server_errors;
-    mail_server_errors_pl: Lang::Pl, mail_server_errors;
-    mail_server_presets_pl: Lang::Pl, |a| { mail_server(a); key(a, KeyCode::Char('p')); };
-    mail_server_test_en: Lang::En, |a| {
+    mail_server: mail_server;
+    mail_server_errors: mail_server_errors;
+    mail_server_presets: |a| { mail_server(a); key(a, KeyCode::Char('p')); };
+    mail_server_test: |a| {
         mail_server(a);
         key(a, KeyCode::Char('t'));
         for c in "jan@firma.pl".chars() { key(a, KeyCode::Char(c)); }
         a.update(Msg::TestQueued(17));
         a.update(Msg::TestState(17, dmsctl::tui::panes::mail_server::TestOutcome::Delivered("250 2.0.0 Ok: queued as 4F2".into())));
     };
-    why_server_down_en: Lang::En, server_down;
-    why_server_down_pl: Lang::Pl, server_down;
-    why_paused_en: Lang::En, paused;
-    why_paused_pl: Lang::Pl, paused;
-    why_disabled_pl: Lang::Pl, |a| { a.overview.sending_enabled = Some(false); a.overview.senders[0].state = Some(dmsctl::model::SenderState::Disabled); };
-    why_stale_en: Lang::En, stale;
-    why_stale_pl: Lang::Pl, stale;
-    leave_unsaved_pl: Lang::Pl, |a| { tools(a); key(a, KeyCode::Enter); key(a, KeyCode::Char('5')); key(a, KeyCode::Esc); key(a, KeyCode::Char('q')); };
-    leave_unsaved_en: Lang::En, |a| { tools(a); key(a, KeyCode::Enter); key(a, KeyCode::Char('5')); key(a, KeyCode::Esc); key(a, KeyCode::Char('q')); };
-    check_en: Lang::En, checked;
-    check_pl: Lang::Pl, checked;
-    log_entry_en: Lang::En, log_entry;
-    log_entry_pl: Lang::Pl, log_entry;
-    test_deferred_pl: Lang::Pl, test_deferred;
-    queue_en: Lang::En, |_| {};
-    queue_pl: Lang::Pl, |_| {};
-    queue_marked_and_confirm_en: Lang::En, |a| { key(a, KeyCode::Char(' ')); key(a, KeyCode::Char(' ')); key(a, KeyCode::Char('d')); };
-    resend_confirm_en: Lang::En, |a| { for _ in 0..10 { key(a, KeyCode::Down); } key(a, KeyCode::Char('r')); };
-    resend_confirm_pl: Lang::Pl, |a| { for _ in 0..10 { key(a, KeyCode::Down); } key(a, KeyCode::Char('r')); };
-    queue_search_pl: Lang::Pl, |a| { key(a, KeyCode::Char('/')); for c in "faktura".chars() { key(a, KeyCode::Char(c)); } };
-    detail_en: Lang::En, |a| { key(a, KeyCode::Down); key(a, KeyCode::Down); detail(a); };
-    detail_pl: Lang::Pl, |a| { key(a, KeyCode::Down); key(a, KeyCode::Down); detail(a); };
-    worklog_en: Lang::En, |a| key(a, KeyCode::Char('3'));
-    worklog_pl: Lang::Pl, |a| key(a, KeyCode::Char('3'));
-    help_en: Lang::En, |a| key(a, KeyCode::Char('?'));
-    help_pl: Lang::Pl, |a| key(a, KeyCode::Char('?'));
-    sign_in_code_en: Lang::En, |a| sign_in(a, None);
-    sign_in_done_pl: Lang::Pl, |a| sign_in(a, Some(Ok(())));
-    sign_in_declined_pl: Lang::Pl, |a| sign_in(a, Some(Err("logowanie zostało odrzucone na stronie Microsoft (authorization_declined)".into())));
-    templates_en: Lang::En, templates;
-    templates_pl: Lang::Pl, templates;
-    templates_typo_pl: Lang::Pl, templates_typo;
-    templates_masks_en: Lang::En, |a| { templates(a); key(a, KeyCode::Char('m')); };
-    api_auth_en: Lang::En, api_auth;
-    api_auth_pl: Lang::Pl, api_auth;
-    erp_en: Lang::En, erp;
-    erp_pl: Lang::Pl, erp;
-    erp_invalid_pl: Lang::Pl, erp_invalid;
-    erp_delete_en: Lang::En, |a| { erp(a); key(a, KeyCode::Char('d')); };
-    domain_en: Lang::En, domain;
-    domain_pl: Lang::Pl, domain;
-    tools_en: Lang::En, tools;
-    tools_pl: Lang::Pl, tools;
-    tools_anonymize_en: Lang::En, |a| { tools(a); a.update(Msg::AnonymizeCount { days: 180, count: 42 }); };
-    api_systems_en: Lang::En, api_systems;
-    api_systems_pl: Lang::Pl, api_systems;
-    api_systems_add_en: Lang::En, |a| { api_systems(a); key(a, KeyCode::Char('a')); key(a, KeyCode::Char('X')); };
-    storage_en: Lang::En, storage;
-    storage_pl: Lang::Pl, storage;
-    shape_en: Lang::En, |a| {
+    why_server_down: server_down;
+    why_paused: paused;
+    why_disabled: |a| { a.overview.sending_enabled = Some(false); a.overview.senders[0].state = Some(dmsctl::model::SenderState::Disabled); };
+    why_stale: stale;
+    leave_unsaved: |a| { tools(a); key(a, KeyCode::Enter); key(a, KeyCode::Char('5')); key(a, KeyCode::Esc); key(a, KeyCode::Char('q')); };
+    check: checked;
+    log_entry: log_entry;
+    test_deferred: test_deferred;
+    queue: |_| {};
+    queue_marked_and_confirm: |a| { key(a, KeyCode::Char(' ')); key(a, KeyCode::Char(' ')); key(a, KeyCode::Char('d')); };
+    resend_confirm: |a| { for _ in 0..10 { key(a, KeyCode::Down); } key(a, KeyCode::Char('r')); };
+    queue_search: |a| { key(a, KeyCode::Char('/')); for c in "faktura".chars() { key(a, KeyCode::Char(c)); } };
+    detail: |a| { key(a, KeyCode::Down); key(a, KeyCode::Down); detail(a); };
+    worklog: |a| key(a, KeyCode::Char('3'));
+    help: |a| key(a, KeyCode::Char('?'));
+    sign_in_code: |a| sign_in(a, None);
+    sign_in_done: |a| sign_in(a, Some(Ok(())));
+    sign_in_declined: |a| sign_in(a, Some(Err("logowanie zostało odrzucone na stronie Microsoft (authorization_declined)".into())));
+    templates: templates;
+    templates_typo: templates_typo;
+    templates_masks: |a| { templates(a); key(a, KeyCode::Char('m')); };
+    api_auth: api_auth;
+    erp: erp;
+    erp_invalid: erp_invalid;
+    erp_delete: |a| { erp(a); key(a, KeyCode::Char('d')); };
+    domain: domain;
+    tools: tools;
+    tools_anonymize: |a| { tools(a); a.update(Msg::AnonymizeCount { days: 180, count: 42 }); };
+    api_systems: api_systems;
+    api_systems_add: |a| { api_systems(a); key(a, KeyCode::Char('a')); key(a, KeyCode::Char('X')); };
+    storage: storage;
+    shape: |a| {
         key(a, KeyCode::Char('s'));
         a.update(Msg::ShapeLoaded(QueueShape {
             buckets: ["5", "10", "20", "40", "80", "160", "320", "640", "1280", "1280+"].map(String::from).to_vec(),

@@ -10,6 +10,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use serde_json::Value;
 
 use super::Ctx;
+use crate::i18n::foreign;
 use crate::i18n::{Txt, messages};
 use crate::sender::check::CheckReport;
 use crate::settings::{FieldError, Tab};
@@ -592,14 +593,14 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     if let Some(side) = side {
         let [t, s] = Layout::vertical([Constraint::Length(10), Constraint::Min(3)]).areas(side);
         let block = Block::default()
-            .borders(Borders::LEFT | Borders::TOP)
+            .borders(Borders::ALL)
             .title(Txt::SecTest.t(lang));
         let inner = block.inner(t);
         f.render_widget(block, t);
         let w = m.test.label_width(lang, inner.width / 2);
         test_section(f, app, inner, w);
         let block = Block::default()
-            .borders(Borders::LEFT | Borders::TOP)
+            .borders(Borders::ALL)
             .title(Txt::SecCheck.t(lang));
         let inner = block.inner(s);
         f.render_widget(block, s);
@@ -627,7 +628,11 @@ pub fn outcome_text(app: &App, id: i64, o: &TestOutcome) -> (ratatui::style::Sty
         ),
         TestOutcome::NotDelivered(e) => (
             app.theme.error(),
-            format!("#{id}: {}: {e}", Txt::NotDelivered.t(app.lang)),
+            format!(
+                "#{id}: {}: {}",
+                Txt::NotDelivered.t(app.lang),
+                foreign::text(e, app.lang)
+            ),
         ),
     }
 }
@@ -683,9 +688,10 @@ fn account_notes(f: &mut Frame, app: &App, area: Rect) {
                 format!("{}: {p}", Txt::ProfileExists.t(lang)),
                 app.theme.ok(),
             )),
-            Some((p, Err(e))) if *p == path.trim() => {
-                lines.push(Line::styled(format!("✗ {e}"), app.theme.error()))
-            }
+            Some((p, Err(e))) if *p == path.trim() => lines.push(Line::styled(
+                format!("✗ {}", foreign::text(e, lang)),
+                app.theme.error(),
+            )),
             _ => lines.push(Line::styled(Txt::Checking.t(lang), app.theme.muted())),
         }
     }
@@ -747,6 +753,16 @@ fn check_height(app: &App, width: u16) -> u16 {
 
 fn check_paragraph(app: &App) -> Paragraph<'static> {
     let m = &app.mail;
+    let lang = app.lang;
+    // One column for every step's name, the longest in this language and a space.
+    let width = [
+        "dns", "tcp", "tls", "starttls", "ehlo", "auth", "sendmail", "settings",
+    ]
+    .iter()
+    .map(|n| foreign::step_name(n, lang).chars().count())
+    .max()
+    .unwrap_or(8)
+        + 1;
     let mut lines = Vec::new();
     if m.checking {
         // Steps done so far, then the one running.
@@ -759,7 +775,10 @@ fn check_paragraph(app: &App) -> Paragraph<'static> {
             };
             lines.push(Line::from(vec![
                 Span::styled(format!("{mark:<3}"), style),
-                Span::styled(format!("{step:<9}"), app.theme.accent()),
+                Span::styled(
+                    format!("{:<width$}", foreign::step_name(step, lang)),
+                    app.theme.accent(),
+                ),
             ]));
         }
         lines.push(Line::styled(Txt::Checking.t(app.lang), app.theme.muted()));
@@ -774,11 +793,17 @@ fn check_paragraph(app: &App) -> Paragraph<'static> {
             };
             lines.push(Line::from(vec![
                 Span::styled(format!("{mark:<3}"), style),
-                Span::styled(format!("{:<9}", step.name), app.theme.accent()),
-                Span::raw(step.detail.replace('\n', " ")),
+                Span::styled(
+                    format!("{:<width$}", foreign::step_name(step.name, lang)),
+                    app.theme.accent(),
+                ),
+                Span::raw(foreign::text(&step.detail.replace('\n', " "), lang).into_owned()),
             ]));
-            if let Some(h) = &step.hint {
-                lines.push(Line::styled(format!("   {h}"), app.theme.warn()));
+            if let Some(h) = step.hint {
+                lines.push(Line::styled(
+                    format!("   {}", foreign::hint(h, lang)),
+                    app.theme.warn(),
+                ));
             }
         }
     }

@@ -810,7 +810,11 @@ fn waiting_line(app: &App, m: &Mail, d: &MailDetail) -> Option<Line<'static>> {
                     clock.full(e.time),
                     crate::i18n::worklog::message(&e.message, lang).into_owned(),
                 ),
-                None => (String::new(), m.last_error.clone().unwrap_or_default()),
+                None => (
+                    String::new(),
+                    crate::i18n::foreign::text(m.last_error.as_deref().unwrap_or_default(), lang)
+                        .into_owned(),
+                ),
             };
             (
                 messages::mail_failed(&at, &why, key_for(Scope::Detail, Action::Retry), lang),
@@ -878,7 +882,11 @@ pub fn detail_lines(app: &App, d: &MailDetail) -> Vec<Line<'static>> {
         .filter(|_| m.status != MailStatus::Failed)
     {
         lines.push(Line::styled(
-            format!("{}: {e}", Txt::Error.t(lang)),
+            format!(
+                "{}: {}",
+                Txt::Error.t(lang),
+                crate::i18n::foreign::text(e, lang)
+            ),
             app.theme.error(),
         ));
     }
@@ -903,7 +911,7 @@ pub fn detail_lines(app: &App, d: &MailDetail) -> Vec<Line<'static>> {
             };
             let detail = e
                 .detail_beyond_message()
-                .map(|d| format!(" — {d}"))
+                .map(|d| format!(" — {}", crate::i18n::foreign::text(d, lang)))
                 .unwrap_or_default();
             lines.push(Line::styled(
                 format!(

@@ -238,7 +238,11 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         |e| {
             let style = level_style(app, e.level);
             let msg = match e.detail_beyond_message() {
-                Some(d) => format!("{} — {d}", worklog::message(&e.message, lang)),
+                Some(d) => format!(
+                    "{} — {}",
+                    worklog::message(&e.message, lang),
+                    crate::i18n::foreign::text(d, lang)
+                ),
                 None => worklog::message(&e.message, lang).into_owned(),
             };
             let base = app.theme.base();
@@ -297,7 +301,11 @@ fn entry_lines(app: &App, e: &LogEntry) -> Vec<Line<'static>> {
     );
     if let Some(d) = e.detail_beyond_message() {
         lines.push(Line::styled(Txt::Detail.t(lang), app.theme.title()));
-        lines.extend(d.lines().map(|l| Line::from(format!("  {l}"))));
+        lines.extend(
+            crate::i18n::foreign::text(d, lang)
+                .lines()
+                .map(|l| Line::from(format!("  {l}"))),
+        );
     }
     lines
 }

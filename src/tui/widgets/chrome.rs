@@ -190,7 +190,11 @@ pub fn overview(f: &mut Frame, app: &App, area: Rect) {
     let left = line2;
     if let Some(b) = crate::tui::why::blocker(o, app.now) {
         f.render_widget(
-            Paragraph::new(crate::tui::why::header_text(&b, app)).style(app.theme.error()),
+            Paragraph::new(super::table::fit(
+                &crate::tui::why::header_text(&b, app),
+                left.width,
+            ))
+            .style(app.theme.error()),
             left,
         );
     } else {
@@ -255,7 +259,8 @@ pub fn bottom_line(f: &mut Frame, app: &App, area: Rect) {
             Txt::KClearSearch.t(lang)
         );
         let label_w = label.chars().count() as u16;
-        let hint_w = (hint.chars().count() as u16).min(area.width.saturating_sub(label_w + 10));
+        // A column free at the right edge, as the key line leaves.
+        let hint_w = (hint.chars().count() as u16 + 1).min(area.width.saturating_sub(label_w + 10));
         let [l, text, h] = Layout::horizontal([
             Constraint::Length(label_w),
             Constraint::Min(10),
@@ -335,7 +340,7 @@ fn hints(f: &mut Frame, app: &App, area: Rect) {
         &[app.scope(), Scope::Global]
     };
     for scope in scopes.iter().copied() {
-        for item in shown_offered(scope, true, &|a| app.offers(a)) {
+        for item in shown_offered(scope, true, &|a| app.applies_now(a)) {
             // Help and quit are only ever on the right (or, shadowed, not at all).
             let on_right = matches!(item.1, Txt::KHelp | Txt::KQuit);
             if !on_right && !left_list.contains(&item) {

@@ -335,6 +335,12 @@ impl Form {
             .collect()
     }
 
+    /// The focused field is a password (its text can be shown).
+    pub fn on_secret(&self) -> bool {
+        self.focused()
+            .is_some_and(|f| matches!(f.input, Input::Secret { .. }))
+    }
+
     pub fn focused(&self) -> Option<&Field> {
         self.fields.get(self.focus)
     }
@@ -570,6 +576,10 @@ impl Form {
                 | Input::Number(a)
                 | Input::Secret { area: a, .. } => {
                     let mut a = a.clone();
+                    if matches!(field.input, Input::MultiLine(_)) {
+                        // A template's line is read whole, not cut at the edge.
+                        a.set_wrap_mode(ratatui_textarea::WrapMode::WordOrGlyph);
+                    }
                     if let Some(p) = field.placeholder {
                         a.set_placeholder_text(p.t(lang));
                         a.set_placeholder_style(theme.muted());
@@ -642,10 +652,18 @@ impl Form {
                     f.render_widget(Paragraph::new(t.as_str()).style(theme.muted()), value_rect);
                 }
             }
+            // Cut with … when narrow: the status line says the whole of it.
+            let fit = |t: String| super::table::fit(&t, error.width);
             if let Some(e) = &field.error {
-                f.render_widget(Paragraph::new(format!("✗ {e}")).style(theme.error()), error);
+                f.render_widget(
+                    Paragraph::new(fit(format!("✗ {e}"))).style(theme.error()),
+                    error,
+                );
             } else if let Some(w) = &field.warning {
-                f.render_widget(Paragraph::new(format!("⚠ {w}")).style(theme.warn()), error);
+                f.render_widget(
+                    Paragraph::new(fit(format!("⚠ {w}"))).style(theme.warn()),
+                    error,
+                );
             }
         }
     }

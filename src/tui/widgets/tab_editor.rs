@@ -373,7 +373,10 @@ impl TabEditor {
             if let Some(w) = self.relative(local)
                 && let Some(f) = self.form.fields.iter_mut().find(|f| f.key == w.field)
             {
-                f.warning = Some(w.message);
+                f.warning = Some(match &w.problem {
+                    Some(p) => crate::i18n::problem(p, self.form.lang),
+                    None => w.message,
+                });
             }
         }
     }
