@@ -35,7 +35,7 @@ impl Store {
                 listener.listen(CHANNEL).await?;
                 Inner::Postgres(listener)
             }
-            Backend::Sqlite(_) => {
+            Backend::Sqlite { .. } => {
                 let options = self
                     .sqlite_options
                     .clone()

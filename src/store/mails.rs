@@ -6,7 +6,7 @@ use std::collections::HashMap;
 // lists; values are always bound.
 use sqlx::{AssertSqlSafe, FromRow, QueryBuilder, Row};
 
-use super::{DatabaseKind, Sql, Store, dispatch, placeholders};
+use super::{DatabaseKind, Sql, Store, dispatch, dispatch_read, placeholders};
 use crate::error::{Error, Result};
 use crate::model::{
     ANONYMIZED_RECIPIENT, ANONYMIZED_SUBJECT, Attachment, AttachmentInfo, Claimant, ClaimedMail,
@@ -88,6 +88,86 @@ const CLAIM: Sql = Sql {
         FROM (SELECT id FROM process_mails WHERE status = 'pending' AND held = FALSE \
         AND next_attempt_at <= $3 ORDER BY priority DESC, next_attempt_at, id LIMIT $4 \
         FOR UPDATE SKIP LOCKED) due WHERE m.id = due.id RETURNING m.*",
+};
+
+/// The rows of a batch of outcomes, from the JSON array bound as $1: SQLite reads it
+/// with json_each, PostgreSQL with jsonb_to_recordset. An outcome only applies to the
+/// claim that is still current: same owner ($3) and token ($2), same attempt, still
+/// sending.
+macro_rules! outcome_sql {
+    ($set:literal, $sqlite_cols:literal, $pg_cols:literal) => {
+        Sql {
+            sqlite: concat!(
+                "UPDATE process_mails SET ",
+                $set,
+                ", claimed_by = NULL, lease_until = NULL, claim_token = NULL FROM (SELECT ",
+                "json_extract(value, '$.id') AS id, json_extract(value, '$.attempt') AS attempt",
+                $sqlite_cols,
+                " FROM json_each($1)) AS v WHERE process_mails.id = v.id ",
+                "AND process_mails.attempts = v.attempt AND process_mails.claim_token = $2 ",
+                "AND process_mails.claimed_by = $3 AND process_mails.status = 'sending' ",
+                "RETURNING process_mails.id"
+            ),
+            postgres: concat!(
+                "UPDATE process_mails SET ",
+                $set,
+                ", claimed_by = NULL, lease_until = NULL, claim_token = NULL FROM ",
+                "jsonb_to_recordset($1::jsonb) AS v(id BIGINT, attempt INTEGER",
+                $pg_cols,
+                ") WHERE process_mails.id = v.id ",
+                "AND process_mails.attempts = v.attempt AND process_mails.claim_token = $2 ",
+                "AND process_mails.claimed_by = $3 AND process_mails.status = 'sending' ",
+                "RETURNING process_mails.id"
+            ),
+        }
+    };
+}
+
+const OUTCOME_SENT: Sql = outcome_sql!(
+    "status = 'sent', sent_at = $4, message_id = v.message_id, smtp_reply = v.reply, \
+     last_error = v.note, sent_by = $5",
+    ", json_extract(value, '$.message_id') AS message_id, json_extract(value, '$.reply') AS reply, \
+     json_extract(value, '$.note') AS note",
+    ", message_id TEXT, reply TEXT, note TEXT"
+);
+
+const OUTCOME_RETRY: Sql = outcome_sql!(
+    "status = 'pending', next_attempt_at = v.at, last_error = v.error",
+    ", json_extract(value, '$.at') AS at, json_extract(value, '$.error') AS error",
+    ", at BIGINT, error TEXT"
+);
+
+const OUTCOME_FAILED: Sql = outcome_sql!(
+    "status = 'failed', last_error = v.error",
+    ", json_extract(value, '$.error') AS error",
+    ", error TEXT"
+);
+
+const OUTCOME_RELEASE: Sql = outcome_sql!(
+    "status = 'pending', next_attempt_at = v.at, attempts = process_mails.attempts - 1",
+    ", json_extract(value, '$.at') AS at",
+    ", at BIGINT"
+);
+
+/// Sent and not kept: the row goes (the same guard as the updates).
+const OUTCOME_DELETE: Sql = Sql {
+    sqlite: "DELETE FROM process_mails WHERE id IN (SELECT m.id FROM process_mails m \
+        JOIN (SELECT json_extract(value, '$.id') AS id, json_extract(value, '$.attempt') AS attempt \
+        FROM json_each($1)) AS v ON m.id = v.id AND m.attempts = v.attempt \
+        WHERE m.claim_token = $2 AND m.claimed_by = $3 AND m.status = 'sending') RETURNING id",
+    postgres: "DELETE FROM process_mails m USING jsonb_to_recordset($1::jsonb) AS v(id BIGINT, attempt INTEGER) \
+        WHERE m.id = v.id AND m.attempts = v.attempt AND m.claim_token = $2 AND m.claimed_by = $3 \
+        AND m.status = 'sending' RETURNING m.id",
+};
+
+/// The work log's entries of a batch of outcomes ($1 JSON rows, $2 time, $3 source).
+const OUTCOME_LOG: Sql = Sql {
+    sqlite: "INSERT INTO work_log_entries (time, level, source, mail_id, message, detail) \
+        SELECT $2, json_extract(value, '$.level'), $3, json_extract(value, '$.mail_id'), \
+        json_extract(value, '$.message'), json_extract(value, '$.detail') FROM json_each($1)",
+    postgres: "INSERT INTO work_log_entries (time, level, source, mail_id, message, detail) \
+        SELECT $2::BIGINT, v.level, $3::TEXT, v.mail_id, v.message, v.detail \
+        FROM jsonb_to_recordset($1::jsonb) AS v(level TEXT, mail_id BIGINT, message TEXT, detail TEXT)",
 };
 
 const COUNT_BY_STATUS: Sql = Sql {
@@ -360,98 +440,120 @@ impl Store {
         let retried = group(|o| matches!(o, MailOutcome::Retry { .. }));
         let failed = group(|o| matches!(o, MailOutcome::Failed { .. }));
         let released = group(|o| matches!(o, MailOutcome::Release { .. }));
-        // An outcome only applies to the claim that is still current: same owner, same
-        // attempt, still sending.
-        let guard = " AND process_mails.attempts = v.column2 AND process_mails.claim_token = ";
-        let release = "claimed_by = NULL, lease_until = NULL, claim_token = NULL";
         let sent_by = owner.sent_by();
+        let kind = self.kind();
+        // Each kind of outcome as one JSON array bound to one fixed statement: the
+        // statement is prepared once per connection and reused, whatever the batch.
+        let rows = |list: &[&OutcomeRecord],
+                    extra: &dyn Fn(&OutcomeRecord) -> serde_json::Value| {
+            serde_json::Value::Array(
+                list.iter()
+                    .map(|r| {
+                        let mut v = extra(r);
+                        v["id"] = r.id.into();
+                        v["attempt"] = r.attempt.into();
+                        v
+                    })
+                    .collect(),
+            )
+            .to_string()
+        };
+        let none = |_: &OutcomeRecord| serde_json::json!({});
+        // (statement, outcomes, their rows, whether it records a delivery)
+        let batches: [(Sql, &[&OutcomeRecord], String, bool); 5] = [
+            (
+                OUTCOME_SENT,
+                &archived,
+                rows(&archived, &|r| match &r.outcome {
+                    MailOutcome::Sent {
+                        message_id,
+                        reply,
+                        rejected,
+                        ..
+                    } => serde_json::json!({
+                        "message_id": message_id,
+                        "reply": reply,
+                        "note": partial_note(rejected),
+                    }),
+                    _ => serde_json::json!({}),
+                }),
+                true,
+            ),
+            (
+                OUTCOME_RETRY,
+                &retried,
+                rows(&retried, &|r| match &r.outcome {
+                    MailOutcome::Retry { at, failure } => {
+                        serde_json::json!({"at": at, "error": failure.message})
+                    }
+                    _ => serde_json::json!({}),
+                }),
+                false,
+            ),
+            (
+                OUTCOME_FAILED,
+                &failed,
+                rows(&failed, &|r| match &r.outcome {
+                    MailOutcome::Failed { failure } => {
+                        serde_json::json!({"error": failure.message})
+                    }
+                    _ => serde_json::json!({}),
+                }),
+                false,
+            ),
+            (
+                OUTCOME_RELEASE,
+                &released,
+                rows(&released, &|r| match &r.outcome {
+                    MailOutcome::Release { at, .. } => serde_json::json!({"at": at}),
+                    _ => serde_json::json!({}),
+                }),
+                false,
+            ),
+            (OUTCOME_DELETE, &deleted, rows(&deleted, &none), false),
+        ];
 
         let applied_ids: std::collections::HashSet<MailId> = dispatch!(self, pool => {
             let mut tx = pool.begin().await?;
             let mut applied: Vec<MailId> = Vec::new();
-            macro_rules! update {
-                ($rows:expr, $set:expr, |$b:ident, $r:ident| $extra:block) => {
-                    if !$rows.is_empty() {
-                        let mut qb = QueryBuilder::new(format!("UPDATE process_mails SET {} FROM (VALUES ", $set));
-                        for (i, $r) in $rows.iter().enumerate() {
-                            if i > 0 {
-                                qb.push(", ");
-                            }
-                            let $b = &mut qb;
-                            $b.push("(CAST(").push_bind($r.id).push(" AS BIGINT), CAST(").push_bind($r.attempt).push(" AS INTEGER)");
-                            $extra
-                            $b.push(")");
-                        }
-                        qb.push(") AS v WHERE process_mails.id = v.column1")
-                            .push(guard)
-                            .push_bind(&owner.token)
-                            .push(" AND process_mails.claimed_by = ")
-                            .push_bind(&owner.id)
-                            .push(" AND process_mails.status = 'sending' RETURNING process_mails.id");
-                        let ids: Vec<MailId> = qb.build_query_scalar().fetch_all(&mut *tx).await?;
-                        applied.extend(ids);
-                    }
-                };
-            }
-            update!(archived, format!("status = 'sent', sent_at = {now}, message_id = v.column3, smtp_reply = v.column4, last_error = v.column5, sent_by = v.column6, {release}"), |b, r| {
-                if let MailOutcome::Sent { message_id, reply, rejected, .. } = &r.outcome {
-                    b.push(", CAST(").push_bind(message_id.clone()).push(" AS TEXT), CAST(")
-                        .push_bind(reply.clone()).push(" AS TEXT), CAST(")
-                        .push_bind(partial_note(rejected)).push(" AS TEXT), CAST(")
-                        .push_bind(sent_by.clone()).push(" AS TEXT)");
+            for (sql, list, json, delivery) in &batches {
+                if list.is_empty() {
+                    continue;
                 }
-            });
-            update!(retried, format!("status = 'pending', next_attempt_at = v.column3, last_error = v.column4, {release}"), |b, r| {
-                if let MailOutcome::Retry { at, failure } = &r.outcome {
-                    b.push(", CAST(").push_bind(*at).push(" AS BIGINT), CAST(")
-                        .push_bind(failure.message.clone()).push(" AS TEXT)");
+                // $1 the rows, $2 the claim token, $3 the owner; a delivery also $4 now
+                // and $5 who sent it.
+                let mut q = sqlx::query_scalar(sql.get(kind))
+                    .bind(json.as_str())
+                    .bind(&owner.token)
+                    .bind(&owner.id);
+                if *delivery {
+                    q = q.bind(now).bind(sent_by.as_str());
                 }
-            });
-            update!(failed, format!("status = 'failed', last_error = v.column3, {release}"), |b, r| {
-                if let MailOutcome::Failed { failure } = &r.outcome {
-                    b.push(", CAST(").push_bind(failure.message.clone()).push(" AS TEXT)");
-                }
-            });
-            update!(released, format!("status = 'pending', next_attempt_at = v.column3, attempts = attempts - 1, {release}"), |b, r| {
-                if let MailOutcome::Release { at, .. } = &r.outcome {
-                    b.push(", CAST(").push_bind(*at).push(" AS BIGINT)");
-                }
-            });
-            if !deleted.is_empty() {
-                let mut qb = QueryBuilder::new("DELETE FROM process_mails WHERE (id, attempts) IN (VALUES ");
-                for (i, r) in deleted.iter().enumerate() {
-                    if i > 0 {
-                        qb.push(", ");
-                    }
-                    qb.push("(CAST(").push_bind(r.id).push(" AS BIGINT), CAST(").push_bind(r.attempt).push(" AS INTEGER))");
-                }
-                qb.push(") AND claimed_by = ").push_bind(&owner.id)
-                    .push(" AND claim_token = ").push_bind(&owner.token)
-                    .push(" AND status = 'sending' RETURNING id");
-                let ids: Vec<MailId> = qb.build_query_scalar().fetch_all(&mut *tx).await?;
+                let ids: Vec<MailId> = q.fetch_all(&mut *tx).await?;
                 applied.extend(ids);
             }
 
-            let entries: Vec<(MailId, NewLogEntry)> = records
+            let entries: Vec<serde_json::Value> = records
                 .iter()
                 .filter(|r| applied.contains(&r.id))
-                .flat_map(|r| outcome_log(r).into_iter().map(move |e| (r.id, e.source(source))))
+                .flat_map(|r| {
+                    outcome_log(r).into_iter().map(move |e| {
+                        serde_json::json!({
+                            "level": e.level.as_str(),
+                            "mail_id": r.id,
+                            "message": e.message,
+                            "detail": e.detail,
+                        })
+                    })
+                })
                 .collect();
-            // Several hundred rows at most per batch; well inside either database's
-            // limit on bound parameters.
-            for chunk in entries.chunks(500) {
-                let mut qb = QueryBuilder::new(
-                    "INSERT INTO work_log_entries (time, level, source, mail_id, message, detail) ",
-                );
-                qb.push_values(chunk, |mut b, (id, e)| {
-                    b.push_bind(now)
-                        .push_bind(e.level.as_str())
-                        .push_bind(e.source.clone())
-                        .push_bind(*id)
-                        .push_bind(e.message.clone())
-                        .push_bind(e.detail.clone());
-                });
-                qb.build().execute(&mut *tx).await?;
+            if !entries.is_empty() {
+                sqlx::query(OUTCOME_LOG.get(kind))
+                    .bind(serde_json::Value::Array(entries).to_string())
+                    .bind(now)
+                    .bind(source)
+                    .execute(&mut *tx)
+                    .await?;
             }
             tx.commit().await?;
             applied.into_iter().collect()
@@ -553,7 +655,7 @@ impl Store {
 
     /// Archived mails sent before `cutoff` that still carry personal data.
     pub async fn count_anonymizable(&self, cutoff: Millis) -> Result<i64> {
-        dispatch!(self, pool => {
+        dispatch_read!(self, pool => {
             Ok(sqlx::query_scalar::<_, i64>(
                 "SELECT count(*) FROM process_mails \
                  WHERE status = 'sent' AND sent_at < $1 AND anonymized_at IS NULL",
@@ -617,7 +719,7 @@ impl Store {
     }
 
     pub async fn mail(&self, id: MailId) -> Result<Option<Mail>> {
-        dispatch!(self, pool => {
+        dispatch_read!(self, pool => {
             Ok(sqlx::query_as("SELECT * FROM process_mails WHERE id = $1")
                 .bind(id)
                 .fetch_optional(pool)
@@ -626,7 +728,7 @@ impl Store {
     }
 
     pub async fn attachment_infos(&self, id: MailId) -> Result<Vec<AttachmentInfo>> {
-        dispatch!(self, pool => {
+        dispatch_read!(self, pool => {
             Ok(sqlx::query_as(
                 "SELECT id, file_name, content_type, size FROM process_mail_attachments \
                  WHERE mail_id = $1 ORDER BY id",
@@ -656,7 +758,7 @@ impl Store {
              WHERE mail_id IN ({}) ORDER BY mail_id, id",
             placeholders(1, ids.len())
         );
-        dispatch!(self, pool => {
+        dispatch_read!(self, pool => {
             let mut q = sqlx::query(AssertSqlSafe(sql.as_str()));
             for id in ids {
                 q = q.bind(id);
@@ -674,7 +776,7 @@ impl Store {
     /// One page of summaries, newest first, by keyset (never OFFSET).
     pub async fn page_mails(&self, q: &MailQuery) -> Result<Vec<MailSummary>> {
         let kind = self.kind();
-        let mut rows: Vec<MailSummary> = dispatch!(self, pool => {
+        let mut rows: Vec<MailSummary> = dispatch_read!(self, pool => {
             let mut qb = QueryBuilder::new(format!(
                 "SELECT {SUMMARY_COLUMNS} FROM process_mails m WHERE 1 = 1"
             ));
@@ -709,7 +811,7 @@ impl Store {
     /// ones newest-first, older ones oldest-first): the "↑ N new" of an anchored view.
     pub async fn count_above(&self, q: &MailQuery, id: MailId) -> Result<i64> {
         let kind = self.kind();
-        dispatch!(self, pool => {
+        dispatch_read!(self, pool => {
             let mut qb = QueryBuilder::new("SELECT count(*) FROM process_mails m WHERE 1 = 1");
             push_mail_filter!(qb, q, kind);
             qb.push(if q.oldest_first { " AND m.id < " } else { " AND m.id > " })
@@ -721,7 +823,7 @@ impl Store {
     /// Rows of (status, held, count).
     pub async fn count_by_status(&self) -> Result<Vec<(MailStatus, bool, i64)>> {
         let sql = COUNT_BY_STATUS.get(self.kind());
-        let rows: Vec<(String, bool, i64)> = dispatch!(self, pool => {
+        let rows: Vec<(String, bool, i64)> = dispatch_read!(self, pool => {
             sqlx::query_as(sql).fetch_all(pool).await?
         });
         rows.into_iter()
@@ -736,7 +838,7 @@ impl Store {
 
     /// The oldest due pending mail's creation time (the "oldest pending" age).
     pub async fn oldest_pending(&self) -> Result<Option<Millis>> {
-        dispatch!(self, pool => {
+        dispatch_read!(self, pool => {
             Ok(sqlx::query_scalar(
                 "SELECT created_at FROM process_mails WHERE status = 'pending' AND held = FALSE \
                  ORDER BY id LIMIT 1",
@@ -762,7 +864,7 @@ impl Store {
             "SELECT to_addrs, CAST({case} AS INTEGER) AS bucket, count(*) AS n FROM process_mails \
              WHERE status IN ('pending', 'sending') GROUP BY to_addrs, {case}"
         );
-        dispatch!(self, pool => {
+        dispatch_read!(self, pool => {
             Ok(sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(now).fetch_all(pool).await?)
         })
     }

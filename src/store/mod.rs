@@ -48,7 +48,14 @@ impl Sql {
 
 #[derive(Clone, Debug)]
 enum Backend {
-    Sqlite(SqlitePool),
+    /// SQLite takes one writer at a time. The process's writes share one connection and
+    /// queue for it in the pool (in order, without sleeping), instead of racing for
+    /// the file's lock on several connections and backing off in SQLite's busy
+    /// handler; reads have their own connections and never wait for a write (WAL).
+    Sqlite {
+        write: SqlitePool,
+        read: SqlitePool,
+    },
     Postgres(PgPool),
 }
 
@@ -60,15 +67,27 @@ pub struct Store {
 }
 
 /// Runs `$body` with `$pool` bound to the backend's pool; the body is compiled for each.
+/// On SQLite this is the writer: anything that may write goes through it.
 macro_rules! dispatch {
     ($store:expr, $pool:ident => $body:expr) => {
         match &$store.backend {
-            $crate::store::Backend::Sqlite($pool) => $body,
+            $crate::store::Backend::Sqlite { write: $pool, .. } => $body,
             $crate::store::Backend::Postgres($pool) => $body,
         }
     };
 }
 pub(crate) use dispatch;
+
+/// As `dispatch!`, for statements that only read: on SQLite a reader connection.
+macro_rules! dispatch_read {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.backend {
+            $crate::store::Backend::Sqlite { read: $pool, .. } => $body,
+            $crate::store::Backend::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use dispatch_read;
 
 /// Folders made for the database are the owner's alone (0700): mail bodies are
 /// personal data.
@@ -196,19 +215,29 @@ impl Store {
                     .journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Full)
                     .busy_timeout(Duration::from_secs(10))
-                    .foreign_keys(true);
+                    .foreign_keys(true)
+                    // Sorts and statement journals in memory, not a temporary file per
+                    // batch.
+                    .pragma("temp_store", "memory");
                 if let Some(dir) = options.get_filename().parent()
                     && !dir.as_os_str().is_empty()
                 {
                     create_private_dir(dir)?;
                 }
                 create_private_file(options.get_filename())?;
-                let pool = SqlitePoolOptions::new()
+                let write = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    // A write waits its turn behind the others of this process for as
+                    // long as SQLite would wait for another process's.
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect_with(options.clone())
+                    .await?;
+                let read = SqlitePoolOptions::new()
                     .max_connections(4)
                     .connect_with(options.clone())
                     .await?;
                 Ok(Store {
-                    backend: Backend::Sqlite(pool),
+                    backend: Backend::Sqlite { write, read },
                     sqlite_options: Some(options),
                 })
             }
@@ -235,7 +264,7 @@ impl Store {
     /// Which database, for logs (never a password).
     pub fn describe(&self) -> String {
         match &self.backend {
-            Backend::Sqlite(_) => format!(
+            Backend::Sqlite { .. } => format!(
                 "SQLite {}",
                 self.sqlite_options
                     .as_ref()
@@ -256,14 +285,14 @@ impl Store {
 
     pub fn kind(&self) -> DatabaseKind {
         match self.backend {
-            Backend::Sqlite(_) => DatabaseKind::Sqlite,
+            Backend::Sqlite { .. } => DatabaseKind::Sqlite,
             Backend::Postgres(_) => DatabaseKind::Postgres,
         }
     }
 
     pub async fn migrate(&self) -> Result<()> {
         match &self.backend {
-            Backend::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Backend::Sqlite { write, .. } => SQLITE_MIGRATIONS.run(write).await?,
             Backend::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(())
@@ -271,16 +300,22 @@ impl Store {
 
     /// Writes the SQLite WAL back into the main file (tests, and before copying the file).
     pub async fn checkpoint(&self) -> Result<()> {
-        if let Backend::Sqlite(pool) = &self.backend {
+        if let Backend::Sqlite { write, .. } = &self.backend {
             sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                .execute(pool)
+                .execute(write)
                 .await?;
         }
         Ok(())
     }
 
     pub async fn close(&self) {
-        dispatch!(self, pool => pool.close().await)
+        match &self.backend {
+            Backend::Sqlite { write, read } => {
+                read.close().await;
+                write.close().await;
+            }
+            Backend::Postgres(pool) => pool.close().await,
+        }
     }
 }
 

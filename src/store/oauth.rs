@@ -1,6 +1,6 @@
 //! SQL for the mail account's OAuth2 tokens (values arrive sealed).
 
-use super::{Store, dispatch};
+use super::{Store, dispatch, dispatch_read};
 use crate::error::Result;
 use crate::time::Millis;
 
@@ -21,7 +21,7 @@ pub struct StoredTokens {
 
 impl Store {
     pub async fn oauth_tokens(&self, account: &str) -> Result<Option<StoredTokens>> {
-        dispatch!(self, pool => {
+        dispatch_read!(self, pool => {
             Ok(sqlx::query_as(
                 "SELECT account, login, access_token, refresh_token, expires_at, scopes, \
                  updated_at, refresh_error, version FROM oauth_tokens WHERE account = $1",

@@ -1,6 +1,6 @@
 //! SQL for the DMS's operators (filled by the DMS; read by the File storage pane).
 
-use super::{Store, dispatch};
+use super::{Store, dispatch, dispatch_read};
 use crate::error::Result;
 use crate::model::Operator;
 
@@ -13,7 +13,7 @@ fn operator((login, name): OperatorRow) -> Operator {
 impl Store {
     /// Every operator, alphabetically by name (then login).
     pub async fn operators(&self) -> Result<Vec<Operator>> {
-        dispatch!(self, pool => {
+        dispatch_read!(self, pool => {
             let rows: Vec<OperatorRow> = sqlx::query_as(
                 "SELECT login, name FROM operators ORDER BY lower(name), lower(login), login",
             )

@@ -1,7 +1,7 @@
 //! SQL for the senders registry and the sending switches (pause, flush).
 
 use super::mails::{INSERT_LOG, insert_log};
-use super::{Store, dispatch};
+use super::{Store, dispatch, dispatch_read};
 use crate::error::Result;
 use crate::model::{NewLogEntry, RegisteredSender, SenderState, SendingControl};
 use crate::time::Millis;
@@ -66,7 +66,7 @@ impl Store {
             Option<String>,
             Option<String>,
         );
-        let row: Option<Row> = dispatch!(self, pool => {
+        let row: Option<Row> = dispatch_read!(self, pool => {
             sqlx::query_as(
                 "SELECT id, host, pid, started_at, heartbeat_at, paused, state, incarnation \
                  FROM senders WHERE id = $1",
@@ -142,7 +142,7 @@ impl Store {
 
     pub async fn senders(&self) -> Result<Vec<RegisteredSender>> {
         let sql = format!("SELECT {SENDER_COLUMNS} FROM senders ORDER BY id");
-        dispatch!(self, pool => {
+        dispatch_read!(self, pool => {
             let rows: Vec<SenderTuple> = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
                 .fetch_all(pool)
                 .await?;
@@ -168,7 +168,7 @@ impl Store {
 
     /// How many mails sender `id` holds claimed, and when the last of their leases ends.
     pub async fn claims_of(&self, id: &str) -> Result<(i64, Option<Millis>)> {
-        dispatch!(self, pool => {
+        dispatch_read!(self, pool => {
             Ok(sqlx::query_as(
                 "SELECT count(*), max(lease_until) FROM process_mails \
                  WHERE status = 'sending' AND claimed_by = $1",
@@ -204,7 +204,7 @@ impl Store {
 
     pub async fn sending_control(&self) -> Result<SendingControl> {
         type Row = (bool, Option<String>, Option<Millis>, Millis);
-        let row: Option<Row> = dispatch!(self, pool => {
+        let row: Option<Row> = dispatch_read!(self, pool => {
             sqlx::query_as(
                 "SELECT paused, paused_by, paused_at, flush_at FROM sender_control WHERE id = 1",
             )

@@ -1,6 +1,6 @@
 //! SQL for the versioned settings documents and their audit log.
 
-use super::{Store, dispatch};
+use super::{Store, dispatch, dispatch_read};
 use crate::error::{Error, Result};
 use crate::time::Millis;
 
@@ -36,7 +36,7 @@ pub struct AuditRow {
 
 impl Store {
     pub async fn settings_docs(&self) -> Result<Vec<StoredSettings>> {
-        dispatch!(self, pool => {
+        dispatch_read!(self, pool => {
             Ok(sqlx::query_as("SELECT tab, data, version, updated_at, updated_by FROM settings ORDER BY tab")
                 .fetch_all(pool)
                 .await?)
@@ -45,7 +45,7 @@ impl Store {
 
     /// The stored version of a tab (0: never saved): a cheap "did it change?".
     pub async fn settings_version(&self, tab: &str) -> Result<i64> {
-        dispatch!(self, pool => {
+        dispatch_read!(self, pool => {
             Ok(sqlx::query_scalar::<_, i64>("SELECT version FROM settings WHERE tab = $1")
                 .bind(tab)
                 .fetch_optional(pool)
@@ -55,7 +55,7 @@ impl Store {
     }
 
     pub async fn settings_doc(&self, tab: &str) -> Result<Option<StoredSettings>> {
-        dispatch!(self, pool => {
+        dispatch_read!(self, pool => {
             Ok(sqlx::query_as(
                 "SELECT tab, data, version, updated_at, updated_by FROM settings WHERE tab = $1",
             )
@@ -133,7 +133,7 @@ impl Store {
     }
 
     pub async fn audit_entries(&self, tab: Option<&str>, limit: u32) -> Result<Vec<AuditRow>> {
-        dispatch!(self, pool => {
+        dispatch_read!(self, pool => {
             Ok(sqlx::query_as(
                 "SELECT id, time, actor, ssh_client, tab, changes FROM audit_log \
                  WHERE ($1 IS NULL OR tab = $1) ORDER BY id DESC LIMIT $2",

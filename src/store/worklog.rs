@@ -2,7 +2,7 @@
 
 use sqlx::QueryBuilder;
 
-use super::{Store, dispatch};
+use super::{Store, dispatch, dispatch_read};
 use crate::error::Result;
 use crate::model::{Level, LogEntry, LogFilter, NewLogEntry};
 use crate::time::Millis;
@@ -51,7 +51,7 @@ impl Store {
     }
 
     pub async fn log_entries(&self, f: &LogFilter) -> Result<Vec<LogEntry>> {
-        dispatch!(self, pool => {
+        dispatch_read!(self, pool => {
             let mut qb = QueryBuilder::new(
                 "SELECT id, time, level, source, mail_id, message, detail FROM work_log_entries WHERE 1 = 1",
             );
@@ -79,7 +79,7 @@ impl Store {
 impl Store {
     /// The last delivery since `since` and how many sending failures followed it.
     pub async fn delivery_streak(&self, since: Millis) -> Result<(Option<Millis>, i64)> {
-        dispatch!(self, pool => {
+        dispatch_read!(self, pool => {
             let last: Option<(i64, Millis)> = sqlx::query_as(
                 "SELECT id, time FROM work_log_entries WHERE time >= $1 AND level = 'info' \
                  AND message LIKE 'delivered%' ORDER BY time DESC LIMIT 1",
@@ -102,7 +102,7 @@ impl Store {
 
     /// Mails delivered and mails failed for good since `since`, from the work log.
     pub async fn outcomes_since(&self, since: Millis) -> Result<(i64, i64)> {
-        dispatch!(self, pool => {
+        dispatch_read!(self, pool => {
             Ok(sqlx::query_as(
                 "SELECT \
                  coalesce(sum(CASE WHEN level = 'info' AND message LIKE 'delivered%' THEN 1 ELSE 0 END), 0), \
@@ -117,7 +117,7 @@ impl Store {
 
     /// Deliveries per minute since `since`: (minute number since the epoch, count).
     pub async fn delivered_per_minute(&self, since: Millis) -> Result<Vec<(i64, i64)>> {
-        dispatch!(self, pool => {
+        dispatch_read!(self, pool => {
             Ok(sqlx::query_as(
                 "SELECT time / 60000 AS minute, count(*) FROM work_log_entries \
                  WHERE time >= $1 AND level = 'info' AND message LIKE 'delivered%' \
