@@ -12,57 +12,21 @@
 // A measuring program: a failed set-up ends the run with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Instant;
 
 use dmsctl::config::Config;
 use dmsctl::queue::{MailQueue, NewMail};
 use dmsctl::sender::{Sender, SenderOptions};
-use dmsctl::settings::{Actor, Encryption, MailServerSettings, Settings};
+use dmsctl::settings::{Encryption, MailServerSettings, Settings};
 use dmsctl::store::Store;
 
-struct Sink(std::process::Child, u16);
-
-impl Sink {
-    fn start() -> Sink {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("free port");
-        let mut cmd = Command::new("/usr/sbin/smtp-sink");
-        if is_root() {
-            cmd.args(["-u", "nobody"]);
-        }
-        let child = cmd
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("256")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("smtp-sink (apt-get install postfix)");
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Sink(child, port)
-    }
-}
-
-impl Drop for Sink {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn is_root() -> bool {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata("/proc/self")
-        .map(|m| m.uid() == 0)
-        .unwrap_or(false)
-}
+#[path = "support/sink.rs"]
+mod sink;
+use sink::Sink;
 
 fn reference(mails: usize, sessions: usize) -> f64 {
-    let sink = Sink::start();
+    let sink = Sink::start(0);
     let started = Instant::now();
     let status = Command::new("/usr/sbin/smtp-source")
         .args([
@@ -83,28 +47,13 @@ fn reference(mails: usize, sessions: usize) -> f64 {
 }
 
 async fn ours(mails: usize, concurrency: usize) -> f64 {
-    let sink = Sink::start();
+    let sink = Sink::start(0);
     let dir = tempfile::tempdir().expect("temp dir");
     let store = Store::open(&format!("sqlite://{}", dir.path().join("q.db").display()))
         .await
         .expect("open");
     let settings = Settings::new(store.clone(), dir.path().join("secret.key"));
-    let account = MailServerSettings {
-        enabled: true,
-        from_address: "dms@firma.pl".into(),
-        server_name: "127.0.0.1".into(),
-        port: sink.1,
-        encryption: Encryption::None,
-        ..MailServerSettings::default()
-    };
-    let actor = Actor {
-        user: "bench".into(),
-        ssh_client: None,
-    };
-    settings
-        .save(&account, 0, &actor)
-        .await
-        .expect("save account");
+    sink::save_account(&store, &dir.path().join("secret.key"), sink.1).await;
     let body: String = "x".repeat(5120);
     let batch: Vec<NewMail> = (0..mails)
         .map(|i| NewMail {
@@ -144,7 +93,7 @@ async fn ours(mails: usize, concurrency: usize) -> f64 {
 async fn transport_only(mails: usize, concurrency: usize) -> f64 {
     use dmsctl::sender::message;
     use dmsctl::sender::transport::SmtpTarget;
-    let sink = Sink::start();
+    let sink = Sink::start(0);
     let account = MailServerSettings {
         from_address: "dms@firma.pl".into(),
         server_name: "127.0.0.1".into(),
