@@ -797,6 +797,27 @@ screens! {
     api_systems: api_systems;
     api_systems_add: |a| { api_systems(a); key(a, KeyCode::Char('a')); key(a, KeyCode::Char('X')); };
     storage: storage;
+    conflict: |a| {
+        mail_server(a);
+        key(a, KeyCode::Enter);
+        key(a, KeyCode::Down);
+        key(a, KeyCode::Down);
+        key(a, KeyCode::Char('X'));
+        let mut theirs = serde_json::to_value(dmsctl::settings::MailServerSettings::default()).unwrap();
+        theirs["account_name"] = "Konto działu kadr".into();
+        theirs["port"] = 465.into();
+        a.update(Msg::SettingsConflict { tab: dmsctl::settings::Tab::MailServer, theirs, version: 4 });
+    };
+    erp_load_key: |a| { erp(a); key(a, KeyCode::Char('l')); };
+    erp_key_unreadable: |a| {
+        erp(a);
+        a.update(Msg::PrivateKeyRead {
+            company_id: "ALFA".into(),
+            path: "/etc/dms/alfa.pem".into(),
+            result: Err("/etc/dms/alfa.pem: No such file or directory (os error 2)".into()),
+        });
+    };
+    save_eml: |a| { key(a, KeyCode::Down); key(a, KeyCode::Down); detail(a); key(a, KeyCode::Char('e')); };
     shape: |a| {
         key(a, KeyCode::Char('s'));
         a.update(Msg::ShapeLoaded(QueueShape {

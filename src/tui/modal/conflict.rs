@@ -11,6 +11,7 @@ use crate::settings::{Tab, changed_fields};
 use crate::tui::app::App;
 use crate::tui::keys::{Scope, choices};
 use crate::tui::widgets::chrome::centered;
+use crate::tui::widgets::table::fit;
 
 /// Their document and version, and each differing field: (field, mine, theirs).
 #[derive(Debug, Clone, PartialEq)]
@@ -38,9 +39,20 @@ impl Conflict {
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect, c: &Conflict) {
     let mut lines = Vec::new();
+    let width = c
+        .differences
+        .iter()
+        .take(8)
+        .map(|(f, _, _)| f.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(28);
     for (field, mine, theirs) in c.differences.iter().take(8) {
         lines.push(Line::from(vec![
-            Span::styled(format!("{field:<14}"), app.theme.accent()),
+            Span::styled(
+                format!("{:<width$}  ", fit(field, width as u16)),
+                app.theme.accent(),
+            ),
             Span::raw(format!("{mine}  ≠  {theirs}")),
         ]));
     }

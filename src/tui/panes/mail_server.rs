@@ -1031,7 +1031,7 @@ mod mail_server_tests {
         assert!(
             c.differences
                 .iter()
-                .any(|(f, m, t)| f == "account_name" && m == "mine" && t == "theirs")
+                .any(|(f, m, t)| f == "Account name" && m == "mine" && t == "theirs")
         );
         // Overwrite: save mine over version 4.
         let cmds = key(&mut a, KeyCode::Char('o'));

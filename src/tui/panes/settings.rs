@@ -376,7 +376,7 @@ mod tests {
         assert_eq!(
             c.differences,
             [(
-                "companies[0].login".to_string(),
+                "ERP operator login (#1)".to_string(),
                 "mine".to_string(),
                 "theirs".to_string()
             )]

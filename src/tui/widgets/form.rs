@@ -317,6 +317,24 @@ impl Form {
         }
     }
 
+    /// A stored value of field `key` as the form shows it (`tak` for true, a choice's
+    /// label for its value); None when the form has no such field.
+    pub fn shown_value(&self, key: &str, raw: &str) -> Option<String> {
+        let field = self.get(key)?;
+        Some(match &field.input {
+            Input::YesNo(_) => match raw {
+                "true" => Txt::Yes.t(self.lang).to_string(),
+                "false" => Txt::No.t(self.lang).to_string(),
+                other => other.to_string(),
+            },
+            Input::Select { options, .. } => options
+                .iter()
+                .find(|(v, _)| *v == raw)
+                .map_or_else(|| raw.to_string(), |(_, l)| l.t(self.lang).to_string()),
+            _ => raw.to_string(),
+        })
+    }
+
     pub fn get(&self, key: &str) -> Option<&Field> {
         self.fields.iter().find(|f| f.key == key)
     }

@@ -403,7 +403,31 @@ impl TabEditor {
         self.saving = None;
         self.sent = None;
         self.commit_form();
-        Conflict::new(self.tab, &self.working, theirs, version)
+        let mut conflict = Conflict::new(self.tab, &self.working, theirs, version);
+        // Named and valued as the form shows them, not as the document stores them.
+        for (field, mine, theirs) in &mut conflict.differences {
+            let key = field
+                .rsplit('.')
+                .next()
+                .unwrap_or(field.as_str())
+                .to_string();
+            if let Some(f) = self.form.get(&key) {
+                *mine = self.form.shown_value(&key, mine).unwrap_or_default();
+                *theirs = self.form.shown_value(&key, theirs).unwrap_or_default();
+                let label = f.label.t(self.form.lang);
+                // A list element's field (`companies[1].login`): the label and which
+                // element, counted from 1 as the list shows them.
+                let element = field
+                    .rsplit_once('.')
+                    .and_then(|(e, _)| e.rsplit_once('['))
+                    .and_then(|(_, i)| i.trim_end_matches(']').parse::<usize>().ok());
+                *field = match element {
+                    Some(i) => format!("{label} (#{})", i + 1),
+                    None => label.to_string(),
+                };
+            }
+        }
+        conflict
     }
 
     /// The value of a field of the element in view (`company_name`), from the form.
