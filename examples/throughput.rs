@@ -288,6 +288,17 @@ async fn postgres(admin: &str, mails: usize) {
         "PostgreSQL, latency 1 s, 8 connections per worker: 1 worker {one:.1} /s, 3 workers {three:.1} /s ({:.2}x)",
         three / one
     );
+    drop_postgres(admin).await;
+}
+
+/// The benchmark's database goes when it is done.
+async fn drop_postgres(admin: &str) {
+    use sqlx::Connection;
+    if let Ok(mut c) = sqlx::PgConnection::connect(admin).await {
+        let _ = sqlx::query("DROP DATABASE IF EXISTS dmsctl_throughput WITH (FORCE)")
+            .execute(&mut c)
+            .await;
+    }
 }
 
 /// Mails per second of `workers` workers of 8 connections each, 1 s per DATA.
