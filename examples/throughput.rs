@@ -131,6 +131,19 @@ fn binary() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("target/release/dmsctl"))
 }
 
+/// `dmsctl worker --once --quiet` on the queue at `url`, named `id`.
+fn worker(url: &str, config: &Path, connections: usize, id: &str) -> Command {
+    let mut c = Command::new(binary());
+    c.arg("--config")
+        .arg(config)
+        .args(["--database", url, "worker", "--once", "--quiet"])
+        .args(["--concurrency", &connections.to_string()])
+        .args(["--id", id])
+        .env("DMSCTL_LOG", "warn")
+        .stdout(Stdio::null());
+    c
+}
+
 /// `dmsctl worker --once` over a fresh queue; with `reader`, a console-like reader
 /// pages the queue and counts it every second meanwhile.
 async fn ours(sc: &Scenario) -> Run {
@@ -154,13 +167,7 @@ async fn ours(sc: &Scenario) -> Run {
         std::thread::spawn(move || console_like(&url, &stop))
     });
     let started = Instant::now();
-    let mut child = Command::new(binary())
-        .args(["--config"])
-        .arg(&config)
-        .args(["--database", &url, "worker", "--once", "--quiet"])
-        .args(["--concurrency", &connections.to_string()])
-        .env("DMSCTL_LOG", "warn")
-        .stdout(Stdio::null())
+    let mut child = worker(&url, &config, connections, "bench")
         .spawn()
         .expect("dmsctl (cargo build --release)");
     let cpu = cpu_at_exit(&mut child);
@@ -226,14 +233,7 @@ fn drain_with(url: &str, config: &Path, workers: usize, connections: usize) -> D
     let started = Instant::now();
     let children: Vec<_> = (0..workers)
         .map(|i| {
-            Command::new(binary())
-                .arg("--config")
-                .arg(config)
-                .args(["--database", url, "worker", "--once", "--quiet"])
-                .args(["--concurrency", &connections.to_string()])
-                .args(["--id", &format!("bench-{i}")])
-                .env("DMSCTL_LOG", "warn")
-                .stdout(Stdio::null())
+            worker(url, config, connections, &format!("bench-{i}"))
                 .spawn()
                 .expect("dmsctl")
         })

@@ -85,6 +85,15 @@ pub fn step_name(name: &str, lang: Lang) -> &str {
     }
 }
 
+/// The width of a column that holds every step's name in this language.
+pub fn step_column(lang: Lang) -> usize {
+    crate::sender::check::STEP_NAMES
+        .iter()
+        .map(|n| step_name(n, lang).chars().count())
+        .max()
+        .unwrap_or(0)
+}
+
 /// Texts that are the whole of what is shown.
 const WHOLE: &[(&str, &str)] = &[
     ("encrypted", "połączenie szyfrowane"),

@@ -18,6 +18,11 @@ pub enum StepState {
     Skipped,
 }
 
+/// Every name a step can have.
+pub const STEP_NAMES: [&str; 8] = [
+    "settings", "sendmail", "auth", "dns", "tcp", "tls", "starttls", "ehlo",
+];
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Step {
     pub name: &'static str,

@@ -430,100 +430,55 @@ impl Store {
         records: &[OutcomeRecord],
         now: Millis,
     ) -> Result<Vec<bool>> {
-        // One statement per kind of outcome and one for the work log, whatever the
-        // batch size: the per-mail round trips were what limited a busy sender.
-        let group = |pick: fn(&MailOutcome) -> bool| -> Vec<&OutcomeRecord> {
-            records.iter().filter(|r| pick(&r.outcome)).collect()
-        };
-        let archived = group(|o| matches!(o, MailOutcome::Sent { delete: false, .. }));
-        let deleted = group(|o| matches!(o, MailOutcome::Sent { delete: true, .. }));
-        let retried = group(|o| matches!(o, MailOutcome::Retry { .. }));
-        let failed = group(|o| matches!(o, MailOutcome::Failed { .. }));
-        let released = group(|o| matches!(o, MailOutcome::Release { .. }));
+        // One fixed statement per kind of outcome and one for the work log, each taking
+        // its rows as one JSON array: prepared once per connection, whatever the batch.
+        // The statements, in the order of `rows`, and whether each records a delivery.
+        const STATEMENTS: [(Sql, bool); 5] = [
+            (OUTCOME_SENT, true),
+            (OUTCOME_DELETE, false),
+            (OUTCOME_RETRY, false),
+            (OUTCOME_FAILED, false),
+            (OUTCOME_RELEASE, false),
+        ];
+        let mut rows: [Vec<serde_json::Value>; 5] = Default::default();
+        for r in records {
+            use serde_json::json;
+            let (i, mut row) = match &r.outcome {
+                MailOutcome::Sent {
+                    delete: false,
+                    message_id,
+                    reply,
+                    rejected,
+                } => (
+                    0,
+                    json!({"message_id": message_id, "reply": reply, "note": partial_note(rejected)}),
+                ),
+                MailOutcome::Sent { delete: true, .. } => (1, json!({})),
+                MailOutcome::Retry { at, failure } => {
+                    (2, json!({"at": at, "error": failure.message}))
+                }
+                MailOutcome::Failed { failure } => (3, json!({"error": failure.message})),
+                MailOutcome::Release { at, .. } => (4, json!({"at": at})),
+            };
+            row["id"] = r.id.into();
+            row["attempt"] = r.attempt.into();
+            rows[i].push(row);
+        }
         let sent_by = owner.sent_by();
         let kind = self.kind();
-        // Each kind of outcome as one JSON array bound to one fixed statement: the
-        // statement is prepared once per connection and reused, whatever the batch.
-        let rows = |list: &[&OutcomeRecord],
-                    extra: &dyn Fn(&OutcomeRecord) -> serde_json::Value| {
-            serde_json::Value::Array(
-                list.iter()
-                    .map(|r| {
-                        let mut v = extra(r);
-                        v["id"] = r.id.into();
-                        v["attempt"] = r.attempt.into();
-                        v
-                    })
-                    .collect(),
-            )
-            .to_string()
-        };
-        let none = |_: &OutcomeRecord| serde_json::json!({});
-        // (statement, outcomes, their rows, whether it records a delivery)
-        let batches: [(Sql, &[&OutcomeRecord], String, bool); 5] = [
-            (
-                OUTCOME_SENT,
-                &archived,
-                rows(&archived, &|r| match &r.outcome {
-                    MailOutcome::Sent {
-                        message_id,
-                        reply,
-                        rejected,
-                        ..
-                    } => serde_json::json!({
-                        "message_id": message_id,
-                        "reply": reply,
-                        "note": partial_note(rejected),
-                    }),
-                    _ => serde_json::json!({}),
-                }),
-                true,
-            ),
-            (
-                OUTCOME_RETRY,
-                &retried,
-                rows(&retried, &|r| match &r.outcome {
-                    MailOutcome::Retry { at, failure } => {
-                        serde_json::json!({"at": at, "error": failure.message})
-                    }
-                    _ => serde_json::json!({}),
-                }),
-                false,
-            ),
-            (
-                OUTCOME_FAILED,
-                &failed,
-                rows(&failed, &|r| match &r.outcome {
-                    MailOutcome::Failed { failure } => {
-                        serde_json::json!({"error": failure.message})
-                    }
-                    _ => serde_json::json!({}),
-                }),
-                false,
-            ),
-            (
-                OUTCOME_RELEASE,
-                &released,
-                rows(&released, &|r| match &r.outcome {
-                    MailOutcome::Release { at, .. } => serde_json::json!({"at": at}),
-                    _ => serde_json::json!({}),
-                }),
-                false,
-            ),
-            (OUTCOME_DELETE, &deleted, rows(&deleted, &none), false),
-        ];
 
         let applied_ids: std::collections::HashSet<MailId> = dispatch!(self, pool => {
             let mut tx = pool.begin().await?;
             let mut applied: Vec<MailId> = Vec::new();
-            for (sql, list, json, delivery) in &batches {
+            for ((sql, delivery), list) in STATEMENTS.iter().zip(&rows) {
                 if list.is_empty() {
                     continue;
                 }
+                let json = serde_json::to_string(list).map_err(|e| Error::Internal(e.to_string()))?;
                 // $1 the rows, $2 the claim token, $3 the owner; a delivery also $4 now
                 // and $5 who sent it.
                 let mut q = sqlx::query_scalar(sql.get(kind))
-                    .bind(json.as_str())
+                    .bind(json)
                     .bind(&owner.token)
                     .bind(&owner.id);
                 if *delivery {

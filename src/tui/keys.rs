@@ -198,7 +198,9 @@ macro_rules! bind {
     };
 }
 
-pub const BINDINGS: &[Binding] = &[
+/// A static, not a const: one table at one address, so a binding found twice is the
+/// same binding (`std::ptr::eq`).
+pub static BINDINGS: &[Binding] = &[
     // Long texts (a mail's details, a work-log entry) scroll alike.
     bind!(
         Reading,
@@ -1256,17 +1258,28 @@ pub const BINDINGS: &[Binding] = &[
 /// The action for a key in `scope`, falling back to the global keys (except while
 /// typing into a form, where an unbound key is text).
 pub fn action_for(scope: Scope, key: &KeyEvent) -> Option<Action> {
-    let matches = |b: &&Binding| {
-        b.keys.iter().any(|(code, mods)| {
-            *code == key.code
-                && (*mods == key.modifiers
-                    || (*mods == N && key.modifiers == S && matches!(code, KeyCode::Char(_))))
-        })
-    };
+    binding_for(scope, &|code, mods| {
+        code == key.code
+            && (mods == key.modifiers
+                || (mods == N && key.modifiers == S && matches!(code, KeyCode::Char(_))))
+    })
+    .map(|b| b.action)
+}
+
+/// The binding a key reaches from `scope`: the scope's own, else its parent's, and so
+/// on. `key` says whether one of a binding's keys is the key pressed.
+fn binding_for(
+    scope: Scope,
+    key: &dyn Fn(KeyCode, KeyModifiers) -> bool,
+) -> Option<&'static Binding> {
     let mut at = Some(scope);
     while let Some(s) = at {
-        if let Some(b) = BINDINGS.iter().filter(|b| b.scope == s).find(matches) {
-            return Some(b.action);
+        if let Some(b) = BINDINGS
+            .iter()
+            .filter(|b| b.scope == s)
+            .find(|b| b.keys.iter().any(|(code, mods)| key(*code, *mods)))
+        {
+            return Some(b);
         }
         at = s.parent();
     }
@@ -1291,18 +1304,8 @@ pub fn shown_offered(
     // here: it is not shown.
     let reaches = |b: &Binding| {
         b.keys.iter().any(|(code, mods)| {
-            let mut at = Some(scope);
-            while let Some(s) = at {
-                if let Some(first) = BINDINGS
-                    .iter()
-                    .filter(|x| x.scope == s)
-                    .find(|x| x.keys.contains(&(*code, *mods)))
-                {
-                    return std::ptr::eq(first, b);
-                }
-                at = s.parent();
-            }
-            false
+            binding_for(scope, &|c, m| c == *code && m == *mods)
+                .is_some_and(|first| std::ptr::eq(first, b))
         })
     };
     for b in chain.iter().flat_map(|s| {

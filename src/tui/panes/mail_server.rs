@@ -755,14 +755,7 @@ fn check_paragraph(app: &App) -> Paragraph<'static> {
     let m = &app.mail;
     let lang = app.lang;
     // One column for every step's name, the longest in this language and a space.
-    let width = [
-        "dns", "tcp", "tls", "starttls", "ehlo", "auth", "sendmail", "settings",
-    ]
-    .iter()
-    .map(|n| foreign::step_name(n, lang).chars().count())
-    .max()
-    .unwrap_or(8)
-        + 1;
+    let width = foreign::step_column(lang) + 1;
     let mut lines = Vec::new();
     if m.checking {
         // Steps done so far, then the one running.
