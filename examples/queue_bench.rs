@@ -283,7 +283,7 @@ async fn million(dir: &std::path::Path) {
         ] {
             let query = MailQuery {
                 status,
-                search: None,
+                filter: Default::default(),
                 cursor,
                 limit: 50,
                 oldest_first: false,

@@ -11,7 +11,8 @@ use super::output::{OutputMode, TextTable, clip, print_json};
 use crate::error::{Error, Result};
 use crate::i18n::clock::Clock;
 use crate::queue::{
-    MailAction, MailId, MailQuery, MailQueue, MailStatus, QueueCounts, QueueShape, StatusFilter,
+    Breakdown, Filter, MailAction, MailId, MailQuery, MailQueue, MailStatus, QueueCounts,
+    QueueShape, Rate, StatusFilter,
 };
 use crate::settings::Actor;
 use crate::time::{format_age, format_rfc3339, now_ms};
@@ -27,6 +28,9 @@ pub enum QueueCommand {
         /// Text in the subject, recipients, sender or last error; or a mail id.
         #[arg(long)]
         search: Option<String>,
+        /// Mails matching a filter, e.g. 'status:failed domain:onet.pl code:5xx age>2h'.
+        #[arg(long, value_name = "FILTER", long_help = FILTER_HELP, allow_hyphen_values = true)]
+        filter: Option<String>,
         #[arg(long, default_value_t = 50)]
         limit: u32,
         /// Continue a listing after this id (keyset paging).
@@ -41,37 +45,63 @@ pub enum QueueCommand {
     /// Send now; failed, cancelled and archived mails are queued again. Sending an
     /// archived (sent) or cancelled mail again asks first when stdin is a terminal.
     Retry {
-        #[arg(required_unless_present = "all_failed", conflicts_with = "all_failed")]
+        #[arg(
+            required_unless_present_any = ["all_failed", "filter"],
+            conflicts_with_all = ["all_failed", "filter"]
+        )]
         ids: Vec<MailId>,
         /// Every failed mail.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "filter")]
         all_failed: bool,
-        /// Send sent and cancelled mails again without asking.
+        /// Send sent and cancelled mails again without asking; with --filter, do it
+        /// (without, only say what it would meet).
         #[arg(long)]
         yes: bool,
+        #[command(flatten)]
+        bulk: BulkArgs,
     },
     /// Like `postqueue -f`: every deferred mail is due now, and every sender stops
     /// waiting for the mail server and tries at once.
     Flush,
     /// Cancel pending or failed mails.
     Cancel {
-        #[arg(required = true)]
+        #[arg(required_unless_present = "filter", conflicts_with = "filter")]
         ids: Vec<MailId>,
+        /// With --filter: do it (without, only say what it would meet).
+        #[arg(long, requires = "filter")]
+        yes: bool,
+        #[command(flatten)]
+        bulk: BulkArgs,
     },
     /// Keep pending mails from being sent until released.
     Hold {
-        #[arg(required = true)]
+        #[arg(required_unless_present = "filter", conflicts_with = "filter")]
         ids: Vec<MailId>,
+        /// With --filter: do it (without, only say what it would meet).
+        #[arg(long, requires = "filter")]
+        yes: bool,
+        #[command(flatten)]
+        bulk: BulkArgs,
     },
     /// Let held mails be sent again.
     Release {
-        #[arg(required = true)]
+        #[arg(required_unless_present = "filter", conflicts_with = "filter")]
         ids: Vec<MailId>,
+        /// With --filter: do it (without, only say what it would meet).
+        #[arg(long, requires = "filter")]
+        yes: bool,
+        #[command(flatten)]
+        bulk: BulkArgs,
     },
     /// Delete mails (not while they are being sent).
     Delete {
-        #[arg(required = true)]
+        #[arg(required_unless_present = "filter", conflicts_with = "filter")]
         ids: Vec<MailId>,
+        /// With --filter: do it (without, only say what it would meet).
+        #[arg(long, requires = "filter")]
+        yes: bool,
+        #[command(flatten)]
+        bulk: BulkArgs,
     },
     /// Delete archived (sent) mails older than a duration.
     Purge {
@@ -97,8 +127,18 @@ pub enum QueueCommand {
     Stats {
         /// The counts, oldest pending age, deliveries and failures of the last hour and
         /// each sender's heartbeat age in the Prometheus text format.
-        #[arg(long, conflicts_with = "json")]
+        #[arg(long, conflicts_with_all = ["json", "filter"])]
         prometheus: bool,
+        /// Only the mails matching a filter: their counts by status and domains.
+        #[arg(long, value_name = "FILTER", long_help = FILTER_HELP, allow_hyphen_values = true)]
+        filter: Option<String>,
+    },
+    /// Every mail matching a filter, for a ticket or a spreadsheet (no bodies).
+    Export {
+        #[arg(long, value_name = "FILTER", default_value = "", long_help = FILTER_HELP, allow_hyphen_values = true)]
+        filter: String,
+        #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
+        format: ExportFormat,
     },
 }
 
@@ -106,9 +146,45 @@ impl QueueCommand {
     pub fn only_reads(&self) -> bool {
         matches!(
             self,
-            QueueCommand::Ls { .. } | QueueCommand::Show { .. } | QueueCommand::Stats { .. }
+            QueueCommand::Ls { .. }
+                | QueueCommand::Show { .. }
+                | QueueCommand::Stats { .. }
+                | QueueCommand::Export { .. }
         )
     }
+}
+
+/// The filter language, for `--help`.
+const FILTER_HELP: &str = "Mails matching a filter. Terms are ANDed; `-` before a term negates \
+it; quote values with spaces (subject:\"faktura VAT\"). Bare words: in the subject or a \
+recipient (or the mail's id).\n\
+  status:pending|sending|sent|failed|cancelled|held|archived (a list: status:failed,held)\n\
+  held:yes|no\n\
+  to: cc: from: subject: error: msgid: sender:   text in that field, any case; * = any text\n\
+  domain:onet.pl     a recipient (to, cc or bcc) at that domain\n\
+  code:550 code:5xx code:5.1.1   the SMTP reply of the last error\n\
+  id:42 id:1,2,3 id:100..200 id>500\n\
+  attempts>3   size>5MB   has:attachment   has:error\n\
+  age>2h (older than; s m h d w)   created<2026-11-30   sent>=\"2026-11-30 14:00\"   next<10m\n\
+Dates and times are local; a date alone is the whole day (created:2026-11-30).";
+
+/// Acting on every mail a filter matches.
+#[derive(Debug, Args)]
+pub struct BulkArgs {
+    /// Every mail matching this filter; without --yes only says what the action would
+    /// meet.
+    #[arg(long, value_name = "FILTER", long_help = FILTER_HELP, allow_hyphen_values = true)]
+    pub filter: Option<String>,
+    /// At most this many mails a minute, e.g. 300/min or 10/s (gentle on the server
+    /// and the sending reputation).
+    #[arg(long, value_name = "RATE", requires = "filter", value_parser = Rate::parse)]
+    pub rate: Option<Rate>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Csv,
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -135,6 +211,7 @@ pub async fn run(ctx: &Context, cmd: QueueCommand) -> Result<()> {
         QueueCommand::Ls {
             status,
             search,
+            filter,
             limit,
             before,
             oldest_first,
@@ -151,7 +228,8 @@ pub async fn run(ctx: &Context, cmd: QueueCommand) -> Result<()> {
             let rows = queue
                 .page(&MailQuery {
                     status,
-                    search,
+                    filter: Filter::anywhere(search.as_deref().unwrap_or(""))
+                        .and(parse_filter(filter.as_deref().unwrap_or(""))?),
                     cursor: before.map(crate::queue::Cursor::Before),
                     limit,
                     oldest_first,
@@ -320,8 +398,14 @@ pub async fn run(ctx: &Context, cmd: QueueCommand) -> Result<()> {
             ids,
             all_failed,
             yes,
+            bulk,
         } => {
-            let n = if all_failed {
+            let n = if let Some(filter) = &bulk.filter {
+                match bulk_act(ctx, MailAction::Retry, filter, yes, bulk.rate, &actor).await? {
+                    Some(n) => n,
+                    None => return Ok(()),
+                }
+            } else if all_failed {
                 queue.retry_all_failed(&actor).await?
             } else {
                 if !yes && std::io::stdin().is_terminal() && !confirm_resend(&queue, &ids).await? {
@@ -346,14 +430,36 @@ pub async fn run(ctx: &Context, cmd: QueueCommand) -> Result<()> {
                 }
             }
         }
-        QueueCommand::Cancel { ids } => {
-            act(ctx, MailAction::Cancel, &ids, "cancelled", &actor).await
+        QueueCommand::Cancel { ids, yes, bulk } => {
+            act(
+                ctx,
+                MailAction::Cancel,
+                &ids,
+                yes,
+                bulk,
+                "cancelled",
+                &actor,
+            )
+            .await
         }
-        QueueCommand::Hold { ids } => act(ctx, MailAction::Hold, &ids, "held", &actor).await,
-        QueueCommand::Release { ids } => {
-            act(ctx, MailAction::Release, &ids, "released", &actor).await
+        QueueCommand::Hold { ids, yes, bulk } => {
+            act(ctx, MailAction::Hold, &ids, yes, bulk, "held", &actor).await
         }
-        QueueCommand::Delete { ids } => act(ctx, MailAction::Delete, &ids, "deleted", &actor).await,
+        QueueCommand::Release { ids, yes, bulk } => {
+            act(
+                ctx,
+                MailAction::Release,
+                &ids,
+                yes,
+                bulk,
+                "released",
+                &actor,
+            )
+            .await
+        }
+        QueueCommand::Delete { ids, yes, bulk } => {
+            act(ctx, MailAction::Delete, &ids, yes, bulk, "deleted", &actor).await
+        }
         QueueCommand::Purge {
             archived,
             older_than,
@@ -389,11 +495,37 @@ pub async fn run(ctx: &Context, cmd: QueueCommand) -> Result<()> {
                 }
             }
         }
-        QueueCommand::Stats { prometheus: true } => {
+        QueueCommand::Stats {
+            prometheus: true, ..
+        } => {
             print!("{}", super::monitor::prometheus(&queue.health().await?));
             Ok(())
         }
-        QueueCommand::Stats { prometheus: false } => stats(ctx).await,
+        QueueCommand::Stats {
+            filter: Some(filter),
+            ..
+        } => {
+            let b = queue
+                .breakdown(MailAction::Retry, &parse_filter(&filter)?)
+                .await?;
+            match ctx.output {
+                OutputMode::Json => print_json(&serde_json::json!({
+                    "matched": b.matched,
+                    "by_status": b.by_status,
+                    "top_domains": b.top_domains,
+                })),
+                OutputMode::Text => {
+                    println!("{} mail(s) match", b.matched);
+                    print_counts("by status", &b.by_status);
+                    print_counts("top domains", &b.top_domains);
+                    Ok(())
+                }
+            }
+        }
+        QueueCommand::Stats { .. } => stats(ctx).await,
+        QueueCommand::Export { filter, format } => {
+            export(&queue, &parse_filter(&filter)?, format).await
+        }
     }
 }
 
@@ -426,15 +558,204 @@ async fn confirm_resend(queue: &MailQueue, ids: &[MailId]) -> Result<bool> {
     Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "t" | "tak"))
 }
 
+/// The filter of `--filter`, or an error that shows where it goes wrong.
+fn parse_filter(text: &str) -> Result<Filter> {
+    Filter::parse(text).map_err(|e| {
+        let caret: String = " ".repeat(e.at);
+        Error::invalid_argument("--filter", format!("{e}\n  {text}\n  {caret}^"))
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn act(
     ctx: &Context,
     action: MailAction,
     ids: &[MailId],
+    yes: bool,
+    bulk: BulkArgs,
     done: &str,
     actor: &str,
 ) -> Result<()> {
-    let n = ctx.queue().act(action, ids, actor).await?;
+    let n = match &bulk.filter {
+        Some(filter) => match bulk_act(ctx, action, filter, yes, bulk.rate, actor).await? {
+            Some(n) => n,
+            None => return Ok(()),
+        },
+        None => ctx.queue().act(action, ids, actor).await?,
+    };
     report(ctx.output, done, n)
+}
+
+fn print_counts(title: &str, counts: &[(String, i64)]) {
+    if counts.is_empty() {
+        return;
+    }
+    let listed: Vec<String> = counts.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    println!("  {title}: {}", listed.join(", "));
+}
+
+/// An action on every mail matching `filter`: without `yes` only the breakdown (None);
+/// with it, batches of one transaction each, at `rate` if given, until none is left
+/// or Ctrl-C (the batch under way finishes whole). Some(how many changed).
+async fn bulk_act(
+    ctx: &Context,
+    action: MailAction,
+    filter: &str,
+    yes: bool,
+    rate: Option<Rate>,
+    actor: &str,
+) -> Result<Option<u64>> {
+    let queue = ctx.queue();
+    let filter = parse_filter(filter)?;
+    let b = queue.breakdown(action, &filter).await?;
+    if !yes {
+        print_breakdown(ctx.output, action, &b)?;
+        return Ok(None);
+    }
+    let stderr_is_terminal = std::io::stderr().is_terminal();
+    let stop = async {
+        // No Ctrl-C handler (no signals here): nothing stops it but the end.
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let applicable = b.applicable;
+    let progress = queue
+        .act_all_matching(action, &filter, rate, actor, stop, |p| {
+            if stderr_is_terminal {
+                eprint!("\r{} of {applicable} mail(s)…", p.done);
+            }
+        })
+        .await?;
+    if stderr_is_terminal {
+        eprintln!();
+    }
+    if progress.stopped {
+        eprintln!(
+            "stopped: {} mail(s) {}, the rest left as they were",
+            progress.done,
+            done_word(action)
+        );
+    }
+    Ok(Some(progress.done))
+}
+
+fn print_breakdown(mode: OutputMode, action: MailAction, b: &Breakdown) -> Result<()> {
+    match mode {
+        OutputMode::Json => print_json(b),
+        OutputMode::Text => {
+            println!(
+                "{} mail(s) match; {} would be {}",
+                b.matched,
+                b.applicable,
+                done_word(action)
+            );
+            print_counts("by status", &b.by_status);
+            print_counts("top domains", &b.top_domains);
+            if !b.not_applicable.is_empty() {
+                let listed: Vec<String> = b
+                    .not_applicable
+                    .iter()
+                    .map(|(k, n)| format!("{n} {k}"))
+                    .collect();
+                println!(
+                    "  left as they are: {} ({} applies to {} mails)",
+                    listed.join(", "),
+                    action.verb(),
+                    action.applicable_statuses()
+                );
+            }
+            println!("add --yes to do it");
+            Ok(())
+        }
+    }
+}
+
+fn done_word(action: MailAction) -> &'static str {
+    match action {
+        MailAction::Retry => "queued again",
+        MailAction::Cancel => "cancelled",
+        MailAction::Hold => "held",
+        MailAction::Release => "released",
+        MailAction::Delete => "deleted",
+    }
+}
+
+/// Every matching mail, page by page (never all in memory at once), as CSV or JSON
+/// lines of one array.
+async fn export(queue: &MailQueue, filter: &Filter, format: ExportFormat) -> Result<()> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let io = |e| Error::io("writing the export", e);
+    let mut query = MailQuery {
+        filter: filter.clone(),
+        limit: 1000,
+        oldest_first: true,
+        ..MailQuery::default()
+    };
+    match format {
+        ExportFormat::Csv => writeln!(
+            out,
+            "id,status,attempts,created_at,next_attempt_at,sent_at,to,subject,last_error,size,attachments"
+        )
+        .map_err(io)?,
+        ExportFormat::Json => write!(out, "[").map_err(io)?,
+    }
+    let mut first = true;
+    loop {
+        let rows = queue.page(&query).await?;
+        for r in &rows {
+            match format {
+                ExportFormat::Csv => {
+                    let status = if r.held {
+                        "held".to_string()
+                    } else {
+                        r.status.to_string()
+                    };
+                    let time = |t: Option<i64>| t.map(format_rfc3339).unwrap_or_default();
+                    let fields = [
+                        r.id.to_string(),
+                        status,
+                        r.attempts.to_string(),
+                        format_rfc3339(r.created_at),
+                        time(Some(r.next_attempt_at)),
+                        time(r.sent_at),
+                        r.to.clone(),
+                        r.subject.clone(),
+                        r.last_error.clone().unwrap_or_default(),
+                        r.size.to_string(),
+                        r.attachment_count.to_string(),
+                    ];
+                    let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+                    writeln!(out, "{}", line.join(",")).map_err(io)?;
+                }
+                ExportFormat::Json => {
+                    let json = serde_json::to_string(r)
+                        .map_err(|e| Error::Internal(format!("export: {e}")))?;
+                    write!(out, "{}\n{json}", if first { "" } else { "," }).map_err(io)?;
+                }
+            }
+            first = false;
+        }
+        match rows.last() {
+            Some(last) if rows.len() == query.limit as usize => {
+                query.cursor = Some(crate::queue::Cursor::Before(last.id));
+            }
+            _ => break,
+        }
+    }
+    if format == ExportFormat::Json {
+        writeln!(out, "\n]").map_err(io)?;
+    }
+    out.flush().map_err(io)
+}
+
+/// One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break.
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
 }
 
 fn report(mode: OutputMode, done: &str, n: u64) -> Result<()> {

@@ -224,6 +224,7 @@ catalog! {
     KCancelSignIn: "cancel the sign-in", "anuluj logowanie";
     KSubmit: "confirm", "zatwierdź";
     KComplete: "complete the path", "uzupełnij ścieżkę";
+    KCompleteTerm: "complete", "uzupełnij";
     KNextChoice: "change the choice", "zmień wybór";
 
     // Settings panes in general.

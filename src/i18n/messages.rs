@@ -421,6 +421,64 @@ pub fn embedded_sender_restarted(restarts: u32, lang: Lang) -> String {
     }
 }
 
+/// Where a search goes wrong, in a few words (the whole of it is shown elsewhere).
+pub fn filter_error_at(at: usize, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("error at {}", at + 1),
+        Lang::Pl => format!("błąd na znaku {}", at + 1),
+    }
+}
+
+/// What is wrong with a search in the filter language, and where (1 is the first
+/// character).
+pub fn filter_error(e: &crate::model::FilterError, lang: Lang) -> String {
+    use crate::model::FilterProblem as P;
+    if lang == Lang::En {
+        return e.to_string();
+    }
+    let at = e.at + 1;
+    match &e.problem {
+        P::UnknownQualifier(q) => {
+            format!(
+                "znak {at}: `{q}:` nie jest kwalifikatorem (tekst z dwukropkiem ujmij w cudzysłów)"
+            )
+        }
+        P::MissingValue(q) => format!("znak {at}: `{q}` wymaga wartości"),
+        P::BadValue {
+            qualifier,
+            value,
+            expected,
+        } => format!(
+            "znak {at}: `{value}` nie jest wartością dla `{qualifier}`: {}",
+            expected_pl(*expected)
+        ),
+        P::BadOperator {
+            qualifier,
+            operator,
+        } => format!("znak {at}: `{qualifier}` nie da się porównać przez `{operator}`"),
+        P::UnclosedQuote => format!("znak {at}: cudzysłów nie jest zamknięty"),
+        P::NothingToNegate => format!("znak {at}: po `-` brak warunku"),
+    }
+}
+
+fn expected_pl(e: crate::model::filter::Expected) -> &'static str {
+    use crate::model::filter::Expected as X;
+    match e {
+        X::Status => {
+            "`pending`, `sending`, `sent`, `failed`, `cancelled`, `held` lub `archived` (kilka po przecinku)"
+        }
+        X::YesNo => "tak lub nie",
+        X::Number => "liczba całkowita",
+        X::Size => "rozmiar, np. 500KB lub 5MB",
+        X::Duration => "czas trwania, np. 30m, 2h lub 7d",
+        X::Time => "data, np. 2026-11-30, 2026-11-30T14:00, 14:00, lub czas trwania",
+        X::Code => "kod odpowiedzi, np. 550 lub 5xx, albo kod statusu, np. 5.1.1",
+        X::Ids => "numer wiadomości, lista 1,2,3 lub zakres 100..200",
+        X::Has => "`attachment` lub `error`",
+        X::Domain => "domena, np. onet.pl",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

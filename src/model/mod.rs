@@ -4,6 +4,7 @@
 
 pub mod counts;
 pub mod database;
+pub mod filter;
 pub mod log;
 pub mod mail;
 pub mod operator;
@@ -16,6 +17,10 @@ pub mod time;
 
 pub use counts::{QueueCounts, QueueHealth, QueueShape, SHAPE_BUCKET_MINUTES, ShapeRow};
 pub use database::{DatabaseKind, redact_url};
+pub use filter::{
+    CodePattern, Compare, Filter, FilterError, FilterProblem, IdSet, LocalTime, StatusValue, Term,
+    Test, TextField, TimeField, When,
+};
 pub use log::{Level, LogEntry, LogFilter, NewLogEntry, anonymized_message};
 pub use mail::{
     Attachment, AttachmentInfo, ClaimedMail, Mail, MailDetail, MailId, MailStatus, MailSummary,

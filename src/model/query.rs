@@ -3,6 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use super::filter::Filter;
 use super::mail::{MailId, MailStatus};
 
 /// Which mails a list shows. `Held` is its own bucket: a held mail is pending but is not
@@ -43,7 +44,8 @@ pub enum Cursor {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MailQuery {
     pub status: StatusFilter,
-    pub search: Option<String>,
+    /// The filter language's terms (`/` in the console, `--filter`).
+    pub filter: Filter,
     /// Position in the list as shown: `Before` continues down, `After` goes back up.
     pub cursor: Option<Cursor>,
     pub limit: u32,
@@ -55,7 +57,7 @@ impl Default for MailQuery {
     fn default() -> Self {
         MailQuery {
             status: StatusFilter::All,
-            search: None,
+            filter: Filter::default(),
             cursor: None,
             limit: 50,
             oldest_first: false,

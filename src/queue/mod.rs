@@ -6,12 +6,15 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+mod bulk;
+
 pub use crate::model::{
-    Attachment, AttachmentInfo, Claimant, ClaimedMail, Cursor, Mail, MailAction, MailDetail,
-    MailId, MailOutcome, MailQuery, MailStatus, MailSummary, NewAttachment, NewMail, OutcomeRecord,
-    QueueCounts, QueueHealth, QueueShape, SHAPE_BUCKET_MINUTES, ShapeRow, StatusFilter,
-    StoredFailure,
+    Attachment, AttachmentInfo, Claimant, ClaimedMail, Cursor, Filter, FilterError, Mail,
+    MailAction, MailDetail, MailId, MailOutcome, MailQuery, MailStatus, MailSummary, NewAttachment,
+    NewMail, OutcomeRecord, QueueCounts, QueueHealth, QueueShape, SHAPE_BUCKET_MINUTES, ShapeRow,
+    StatusFilter, StoredFailure,
 };
+pub use bulk::{BATCH, Breakdown, BulkProgress, Rate};
 
 use crate::error::{Error, Result};
 use crate::model::{Level, LogFilter, NewLogEntry};

@@ -6,13 +6,14 @@ use std::collections::HashMap;
 // lists; values are always bound.
 use sqlx::{AssertSqlSafe, FromRow, QueryBuilder, Row};
 
-use super::{DatabaseKind, Sql, Store, dispatch, dispatch_read, placeholders};
+use super::filter::{self, FilterClock};
+use super::{Sql, Store, dispatch, dispatch_read, placeholders};
 use crate::error::{Error, Result};
 use crate::model::{
     ANONYMIZED_RECIPIENT, ANONYMIZED_SUBJECT, Attachment, AttachmentInfo, Claimant, ClaimedMail,
-    Cursor, Level, Mail, MailAction, MailId, MailOutcome, MailQuery, MailStatus, MailSummary,
-    NewLogEntry, NewMail, OutcomeRecord, StatusFilter, StoredFailure, anonymized_message,
-    join_address_list,
+    Cursor, Filter, Level, Mail, MailAction, MailId, MailOutcome, MailQuery, MailStatus,
+    MailSummary, NewLogEntry, NewMail, OutcomeRecord, StatusFilter, StoredFailure,
+    anonymized_message, join_address_list,
 };
 use crate::time::Millis;
 
@@ -31,30 +32,8 @@ macro_rules! push_mail_filter {
                 $qb.push(" AND m.status = ").push_bind(st.as_str());
             }
         }
-        if let Some(text) = $q
-            .search
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-        {
-            // Case variants spelled out per letter, so that both databases fold every
-            // script's case alike (SQLite's LIKE and a C-locale ILIKE fold ASCII only).
-            let (op, pattern) = match $kind {
-                DatabaseKind::Sqlite => ("GLOB", glob_pattern(text)),
-                DatabaseKind::Postgres => ("~", regex_pattern(text)),
-            };
-            $qb.push(" AND (");
-            for (i, col) in SEARCHED_COLUMNS.iter().enumerate() {
-                if i > 0 {
-                    $qb.push(" OR ");
-                }
-                $qb.push(format!("{col} {op} ")).push_bind(pattern.clone());
-            }
-            if let Ok(id) = text.trim_start_matches('#').parse::<i64>() {
-                $qb.push(" OR m.id = ").push_bind(id);
-            }
-            $qb.push(")");
-        }
+        let pieces = filter::compile(&$q.filter, $kind, &FilterClock::system());
+        filter::push_pieces!($qb, pieces);
     }};
 }
 
@@ -572,6 +551,97 @@ impl Store {
         })
     }
 
+    /// One batch of a bulk action: the action on the first `limit` mails after `after`
+    /// (by id) that match the filter and that it applies to, with their work-log
+    /// entries, in one transaction. Returns the ids changed, in order; fewer than
+    /// `limit` means the matches are done.
+    pub async fn apply_action_matching(
+        &self,
+        action: MailAction,
+        filter: &Filter,
+        after: MailId,
+        limit: u32,
+        entry: &NewLogEntry,
+        now: Millis,
+    ) -> Result<Vec<MailId>> {
+        let kind = self.kind();
+        let pieces = filter::compile(filter, kind, &FilterClock::system());
+        let (statement, binds_now) = action_statement(action);
+        let mut ids: Vec<MailId> = dispatch!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let mut qb = QueryBuilder::new("");
+            // The statement's `$1` is now: bound in its place, once per use.
+            let mut parts = statement.split("$1");
+            qb.push(parts.next().unwrap_or_default());
+            for part in parts {
+                if binds_now {
+                    qb.push_bind(now);
+                }
+                qb.push(part);
+            }
+            qb.push(format!(
+                " AND id IN (SELECT m.id FROM process_mails m WHERE {} AND m.id > ",
+                applicable_condition(action)
+            ))
+            .push_bind(after);
+            filter::push_pieces!(qb, pieces);
+            qb.push(" ORDER BY m.id LIMIT ").push_bind(i64::from(limit)).push(") RETURNING id");
+            let ids: Vec<MailId> = qb.build_query_scalar().fetch_all(&mut *tx).await?;
+            if !ids.is_empty() {
+                let entries: Vec<serde_json::Value> = ids
+                    .iter()
+                    .map(|id| {
+                        serde_json::json!({
+                            "level": entry.level.as_str(),
+                            "mail_id": id,
+                            "message": entry.message,
+                            "detail": entry.detail,
+                        })
+                    })
+                    .collect();
+                sqlx::query(OUTCOME_LOG.get(kind))
+                    .bind(serde_json::Value::Array(entries).to_string())
+                    .bind(now)
+                    .bind(entry.source.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            ids
+        });
+        ids.sort_unstable();
+        Ok(ids)
+    }
+
+    /// Mails matching a filter by (status, held): what a bulk action would meet.
+    pub async fn count_matching(&self, filter: &Filter) -> Result<Vec<(MailStatus, bool, i64)>> {
+        let kind = self.kind();
+        let pieces = filter::compile(filter, kind, &FilterClock::system());
+        let rows: Vec<(String, bool, i64)> = dispatch_read!(self, pool => {
+            let mut qb = QueryBuilder::new(
+                "SELECT m.status, m.held, count(*) FROM process_mails m WHERE 1 = 1",
+            );
+            filter::push_pieces!(qb, pieces);
+            qb.push(" GROUP BY m.status, m.held");
+            qb.build_query_as().fetch_all(pool).await?
+        });
+        status_counts(rows)
+    }
+
+    /// Recipient lists of the mails matching a filter, with how many mails each.
+    pub async fn recipients_matching(&self, filter: &Filter) -> Result<Vec<(String, i64)>> {
+        let kind = self.kind();
+        let pieces = filter::compile(filter, kind, &FilterClock::system());
+        dispatch_read!(self, pool => {
+            let mut qb = QueryBuilder::new(
+                "SELECT m.to_addrs, count(*) FROM process_mails m WHERE 1 = 1",
+            );
+            filter::push_pieces!(qb, pieces);
+            qb.push(" GROUP BY m.to_addrs");
+            Ok(qb.build_query_as().fetch_all(pool).await?)
+        })
+    }
+
     /// Requeues every failed mail; returns how many.
     pub async fn retry_all_failed(&self, entry: &NewLogEntry, now: Millis) -> Result<u64> {
         let sql = format!(
@@ -781,14 +851,7 @@ impl Store {
         let rows: Vec<(String, bool, i64)> = dispatch_read!(self, pool => {
             sqlx::query_as(sql).fetch_all(pool).await?
         });
-        rows.into_iter()
-            .map(|(st, held, n)| {
-                let st = st
-                    .parse()
-                    .map_err(|e: String| Error::Internal(format!("process_mails.status: {e}")))?;
-                Ok((st, held, n))
-            })
-            .collect()
+        status_counts(rows)
     }
 
     /// The oldest due pending mail's creation time (the "oldest pending" age).
@@ -904,6 +967,29 @@ fn action_statement(action: MailAction) -> (&'static str, bool) {
     }
 }
 
+/// Rows of (status, held, count) with the status read as one.
+fn status_counts(rows: Vec<(String, bool, i64)>) -> Result<Vec<(MailStatus, bool, i64)>> {
+    rows.into_iter()
+        .map(|(st, held, n)| {
+            let st = st
+                .parse()
+                .map_err(|e: String| Error::Internal(format!("process_mails.status: {e}")))?;
+            Ok((st, held, n))
+        })
+        .collect()
+}
+
+/// The mails (as `m`) an action applies to: `action_statement`'s own condition.
+fn applicable_condition(action: MailAction) -> &'static str {
+    match action {
+        MailAction::Retry => "m.status IN ('pending', 'failed', 'cancelled', 'sent')",
+        MailAction::Cancel => "m.status IN ('pending', 'failed')",
+        MailAction::Hold => "m.status = 'pending' AND m.held = FALSE",
+        MailAction::Release => "m.status = 'pending' AND m.held = TRUE",
+        MailAction::Delete => "m.status <> 'sending'",
+    }
+}
+
 fn action_refusal(
     action: MailAction,
     ids: &[MailId],
@@ -935,68 +1021,4 @@ fn action_refusal(
         "{} did not apply to every mail (changed meanwhile by another process); nothing was changed",
         action.verb()
     ))
-}
-
-const SEARCHED_COLUMNS: [&str; 6] = [
-    "m.subject",
-    "m.to_addrs",
-    "m.cc_addrs",
-    "m.bcc_addrs",
-    "m.from_address",
-    "m.last_error",
-];
-
-/// A character and its one-character lower- and upper-case forms (`Ż` → `żŻ`); one
-/// entry for characters without case.
-fn case_variants(c: char) -> Vec<char> {
-    let mut v = vec![c];
-    for mapped in [
-        c.to_lowercase().collect::<Vec<_>>(),
-        c.to_uppercase().collect(),
-    ] {
-        if let [x] = mapped[..]
-            && !v.contains(&x)
-        {
-            v.push(x);
-        }
-    }
-    v
-}
-
-/// `*text*` for SQLite's GLOB, each cased letter as a class of its cases and GLOB's
-/// wildcards taken literally.
-fn glob_pattern(text: &str) -> String {
-    let mut p = String::from("*");
-    for c in text.chars() {
-        let v = case_variants(c);
-        if v.len() > 1 || matches!(c, '*' | '?' | '[') {
-            p.push('[');
-            p.extend(v);
-            p.push(']');
-        } else {
-            p.push(c);
-        }
-    }
-    p.push('*');
-    p
-}
-
-/// A PostgreSQL regular expression finding `text`, each cased letter as a bracket of its
-/// cases and every other ASCII punctuation escaped.
-fn regex_pattern(text: &str) -> String {
-    let mut p = String::new();
-    for c in text.chars() {
-        let v = case_variants(c);
-        if v.len() > 1 {
-            p.push('[');
-            p.extend(v);
-            p.push(']');
-        } else {
-            if c.is_ascii() && !c.is_ascii_alphanumeric() {
-                p.push('\\');
-            }
-            p.push(c);
-        }
-    }
-    p
 }

@@ -4,6 +4,7 @@
 //! once and compiled once per backend by `dispatch!`.
 
 mod feed;
+pub mod filter;
 mod mails;
 mod oauth;
 mod operators;

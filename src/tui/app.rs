@@ -577,7 +577,8 @@ impl App {
             return self.reply(modal.key(&k));
         }
         if self.queue.search_input.is_some() {
-            return self.queue.search_key(&k);
+            let senders: Vec<String> = self.overview.senders.iter().map(|s| s.id.clone()).collect();
+            return self.queue.search_key(&k, &senders);
         }
         let scope = self.scope();
         if scope.is_typing() {

@@ -512,16 +512,15 @@ impl Executor {
             _ => 0,
         };
         // Every match counted: all mails with an id above 0, newest first.
-        let matched = match &query.search {
-            Some(_) => {
-                let all = MailQuery {
-                    cursor: None,
-                    oldest_first: false,
-                    ..query.clone()
-                };
-                Some(self.queue.count_above(&all, 0).await?)
-            }
-            None => None,
+        let matched = if query.filter.is_empty() {
+            None
+        } else {
+            let all = MailQuery {
+                cursor: None,
+                oldest_first: false,
+                ..query.clone()
+            };
+            Some(self.queue.count_above(&all, 0).await?)
         };
         Ok((rows, above, matched))
     }

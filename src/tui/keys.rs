@@ -448,6 +448,14 @@ pub static BINDINGS: &[Binding] = &[
         true
     ),
     bind!(
+        Search,
+        [(KeyCode::Tab, N)],
+        "Tab",
+        Action::Complete,
+        KCompleteTerm,
+        true
+    ),
+    bind!(
         Picker,
         [(KeyCode::Up, N), (KeyCode::Char('k'), N)],
         "↑↓/jk",

@@ -1537,3 +1537,123 @@ fn queue_show_says_what_comes_next_and_each_reply_once() {
         "released to time 0"
     );
 }
+
+#[test]
+fn filters_bulk_actions_by_filter_and_export() {
+    let env = Env::sqlite();
+    let send = |to: &str, subject: &str| -> i64 {
+        let out = env.run(&["enqueue", "--to", to, "--subject", subject, "--body", "x"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        stdout(&out).trim().parse().unwrap()
+    };
+    let onet: Vec<i64> = (0..3)
+        .map(|i| send("a@onet.pl", &format!("Nr {i}")))
+        .collect();
+    let wp: Vec<i64> = (0..2).map(|_| send("b@wp.pl", "Wezwanie")).collect();
+    let quoted = send("Cezary <c@Onet.pl>", "Faktura, \"pilna\"");
+    let listed = |filter: &str| -> Vec<i64> {
+        let v = env.json(&["queue", "ls", "--filter", filter, "--json"]);
+        let mut ids: Vec<i64> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_i64().unwrap())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let mut all_onet = onet.clone();
+    all_onet.push(quoted);
+    assert_eq!(listed("domain:onet.pl"), all_onet);
+    assert_eq!(listed("-domain:onet.pl"), wp);
+    assert_eq!(listed("faktura"), vec![quoted]);
+
+    // A filter that does not parse: exit 2, where it goes wrong, nothing run.
+    let out = env.run(&["queue", "hold", "--filter", "status:pending subjct:x"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(err.contains("--filter"), "{err}");
+    assert!(err.contains("at 16: `subjct:` is not a qualifier"), "{err}");
+    assert!(
+        err.contains("status:pending subjct:x\n                 ^"),
+        "{err}"
+    );
+    assert!(listed("status:held").is_empty());
+    // Ids and a filter together are refused.
+    let out = env.run(&["queue", "cancel", "1", "--filter", "status:pending"]);
+    assert_eq!(out.status.code(), Some(2));
+
+    // Without --yes: what it would meet, and nothing changes.
+    let out = env.run(&["queue", "hold", "--filter", "domain:onet.pl"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("4 mail(s) match; 4 would be held"), "{text}");
+    assert!(text.contains("top domains: onet.pl 4"), "{text}");
+    assert!(text.contains("add --yes"), "{text}");
+    assert!(listed("status:held").is_empty());
+    // With it: done.
+    let out = env.run(&["queue", "hold", "--filter", "domain:onet.pl", "--yes"]);
+    assert_eq!(stdout(&out).trim(), "4 mail(s) held", "{}", stderr(&out));
+    assert_eq!(listed("status:held"), all_onet);
+    // Again: nothing applies, and the breakdown says why.
+    let b = env.json(&["queue", "hold", "--filter", "domain:onet.pl", "--json"]);
+    assert_eq!(b["matched"], 4);
+    assert_eq!(b["applicable"], 0);
+    assert_eq!(b["not_applicable"], serde_json::json!([["held", 4]]));
+    // Released gently.
+    let out = env.run(&[
+        "queue", "release", "--filter", "held:yes", "--yes", "--rate", "600/min",
+    ]);
+    assert_eq!(
+        stdout(&out).trim(),
+        "4 mail(s) released",
+        "{}",
+        stderr(&out)
+    );
+    let out = env.run(&["queue", "release", "--filter", "held:yes", "--rate", "fast"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--rate"), "{}", stderr(&out));
+    let out = env.run(&["queue", "cancel", "--filter", "domain:wp.pl", "--yes"]);
+    assert_eq!(stdout(&out).trim(), "2 mail(s) cancelled");
+    let out = env.run(&["queue", "retry", "--filter", "status:cancelled", "--yes"]);
+    assert_eq!(stdout(&out).trim(), "2 mail(s) queued again");
+
+    let stats = env.json(&["queue", "stats", "--filter", "domain:wp.pl", "--json"]);
+    assert_eq!(stats["matched"], 2);
+    assert_eq!(stats["by_status"], serde_json::json!([["pending", 2]]));
+
+    // Export: CSV quoted as RFC 4180, JSON as an array, oldest first.
+    let out = env.run(&[
+        "queue",
+        "export",
+        "--filter",
+        "domain:onet.pl",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let csv = stdout(&out);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 5, "{csv}");
+    assert!(
+        lines[0].starts_with("id,status,attempts,created_at"),
+        "{csv}"
+    );
+    assert!(
+        lines[1].starts_with(&format!("{},pending,0,", onet[0])),
+        "{csv}"
+    );
+    assert!(
+        lines[4].contains(",Cezary <c@Onet.pl>,\"Faktura, \"\"pilna\"\"\","),
+        "{csv}"
+    );
+    let json = env.json(&["queue", "export", "--format", "json"]);
+    let ids: Vec<i64> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 6);
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+}

@@ -576,6 +576,18 @@ fn assert_no_english(name: &str, screen: &str) {
     for data in FOREIGN_DATA {
         screen = screen.replace(data, "");
     }
+    // The filter language is typed as it is in every language: its qualifiers, and
+    // values quoted as code.
+    for q in dmsctl::model::filter::QUALIFIERS {
+        screen = screen.replace(&format!("{q}:"), "");
+    }
+    let mut unquoted = String::new();
+    for (i, part) in screen.split('`').enumerate() {
+        if i % 2 == 0 {
+            unquoted.push_str(part);
+        }
+    }
+    let screen = unquoted;
     let screen = screen.as_str();
     // The wording of problems and hints, which come as data, is checked too.
     use dmsctl::model::Problem;
@@ -778,6 +790,8 @@ screens! {
     queue_marked_and_confirm: |a| { key(a, KeyCode::Char(' ')); key(a, KeyCode::Char(' ')); key(a, KeyCode::Char('d')); };
     resend_confirm: |a| { for _ in 0..10 { key(a, KeyCode::Down); } key(a, KeyCode::Char('r')); };
     queue_search: |a| { key(a, KeyCode::Char('/')); for c in "faktura".chars() { key(a, KeyCode::Char(c)); } };
+    queue_search_error: |a| { key(a, KeyCode::Char('/')); for c in "faktura code:6xx".chars() { key(a, KeyCode::Char(c)); } };
+    queue_search_tab: |a| { key(a, KeyCode::Char('/')); for c in "faktura s".chars() { key(a, KeyCode::Char(c)); } key(a, KeyCode::Tab); };
     detail: |a| { key(a, KeyCode::Down); key(a, KeyCode::Down); detail(a); };
     worklog: |a| key(a, KeyCode::Char('3'));
     help: |a| key(a, KeyCode::Char('?'));

@@ -12,6 +12,7 @@ mod cli;
 mod console;
 mod console_tmux;
 mod console_trust;
+mod filter;
 mod oauth;
 mod queue;
 mod sender;

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use crate::common::TestDb;
 use dmsctl::queue::{
-    Cursor, MailAction, MailOutcome, MailQuery, MailQueue, MailStatus, NewAttachment, NewMail,
-    OutcomeRecord, StatusFilter, StoredFailure,
+    Cursor, Filter, MailAction, MailOutcome, MailQuery, MailQueue, MailStatus, NewAttachment,
+    NewMail, OutcomeRecord, StatusFilter, StoredFailure,
 };
 use dmsctl::store::Store;
 use dmsctl::time::now_ms;
@@ -839,7 +839,7 @@ async fn search_matches_text_and_ids_literally(db: &TestDb) {
         let text = text.to_string();
         async move {
             q.page(&MailQuery {
-                search: Some(text),
+                filter: Filter::anywhere(&text),
                 ..MailQuery::default()
             })
             .await

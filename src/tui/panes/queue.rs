@@ -13,6 +13,7 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
 use super::Ctx;
 use crate::i18n::{Txt, messages};
 use crate::model::Level;
+use crate::model::filter::{Filter, FilterError, complete};
 use crate::queue::{
     Cursor, Mail, MailAction, MailDetail, MailId, MailQuery, MailStatus, MailSummary, QueueShape,
     StatusFilter,
@@ -74,6 +75,13 @@ pub struct QueuePane {
     pub search_input: Option<LineInput>,
     /// How many mails the search matches, in the filter shown (None without a search).
     pub matched: Option<i64>,
+    /// The search as the filter language reads it: the last text that parsed, so a
+    /// half-typed term never empties the list.
+    pub search_filter: Filter,
+    /// Where the search text goes wrong (nothing is run while it does).
+    pub search_error: Option<FilterError>,
+    /// What Tab offered when it could not choose (shown while typing).
+    pub completions: Vec<String>,
     /// The page shown and the pages above it (for paging back up).
     pub cursor: Option<Cursor>,
     pub cursor_stack: Vec<Option<Cursor>>,
@@ -116,7 +124,7 @@ impl QueuePane {
     pub fn query(&self) -> MailQuery {
         MailQuery {
             status: self.filter,
-            search: self.search.clone(),
+            filter: self.search_filter.clone(),
             cursor: self.cursor,
             limit: PAGE,
             oldest_first: self.oldest_first,
@@ -240,22 +248,52 @@ impl QueuePane {
 
     /// Typing after `/`: the list is filtered as the text changes; Enter keeps the
     /// search and leaves the prompt, Esc clears the search.
-    pub fn search_key(&mut self, k: &KeyEvent) -> Vec<Command> {
+    pub fn search_key(&mut self, k: &KeyEvent, senders: &[String]) -> Vec<Command> {
         let Some(input) = self.search_input.as_mut() else {
             return Vec::new();
         };
         match action_for(Scope::Search, k) {
             Some(Action::Back) => {
                 self.search_input = None;
+                self.completions.clear();
                 self.set_search(None)
             }
             Some(Action::Submit) => {
-                self.search_input = None;
+                // A search that does not parse stays open to be put right.
+                if self.search_error.is_none() {
+                    self.search_input = None;
+                    self.completions.clear();
+                }
                 Vec::new()
+            }
+            Some(Action::Complete) => {
+                let text = input.text();
+                let domains: Vec<String> = self
+                    .shape
+                    .iter()
+                    .flat_map(|s| s.rows.iter().map(|r| r.domain.clone()))
+                    .collect();
+                let c = complete(&text, &domains, senders);
+                let Some(done) = common_prefix(&c.candidates) else {
+                    self.completions.clear();
+                    return Vec::new();
+                };
+                self.completions = if c.candidates.len() > 1 {
+                    c.candidates
+                } else {
+                    Vec::new()
+                };
+                let completed = format!("{}{done}", &text[..c.start]);
+                if completed == text {
+                    return Vec::new();
+                }
+                *input = LineInput::new(&completed);
+                self.set_search(Some(completed))
             }
             _ => {
                 if input.key(*k) {
                     let text = input.text();
+                    self.completions.clear();
                     self.set_search(Some(text))
                 } else {
                     Vec::new()
@@ -276,13 +314,26 @@ impl QueuePane {
         self.set_search(Some(text))
     }
 
-    /// Searches for `text` (nothing for empty text) from the top of the list.
-    fn set_search(&mut self, text: Option<String>) -> Vec<Command> {
-        let text = text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
-        if text == self.search {
+    /// Searches for `text` (nothing for empty text) from the top of the list; a text
+    /// that does not parse is kept with its error, and the list stays as it was.
+    fn set_search(&mut self, raw: Option<String>) -> Vec<Command> {
+        // Parsed as typed, so that a position it reports is a column of the input.
+        let parsed = Filter::parse(raw.as_deref().unwrap_or(""));
+        let text = raw.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+        let filter = match parsed {
+            Ok(f) => f,
+            Err(e) => {
+                self.search = text;
+                self.search_error = Some(e);
+                return Vec::new();
+            }
+        };
+        self.search_error = None;
+        self.search = text;
+        if filter == self.search_filter {
             return Vec::new();
         }
-        self.search = text;
+        self.search_filter = filter;
         if self.search.is_none() {
             self.matched = None;
         }
@@ -607,13 +658,19 @@ fn draw_queue(f: &mut Frame, app: &App, area: Rect) {
     // part cut off: the other filters' counts go first.
     let mut extras: Vec<Span<'static>> = Vec::new();
     if let Some(s) = &app.queue.search {
-        extras.push(Span::styled(
-            format!(
-                " /{s}: {}",
-                messages::search_matches(app.queue.matched, lang)
-            ),
-            app.theme.accent(),
-        ));
+        match &app.queue.search_error {
+            Some(e) => extras.push(Span::styled(
+                format!(" /{s}: {}", messages::filter_error_at(e.at, lang)),
+                app.theme.error(),
+            )),
+            None => extras.push(Span::styled(
+                format!(
+                    " /{s}: {}",
+                    messages::search_matches(app.queue.matched, lang)
+                ),
+                app.theme.accent(),
+            )),
+        }
     }
     if !app.queue.marked.is_empty() {
         extras.push(Span::styled(
@@ -980,6 +1037,20 @@ fn shape_table<'a>(app: &App, s: &'a QueueShape) -> Table<'a> {
     Table::new(rows, widths).header(Row::new(header).style(app.theme.title()))
 }
 
+/// The longest text every candidate starts with (None without candidates).
+fn common_prefix(candidates: &[String]) -> Option<String> {
+    let first = candidates.first()?;
+    let mut len = first.len();
+    for c in &candidates[1..] {
+        len = first
+            .char_indices()
+            .zip(c.chars())
+            .find(|((_, a), b)| a != b)
+            .map_or(len.min(c.len()), |((i, _), _)| i.min(len));
+    }
+    Some(first[..len].to_string())
+}
+
 #[cfg(test)]
 mod tests {
 
@@ -987,7 +1058,7 @@ mod tests {
 
     use crate::i18n::Lang;
     use crate::model::{
-        Cursor, MailAction, MailId, MailQuery, MailStatus, MailSummary, StatusFilter,
+        Cursor, Filter, MailAction, MailId, MailQuery, MailStatus, MailSummary, StatusFilter,
     };
 
     use crate::tui::app::{App, PAGE};
@@ -1056,6 +1127,23 @@ mod tests {
             above: 0,
             matched: None,
         });
+    }
+
+    fn draw_text(a: &mut App, width: u16, height: u16) -> String {
+        use ratatui::Terminal;
+        use ratatui::backend::TestBackend;
+        a.update(Msg::Resize(width, height));
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        terminal.draw(|f| crate::tui::view::draw(f, a)).unwrap();
+        let buffer = terminal.backend().buffer().clone();
+        let mut out = String::new();
+        for y in 0..height {
+            for x in 0..width {
+                out.push_str(buffer[(x, y)].symbol());
+            }
+            out.push('\n');
+        }
+        out
     }
 
     fn app() -> App {
@@ -1229,11 +1317,95 @@ mod tests {
         let cmds = a.update(key(KeyCode::Char('q')));
         assert!(!a.quit);
         // The list follows the text as it is typed.
-        assert!(matches!(&cmds[..], [Command::LoadQueue(q)] if q.search.as_deref() == Some("q")));
+        assert!(
+            matches!(&cmds[..], [Command::LoadQueue(q)] if q.filter == Filter::parse("q").unwrap())
+        );
         assert!(a.update(key(KeyCode::Enter)).is_empty(), "Enter keeps it");
         assert_eq!(a.queue.search.as_deref(), Some("q"));
         a.update(key(KeyCode::Char('q')));
         assert!(a.quit);
+    }
+
+    #[test]
+    fn a_search_that_does_not_parse_runs_nothing_and_says_where() {
+        let mut a = app();
+        a.update(key(KeyCode::Char('/')));
+        for c in "status:failed".chars() {
+            a.update(key(KeyCode::Char(c)));
+        }
+        assert_eq!(
+            a.queue.search_filter,
+            Filter::parse("status:failed").unwrap()
+        );
+        // `status:f` on the way was no status: the list stayed as it was meanwhile.
+        let mut cmds = Vec::new();
+        for c in " subjct:x".chars() {
+            cmds = a.update(key(KeyCode::Char(c)));
+        }
+        assert!(cmds.is_empty(), "nothing run: {cmds:?}");
+        // On the way `subjct` was a word and filtered the list; `subjct:` is kept back.
+        assert_eq!(
+            a.queue.search_filter,
+            Filter::parse("status:failed subjct").unwrap(),
+            "the last good filter is kept"
+        );
+        let e = a.queue.search_error.clone().unwrap();
+        assert_eq!(e.at, 14);
+        // Enter does not leave a search that does not parse; the error is on screen.
+        a.update(key(KeyCode::Enter));
+        assert!(a.queue.search_input.is_some());
+        for lang in [Lang::En, Lang::Pl] {
+            a.lang = lang;
+            let screen = draw_text(&mut a, 100, 24);
+            let want = match lang {
+                Lang::En => "at 15: `subjct:` is not a qualifier",
+                Lang::Pl => "znak 15: `subjct:` nie jest kwalifikatorem",
+            };
+            assert!(screen.contains(want), "{screen}");
+        }
+        // Put right, it runs.
+        for _ in 0..9 {
+            a.update(key(KeyCode::Backspace));
+        }
+        let cmds = a.update(key(KeyCode::Char(' ')));
+        assert!(a.queue.search_error.is_none());
+        assert!(cmds.is_empty(), "the same filter is not loaded again");
+    }
+
+    #[test]
+    fn tab_completes_qualifiers_and_values() {
+        let mut a = app();
+        a.queue.shape = Some(crate::model::QueueShape {
+            rows: vec![crate::model::ShapeRow {
+                domain: "onet.pl".into(),
+                total: 3,
+                counts: vec![],
+            }],
+            ..Default::default()
+        });
+        a.update(key(KeyCode::Char('/')));
+        for c in "-dom".chars() {
+            a.update(key(KeyCode::Char(c)));
+        }
+        a.update(key(KeyCode::Tab));
+        assert_eq!(a.queue.search.as_deref(), Some("-domain:"));
+        let cmds = a.update(key(KeyCode::Tab));
+        assert_eq!(a.queue.search.as_deref(), Some("-domain:onet.pl"));
+        assert!(
+            matches!(&cmds[..], [Command::LoadQueue(q)] if q.filter == Filter::parse("-domain:onet.pl").unwrap())
+        );
+        // Several candidates: their common start, and the candidates shown.
+        a.update(key(KeyCode::Char('s')));
+        a.update(key(KeyCode::Tab));
+        assert_eq!(a.queue.search.as_deref(), Some("-domain:onet.pl s"));
+        assert_eq!(
+            a.queue.completions,
+            vec!["status:", "subject:", "sender:", "size:", "sent:"]
+        );
+        a.update(key(KeyCode::Char('t')));
+        assert!(a.queue.completions.is_empty());
+        a.update(key(KeyCode::Tab));
+        assert_eq!(a.queue.search.as_deref(), Some("-domain:onet.pl status:"));
     }
 
     #[test]
@@ -1252,11 +1424,13 @@ mod tests {
         let cmds = a.update(ctrl('k'));
         assert!(a.queue.search_input.is_some(), "still typing");
         assert_eq!(a.queue.search.as_deref(), Some("#"));
-        assert!(matches!(&cmds[..], [Command::LoadQueue(q)] if q.search.as_deref() == Some("#")));
+        assert!(
+            matches!(&cmds[..], [Command::LoadQueue(q)] if q.filter == Filter::parse("#").unwrap())
+        );
         // Esc while typing clears the search, and the whole list is back.
         let cmds = a.update(key(KeyCode::Esc));
         assert!(a.queue.search_input.is_none() && a.queue.search.is_none());
-        assert!(matches!(&cmds[..], [Command::LoadQueue(q)] if q.search.is_none()));
+        assert!(matches!(&cmds[..], [Command::LoadQueue(q)] if q.filter.is_empty()));
         // A kept search is cleared by Esc in the list too; terms never pile up.
         a.update(key(KeyCode::Char('/')));
         a.update(key(KeyCode::Char('x')));

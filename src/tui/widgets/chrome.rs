@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Sparkline};
 
-use crate::i18n::Txt;
+use crate::i18n::{Txt, messages};
 use crate::model::{RegisteredSender, SenderState};
 use crate::time::format_age;
 use crate::tui::app::App;
@@ -252,15 +252,28 @@ fn figures(f: &mut Frame, app: &App, left: Rect) {
 pub fn bottom_line(f: &mut Frame, app: &App, area: Rect) {
     let lang = app.lang;
     if let Some(input) = &app.queue.search_input {
-        let label = format!("{}: /", Txt::Search.t(lang));
-        let hint = format!(
-            "  Enter {}  Esc {}",
-            Txt::KKeepSearch.t(lang),
-            Txt::KClearSearch.t(lang)
-        );
+        let label = search_label(lang);
+        // What Tab could not choose between, else the keys.
+        let hint = if app.queue.completions.is_empty() {
+            format!(
+                "  Tab {}  Enter {}  Esc {}",
+                Txt::KCompleteTerm.t(lang),
+                Txt::KKeepSearch.t(lang),
+                Txt::KClearSearch.t(lang)
+            )
+        } else {
+            format!("  {}", app.queue.completions.join(" "))
+        };
         let label_w = label.chars().count() as u16;
-        // A column free at the right edge, as the key line leaves.
+        // The text first: the keys give way when it needs their room. A column stays
+        // free at the right edge, as the key line leaves.
+        let text_w = input.text().chars().count() as u16 + 2;
         let hint_w = (hint.chars().count() as u16 + 1).min(area.width.saturating_sub(label_w + 10));
+        let hint_w = if label_w + text_w + hint_w > area.width {
+            0
+        } else {
+            hint_w
+        };
         let [l, text, h] = Layout::horizontal([
             Constraint::Length(label_w),
             Constraint::Min(10),
@@ -275,8 +288,30 @@ pub fn bottom_line(f: &mut Frame, app: &App, area: Rect) {
     hints(f, app, area);
 }
 
-/// The last outcome, wrapped in full (at most `STATUS_ROWS` rows).
-fn status_paragraph(app: &App) -> Option<Paragraph<'_>> {
+/// The last outcome, wrapped in full (at most `STATUS_ROWS` rows); while a search that
+/// does not parse is typed, what is wrong with it, with a `^` over where.
+fn status_paragraph(app: &App) -> Option<Paragraph<'static>> {
+    if app.queue.search_input.is_some()
+        && let Some(e) = &app.queue.search_error
+    {
+        let lang = app.lang;
+        let column = search_label(lang).chars().count() + e.at;
+        let mut lines = vec![Line::from(messages::filter_error(e, lang))];
+        // A `^` only where the text stands unscrolled above the mark.
+        let typed = app
+            .queue
+            .search_input
+            .as_ref()
+            .map_or(0, |i| i.text().chars().count());
+        if search_label(lang).chars().count() + typed + 2 < usize::from(app.width) {
+            lines.push(Line::from(format!("{}^", " ".repeat(column))));
+        }
+        return Some(
+            Paragraph::new(lines)
+                .style(app.theme.error())
+                .wrap(ratatui::widgets::Wrap { trim: false }),
+        );
+    }
     let (is_error, text) = app.status.as_ref()?;
     let style = if *is_error {
         app.theme.error()
@@ -284,10 +319,14 @@ fn status_paragraph(app: &App) -> Option<Paragraph<'_>> {
         app.theme.ok()
     };
     Some(
-        Paragraph::new(text.as_str())
+        Paragraph::new(text.clone())
             .style(style)
             .wrap(ratatui::widgets::Wrap { trim: true }),
     )
+}
+
+fn search_label(lang: crate::i18n::Lang) -> String {
+    format!("{}: /", Txt::Search.t(lang))
 }
 
 /// Rows the status needs at this width (0 without one).
