@@ -621,7 +621,7 @@ async fn bulk_act(
     };
     let applicable = b.applicable;
     let progress = queue
-        .act_all_matching(action, &filter, rate, actor, stop, |p| {
+        .act_all_matching(action, &b.bounded(&filter), rate, actor, stop, |p| {
             if stderr_is_terminal {
                 eprint!("\r{} of {applicable} mail(s)…", p.done);
             }

@@ -168,6 +168,10 @@ catalog! {
     KOpen: "details", "szczegóły";
     KBack: "back", "wróć";
     KMark: "mark", "zaznacz";
+    KMarkPage: "mark the page", "zaznacz stronę";
+    KInvertMarks: "invert the page's marks", "odwróć zaznaczenie strony";
+    KBulk: "act on all matching", "działaj na wszystkich pasujących";
+    BulkTitle: "Act on every matching mail", "Działanie na wszystkich pasujących";
     KRetry: "retry", "ponów";
     KHold: "hold", "zatrzymaj";
     KRelease: "release", "zwolnij";

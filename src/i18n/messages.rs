@@ -421,6 +421,138 @@ pub fn embedded_sender_restarted(restarts: u32, lang: Lang) -> String {
     }
 }
 
+/// A status as the lists show it (`held` apart), in the user's language.
+fn status_word(status: &str, lang: Lang) -> String {
+    use super::Txt;
+    let txt = match status {
+        "pending" => Txt::Pending,
+        "held" => Txt::Held,
+        "sending" => Txt::Sending,
+        "sent" => Txt::Sent,
+        "failed" => Txt::Failed,
+        "cancelled" => Txt::Cancelled,
+        other => return other.to_string(),
+    };
+    txt.t(lang).to_string()
+}
+
+fn verb(action: MailAction) -> super::Txt {
+    use super::Txt;
+    match action {
+        MailAction::Retry => Txt::KRetry,
+        MailAction::Hold => Txt::KHold,
+        MailAction::Release => Txt::KRelease,
+        MailAction::Cancel => Txt::KCancel,
+        MailAction::Delete => Txt::KDelete,
+    }
+}
+
+/// Before a bulk action: how many of the matching mails it changes, what they are,
+/// where they go, what it leaves alone; and that mail arriving later is not touched.
+pub fn bulk_question(
+    action: MailAction,
+    filter: &str,
+    b: &crate::queue::Breakdown,
+    lang: Lang,
+) -> String {
+    let listed = |counts: &[(String, i64)], status: bool| {
+        counts
+            .iter()
+            .map(|(k, n)| {
+                if status {
+                    format!("{} {n}", status_word(k, lang))
+                } else {
+                    format!("{k} {n}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let filter = if filter.is_empty() {
+        String::new()
+    } else {
+        format!(" `{filter}`")
+    };
+    let v = verb(action).t(lang);
+    let (by_status, domains) = (listed(&b.by_status, true), listed(&b.top_domains, false));
+    let left = listed(&b.not_applicable, true);
+    match lang {
+        Lang::En => {
+            let left = if left.is_empty() {
+                String::new()
+            } else {
+                format!(" Left as they are: {left}.")
+            };
+            format!(
+                "{v}: {} of the {} mails matching{filter}? By status: {by_status}. Domains: {domains}.{left} Mail arriving from now on is not touched.",
+                b.applicable, b.matched
+            )
+        }
+        Lang::Pl => {
+            let left = if left.is_empty() {
+                String::new()
+            } else {
+                format!(" Bez zmian: {left}.")
+            };
+            format!(
+                "{v}: {} z {} wiadomości pasujących do{filter}? Według stanu: {by_status}. Domeny: {domains}.{left} Wiadomości, które przyjdą później, nie zostaną objęte.",
+                b.applicable, b.matched
+            )
+        }
+    }
+}
+
+/// A bulk action that would change nothing, and why.
+pub fn bulk_nothing(action: MailAction, b: &crate::queue::Breakdown, lang: Lang) -> String {
+    let v = verb(action).t(lang);
+    let what: Vec<String> = b
+        .by_status
+        .iter()
+        .map(|(k, n)| format!("{n} {}", status_word(k, lang)))
+        .collect();
+    match (b.matched, lang) {
+        (0, Lang::En) => format!("{v}: no mail matches"),
+        (0, Lang::Pl) => format!("{v}: żadna wiadomość nie pasuje"),
+        (_, Lang::En) => format!(
+            "{v}: none of the matching mails can take it ({}); it applies to {} mails",
+            what.join(", "),
+            action.applicable_statuses()
+        ),
+        (_, Lang::Pl) => format!(
+            "{v}: żadna z pasujących wiadomości ({}) nie dopuszcza tego działania",
+            what.join(", ")
+        ),
+    }
+}
+
+/// A bulk action under way, and the key that stops it.
+pub fn bulk_progress(
+    action: MailAction,
+    done: u64,
+    total: i64,
+    key: &str,
+    stopping: bool,
+    lang: Lang,
+) -> String {
+    let v = verb(action).t(lang);
+    match (stopping, lang) {
+        (false, Lang::En) => format!("{v}: {done}/{total} · {key} stop"),
+        (false, Lang::Pl) => format!("{v}: {done}/{total} · {key} przerwij"),
+        (true, Lang::En) => format!("{v}: {done}/{total} · stopping after this batch"),
+        (true, Lang::Pl) => format!("{v}: {done}/{total} · przerywanie po tej partii"),
+    }
+}
+
+/// A bulk action that has ended.
+pub fn bulk_done(action: MailAction, done: u64, stopped: bool, lang: Lang) -> String {
+    let what = mails_done(action, done, lang);
+    match (stopped, lang) {
+        (false, _) => what,
+        (true, Lang::En) => format!("{what}; stopped, the rest left as they were"),
+        (true, Lang::Pl) => format!("{what}; przerwano, reszta bez zmian"),
+    }
+}
+
 /// Where a search goes wrong, in a few words (the whole of it is shown elsewhere).
 pub fn filter_error_at(at: usize, lang: Lang) -> String {
     match lang {

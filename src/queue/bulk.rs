@@ -8,7 +8,10 @@ use serde::Serialize;
 
 use super::MailQueue;
 use crate::error::{Error, Result};
-use crate::model::{Filter, Level, MailAction, MailId, MailStatus, NewLogEntry, address_domain};
+use crate::model::{
+    Compare, Filter, IdSet, Level, MailAction, MailId, MailStatus, NewLogEntry, Term, Test,
+    address_domain,
+};
 
 /// What a bulk action would meet, before it runs.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -23,6 +26,22 @@ pub struct Breakdown {
     pub not_applicable: Vec<(String, i64)>,
     /// Recipient domains of the matches, most mails first (the first few).
     pub top_domains: Vec<(String, i64)>,
+    /// The newest mail matching: the action goes no further, so that mail arriving
+    /// after the breakdown was read is never acted on unseen.
+    pub newest: Option<MailId>,
+}
+
+impl Breakdown {
+    /// The filter of the action agreed to: the mails matched when it was read.
+    pub fn bounded(&self, filter: &Filter) -> Filter {
+        let newest = self.newest.unwrap_or(0);
+        filter.clone().and(Filter {
+            terms: vec![Term {
+                negated: false,
+                test: Test::Ids(IdSet::Compare(Compare::Le, newest)),
+            }],
+        })
+    }
 }
 
 /// How many domains a breakdown names.
@@ -93,7 +112,9 @@ impl MailQueue {
         let mut b = Breakdown::default();
         let mut not: HashMap<String, i64> = HashMap::new();
         let mut by: HashMap<String, i64> = HashMap::new();
-        for (status, held, n) in self.store.count_matching(filter).await? {
+        let (counts, newest) = self.store.count_matching(filter).await?;
+        b.newest = newest;
+        for (status, held, n) in counts {
             let shown = shown_status(status, held);
             b.matched += n;
             *by.entry(shown.clone()).or_default() += n;

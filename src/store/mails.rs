@@ -613,19 +613,25 @@ impl Store {
         Ok(ids)
     }
 
-    /// Mails matching a filter by (status, held): what a bulk action would meet.
-    pub async fn count_matching(&self, filter: &Filter) -> Result<Vec<(MailStatus, bool, i64)>> {
+    /// Mails matching a filter by (status, held), and the newest of them: what a bulk
+    /// action would meet.
+    pub async fn count_matching(
+        &self,
+        filter: &Filter,
+    ) -> Result<(Vec<(MailStatus, bool, i64)>, Option<MailId>)> {
         let kind = self.kind();
         let pieces = filter::compile(filter, kind, &FilterClock::system());
-        let rows: Vec<(String, bool, i64)> = dispatch_read!(self, pool => {
+        let rows: Vec<(String, bool, i64, MailId)> = dispatch_read!(self, pool => {
             let mut qb = QueryBuilder::new(
-                "SELECT m.status, m.held, count(*) FROM process_mails m WHERE 1 = 1",
+                "SELECT m.status, m.held, count(*), max(m.id) FROM process_mails m WHERE 1 = 1",
             );
             filter::push_pieces!(qb, pieces);
             qb.push(" GROUP BY m.status, m.held");
             qb.build_query_as().fetch_all(pool).await?
         });
-        status_counts(rows)
+        let newest = rows.iter().map(|r| r.3).max();
+        let counts = status_counts(rows.into_iter().map(|(s, h, n, _)| (s, h, n)).collect())?;
+        Ok((counts, newest))
     }
 
     /// Recipient lists of the mails matching a filter, with how many mails each.

@@ -524,6 +524,32 @@ impl App {
                 }
                 cmds
             }
+            Msg::BreakdownLoaded {
+                action,
+                filter,
+                breakdown,
+            } => {
+                let mut ctx = ctx!(self);
+                self.queue
+                    .breakdown_loaded(action, filter, breakdown, &mut ctx);
+                Vec::new()
+            }
+            Msg::BulkProgress(done) => {
+                if let Some(b) = self.queue.bulk.as_mut() {
+                    b.done = done;
+                }
+                Vec::new()
+            }
+            Msg::BulkStopping => {
+                if let Some(b) = self.queue.bulk.as_mut() {
+                    b.stopping = true;
+                }
+                Vec::new()
+            }
+            Msg::BulkDone(result) => {
+                self.queue.bulk = None;
+                self.update(Msg::ActionDone(result))
+            }
             Msg::LoadFailed(failure) => {
                 self.queue.loading = false;
                 self.status = Some((true, failure.text(self.lang)));
@@ -604,6 +630,13 @@ impl App {
             Reply::Closed => Vec::new(),
             Reply::Yes(Ask::Mails { action, ids }) => vec![Command::Act(action, ids)],
             Reply::Yes(Ask::Resend { ids, .. }) => vec![Command::Act(MailAction::Retry, ids)],
+            Reply::Yes(Ask::Bulk {
+                action,
+                filter,
+                breakdown,
+                ..
+            }) => self.queue.bulk_agreed(action, &filter, &breakdown),
+            Reply::Picked(PickerKind::BulkAction, verb) => self.queue.bulk_picked(&verb),
             Reply::Yes(Ask::Leave(target)) => self.leave(target),
             Reply::SaveThenLeave(target) => self.save_then_leave(target),
             Reply::Yes(ask) => self.settings.confirmed(ask),

@@ -63,6 +63,8 @@ pub struct Executor {
     eml_dir: std::path::PathBuf,
     /// The sign-in running (device code polling), so Esc can stop it.
     sign_in: std::sync::Arc<std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>>,
+    /// Stops the bulk action running between two batches.
+    bulk_stop: std::sync::Arc<std::sync::Mutex<Option<tokio::sync::oneshot::Sender<()>>>>,
     tx: UnboundedSender<Msg>,
 }
 
@@ -87,6 +89,7 @@ impl Executor {
             lang: crate::i18n::Lang::En,
             eml_dir: std::env::current_dir().unwrap_or_else(|_| std::path::PathBuf::from(".")),
             sign_in: Default::default(),
+            bulk_stop: Default::default(),
             tx,
         }
     }
@@ -113,9 +116,17 @@ impl Executor {
                 self.sign_in(cmd == Command::StartSignIn);
                 continue;
             }
+
             let this = self.clone();
+            // A bulk action's stop is armed now, before a later StopBulk looks for it.
+            let stop = matches!(cmd, Command::Bulk(..)).then(|| this.arm_bulk_stop());
             tokio::spawn(async move {
-                let msg = this.exec(cmd).await;
+                let msg = match (cmd, stop) {
+                    (Command::Bulk(action, filter), Some(stop)) => {
+                        this.bulk_msg(action, &filter, stop).await
+                    }
+                    (cmd, _) => this.exec(cmd).await,
+                };
                 let _ = this.tx.send(msg);
             });
         }
@@ -159,6 +170,28 @@ impl Executor {
                     .map(|n| Done::Action(action, n))
                     .map_err(Failure::from),
             ),
+            Command::LoadBreakdown(action, filter) => {
+                match self.queue.breakdown(action, &filter).await {
+                    Ok(breakdown) => Msg::BreakdownLoaded {
+                        action,
+                        filter,
+                        breakdown,
+                    },
+                    Err(e) => failed(e),
+                }
+            }
+            Command::Bulk(action, filter) => {
+                let stop = self.arm_bulk_stop();
+                self.bulk_msg(action, &filter, stop).await
+            }
+            Command::StopBulk => {
+                if let Ok(mut slot) = self.bulk_stop.lock()
+                    && let Some(stop) = slot.take()
+                {
+                    let _ = stop.send(());
+                }
+                Msg::BulkStopping
+            }
             Command::Flush => Msg::ActionDone(
                 self.senders
                     .flush(&self.actor.user)
@@ -299,6 +332,54 @@ impl Executor {
                     .map_err(Failure::from),
             ),
         }
+    }
+
+    /// The stop of the next bulk action, kept where StopBulk finds it.
+    fn arm_bulk_stop(&self) -> tokio::sync::oneshot::Receiver<()> {
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel();
+        if let Ok(mut slot) = self.bulk_stop.lock() {
+            *slot = Some(stop_tx);
+        }
+        stop_rx
+    }
+
+    async fn bulk_msg(
+        &self,
+        action: MailAction,
+        filter: &crate::queue::Filter,
+        stop: tokio::sync::oneshot::Receiver<()>,
+    ) -> Msg {
+        Msg::BulkDone(self.bulk(action, filter, stop).await.map_err(Failure::from))
+    }
+
+    /// A bulk action by filter; each batch is reported as it commits.
+    async fn bulk(
+        &self,
+        action: MailAction,
+        filter: &crate::queue::Filter,
+        stop_rx: tokio::sync::oneshot::Receiver<()>,
+    ) -> Result<Done> {
+        let stop = async {
+            // A dropped sender (the console closing) is no request to stop.
+            if stop_rx.await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        };
+        let tx = self.tx.clone();
+        let p = self
+            .queue
+            .act_all_matching(action, filter, None, &self.actor.user, stop, |p| {
+                let _ = tx.send(Msg::BulkProgress(p.done));
+            })
+            .await?;
+        if action == MailAction::Retry && p.done > 0 {
+            self.senders.end_server_wait().await?;
+        }
+        Ok(Done::Bulk {
+            action,
+            done: p.done,
+            stopped: p.stopped,
+        })
     }
 
     /// Starts the device-code sign-in as a task of its own (replacing one running), or

@@ -25,6 +25,11 @@ pub enum Action {
     NextFilter,
     PrevFilter,
     Mark,
+    /// Mark every mail of the page; invert the marks of the page.
+    MarkPage,
+    InvertMarks,
+    /// Act on every mail the list's filter matches (or stop that running).
+    Bulk,
     Retry,
     Hold,
     Release,
@@ -828,6 +833,30 @@ pub static BINDINGS: &[Binding] = &[
         Action::Mark,
         KMark,
         true
+    ),
+    bind!(
+        Queue,
+        [(KeyCode::Char('A'), N)],
+        "A",
+        Action::MarkPage,
+        KMarkPage,
+        false
+    ),
+    bind!(
+        Queue,
+        [(KeyCode::Char('*'), N)],
+        "*",
+        Action::InvertMarks,
+        KInvertMarks,
+        false
+    ),
+    bind!(
+        Queue,
+        [(KeyCode::Char('B'), N)],
+        "B",
+        Action::Bulk,
+        KBulk,
+        false
     ),
     bind!(
         Queue,

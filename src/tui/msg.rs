@@ -11,7 +11,8 @@ use crate::i18n::{Lang, messages};
 use crate::model::{Operator, RegisteredSender, SendingControl};
 use crate::oauth::TokenStatus;
 use crate::queue::{
-    MailAction, MailDetail, MailId, MailQuery, MailSummary, QueueCounts, QueueShape,
+    Breakdown, Filter, MailAction, MailDetail, MailId, MailQuery, MailSummary, QueueCounts,
+    QueueShape,
 };
 use crate::sender::check::CheckReport;
 use crate::settings::{FieldError, KeyInfo, Tab};
@@ -113,6 +114,18 @@ pub enum Msg {
     TestState(MailId, TestOutcome),
     /// An action finished, or why it failed.
     ActionDone(Result<Done, Failure>),
+    /// What a bulk action on every mail matching `filter` would meet.
+    BreakdownLoaded {
+        action: MailAction,
+        filter: Filter,
+        breakdown: Breakdown,
+    },
+    /// A batch of the bulk action running is done: `done` mails so far.
+    BulkProgress(u64),
+    /// Asked to stop: the batch under way finishes, then it ends.
+    BulkStopping,
+    /// The bulk action ended (all done, or stopped between batches), or failed.
+    BulkDone(Result<Done, Failure>),
     LoadFailed(Failure),
 }
 
@@ -149,6 +162,13 @@ pub enum Done {
     SavedEml(std::path::PathBuf),
     KeyWritten(std::path::PathBuf, KeyInfo),
     Anonymized(u64),
+    /// A bulk action by filter: how many mails it changed, and whether it was stopped
+    /// before the end.
+    Bulk {
+        action: MailAction,
+        done: u64,
+        stopped: bool,
+    },
 }
 
 impl Done {
@@ -161,6 +181,11 @@ impl Done {
             Done::SavedEml(path) => messages::saved_file(path, lang),
             Done::KeyWritten(path, info) => messages::key_written(&info.kind, path, lang),
             Done::Anonymized(n) => messages::anonymized(*n, lang),
+            Done::Bulk {
+                action,
+                done,
+                stopped,
+            } => messages::bulk_done(*action, *done, *stopped, lang),
         }
     }
 }
@@ -195,6 +220,12 @@ pub enum Command {
     LoadLog(LogFilter),
     LoadShape,
     Act(MailAction, Vec<MailId>),
+    /// What `action` on every mail matching the filter would meet.
+    LoadBreakdown(MailAction, Filter),
+    /// `action` on every mail matching the filter (bounded to the breakdown agreed to),
+    /// batch by batch, until done or `StopBulk`.
+    Bulk(MailAction, Filter),
+    StopBulk,
     SetPaused(bool),
     /// `dmsctl queue flush`: deferred mails due now, senders stop waiting.
     Flush,

@@ -223,6 +223,32 @@ fn detail(a: &mut App) {
 
 /// The Mail server pane on Microsoft 365, its Authorize dialog showing the code, then
 /// (with `done`) the outcome.
+/// The question before holding every pending mail to two domains.
+fn bulk_confirm(a: &mut App) {
+    use dmsctl::queue::{Breakdown, Filter, MailAction};
+    key(a, KeyCode::Char('/'));
+    for c in "domain:onet.pl".chars() {
+        key(a, KeyCode::Char(c));
+    }
+    key(a, KeyCode::Enter);
+    a.update(Msg::BreakdownLoaded {
+        action: MailAction::Hold,
+        filter: Filter::parse("domain:onet.pl").unwrap(),
+        breakdown: Breakdown {
+            matched: 1_312,
+            applicable: 1_180,
+            by_status: vec![
+                ("pending".into(), 1_180),
+                ("failed".into(), 131),
+                ("held".into(), 1),
+            ],
+            not_applicable: vec![("failed".into(), 131), ("held".into(), 1)],
+            top_domains: vec![("onet.pl".into(), 1_312), ("wp.pl".into(), 12)],
+            newest: Some(1042),
+        },
+    });
+}
+
 fn sign_in(a: &mut App, done: Option<Result<(), String>>) {
     let doc = serde_json::to_value(dmsctl::settings::MailServerSettings {
         enabled: true,
@@ -790,6 +816,8 @@ screens! {
     queue_marked_and_confirm: |a| { key(a, KeyCode::Char(' ')); key(a, KeyCode::Char(' ')); key(a, KeyCode::Char('d')); };
     resend_confirm: |a| { for _ in 0..10 { key(a, KeyCode::Down); } key(a, KeyCode::Char('r')); };
     queue_search: |a| { key(a, KeyCode::Char('/')); for c in "faktura".chars() { key(a, KeyCode::Char(c)); } };
+    bulk_confirm: bulk_confirm;
+    bulk_running: |a| { bulk_confirm(a); key(a, KeyCode::Char('y')); a.update(Msg::BulkProgress(500)); };
     queue_search_error: |a| { key(a, KeyCode::Char('/')); for c in "faktura code:6xx".chars() { key(a, KeyCode::Char(c)); } };
     queue_search_tab: |a| { key(a, KeyCode::Char('/')); for c in "faktura s".chars() { key(a, KeyCode::Char(c)); } key(a, KeyCode::Tab); };
     detail: |a| { key(a, KeyCode::Down); key(a, KeyCode::Down); detail(a); };
@@ -862,6 +890,33 @@ mod executor {
     use dmsctl::tui::executor::Executor;
     use dmsctl::tui::msg::{Command, Msg};
 
+    /// An executor on the test database (the key folder lives as long as it is kept).
+    fn executor(
+        db: &crate::common::TestDb,
+    ) -> (
+        Executor,
+        tokio::sync::mpsc::UnboundedReceiver<Msg>,
+        tempfile::TempDir,
+    ) {
+        let keys = tempfile::tempdir().unwrap();
+        let settings = Settings::new(db.store.clone(), keys.path().join("secret.key"));
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let actor = Actor {
+            user: "t".into(),
+            ssh_client: None,
+        };
+        let exec = Executor::new(db.store.clone(), settings, Default::default(), actor, tx);
+        (exec, rx, keys)
+    }
+
+    /// The executor's next message (a test fails rather than waits for ever).
+    async fn recv(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Msg>) -> Msg {
+        tokio::time::timeout(Duration::from_secs(10), rx.recv())
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
     /// The connection check reports each step as it starts, then the result.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_check_reports_steps_as_they_run() {
@@ -870,14 +925,7 @@ mod executor {
             .await
             .unwrap();
         let server = Recorder::start(Tls::Plain, None, None);
-        let keys = tempfile::tempdir().unwrap();
-        let settings = Settings::new(db.store.clone(), keys.path().join("secret.key"));
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let actor = Actor {
-            user: "t".into(),
-            ssh_client: None,
-        };
-        let exec = Executor::new(db.store.clone(), settings, Default::default(), actor, tx);
+        let (exec, mut rx, _keys) = executor(&db);
         let account = MailServerSettings {
             server_name: "127.0.0.1".into(),
             port: server.port,
@@ -888,11 +936,7 @@ mod executor {
         )]);
         let mut steps = Vec::new();
         let report = loop {
-            match tokio::time::timeout(Duration::from_secs(10), rx.recv())
-                .await
-                .unwrap()
-                .unwrap()
-            {
+            match recv(&mut rx).await {
                 Msg::CheckProgress(step) => steps.push(step),
                 Msg::CheckDone(report) => break report,
                 other => panic!("{other:?}"),
@@ -900,6 +944,90 @@ mod executor {
         };
         assert_eq!(steps, ["dns", "tcp", "ehlo"]);
         assert!(report.passed(), "{report:?}");
+        db.finish().await;
+    }
+
+    /// A bulk action by filter from the console: the mails the breakdown counted and
+    /// no others, even with 300 more arriving meanwhile; stopped, it ends between
+    /// whole batches.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn bulk_by_filter_acts_on_what_was_agreed_and_stops_between_batches() {
+        use dmsctl::queue::{Filter, MailAction};
+        let db = crate::common::TestDb::new(crate::common::Backend::Sqlite)
+            .await
+            .unwrap();
+        let q = MailQueue::new(db.store.clone());
+        let mail = |to: &str| NewMail {
+            to: vec![to.into()],
+            subject: "Przypomnienie".into(),
+            body_text: "x".into(),
+            ..NewMail::default()
+        };
+        let first: Vec<NewMail> = (0..1_200).map(|_| mail("a@onet.pl")).collect();
+        q.enqueue_batch(&first).await.unwrap();
+        let (exec, mut rx, _keys) = executor(&db);
+        let next = |rx: &mut tokio::sync::mpsc::UnboundedReceiver<Msg>| {
+            let got = rx.try_recv();
+            got.ok()
+        };
+        let filter = Filter::parse("domain:onet.pl").unwrap();
+        exec.run(vec![Command::LoadBreakdown(
+            MailAction::Hold,
+            filter.clone(),
+        )]);
+        let breakdown = match recv(&mut rx).await {
+            Msg::BreakdownLoaded { breakdown, .. } => breakdown,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(breakdown.applicable, 1_200);
+        // 300 more arrive after the question was asked.
+        let late: Vec<NewMail> = (0..300).map(|_| mail("b@onet.pl")).collect();
+        q.enqueue_batch(&late).await.unwrap();
+        // Stopped at once: whole batches only.
+        exec.run(vec![Command::Bulk(
+            MailAction::Hold,
+            breakdown.bounded(&filter),
+        )]);
+        exec.run(vec![Command::StopBulk]);
+        let mut progress = Vec::new();
+        let done = loop {
+            match recv(&mut rx).await {
+                Msg::BulkProgress(n) => progress.push(n),
+                Msg::BulkStopping => {}
+                Msg::BulkDone(done) => break done.unwrap(),
+                other => panic!("{other:?}"),
+            }
+        };
+        let held = |q: MailQueue, text: &'static str| async move {
+            q.breakdown(MailAction::Release, &Filter::parse(text).unwrap())
+                .await
+                .unwrap()
+                .applicable
+        };
+        let after_stop = held(q.clone(), "held:yes").await;
+        assert!(
+            after_stop % 500 == 0 && after_stop < 1_200,
+            "{after_stop} held, {done:?}"
+        );
+        assert_eq!(progress.last().copied().unwrap_or(0) as i64, after_stop);
+        // Run to the end: the 1,200 agreed to, none of the 300 late ones.
+        exec.run(vec![Command::Bulk(
+            MailAction::Hold,
+            breakdown.bounded(&filter),
+        )]);
+        loop {
+            match recv(&mut rx).await {
+                Msg::BulkDone(done) => {
+                    done.unwrap();
+                    break;
+                }
+                Msg::BulkProgress(_) => {}
+                other => panic!("{other:?}"),
+            }
+        }
+        assert!(next(&mut rx).is_none());
+        assert_eq!(held(q.clone(), "held:yes").await, 1_200);
+        assert_eq!(held(q.clone(), "held:yes domain:onet.pl to:b@").await, 0);
         db.finish().await;
     }
 

@@ -6,7 +6,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use crate::i18n::{Txt, messages};
-use crate::model::{MailAction, MailId};
+use crate::model::{Filter, MailAction, MailId};
+use crate::queue::Breakdown;
 use crate::tui::app::{App, Pane};
 use crate::tui::keys::{Action, Scope, key_for};
 use crate::tui::widgets::chrome::centered;
@@ -25,6 +26,14 @@ pub enum Ask {
     Mails {
         action: MailAction,
         ids: Vec<MailId>,
+    },
+    /// An action on every mail matching a filter (`shown` as typed), as the breakdown
+    /// read before found them.
+    Bulk {
+        action: MailAction,
+        filter: Filter,
+        shown: String,
+        breakdown: Breakdown,
     },
     /// Send sent or cancelled mails again: (id, recipients) of each, to name them.
     Resend {
@@ -68,6 +77,12 @@ impl Ask {
                 messages::confirm_action(verb.t(lang), ids, lang)
             }
             Ask::Resend { mails, .. } => messages::resend_question(mails, lang),
+            Ask::Bulk {
+                action,
+                shown,
+                breakdown,
+                ..
+            } => messages::bulk_question(*action, shown, breakdown, lang),
             Ask::Leave(_) => Txt::LeaveUnsaved.t(lang).to_string(),
             Ask::DeleteCompany { name, index } | Ask::DeleteApiSystem { name, index } => {
                 messages::delete_question(name, index + 1, lang)
@@ -80,7 +95,7 @@ impl Ask {
     fn width(&self) -> u16 {
         match self {
             Ask::Mails { .. } => 56,
-            Ask::Resend { .. } => 70,
+            Ask::Resend { .. } | Ask::Bulk { .. } => 70,
             Ask::Leave(_) => 72,
             _ => 66,
         }

@@ -18,6 +18,8 @@ pub enum PickerKind {
     Mask,
     Operator,
     DefaultTexts,
+    /// The action to take on every mail the queue's filter matches.
+    BulkAction,
 }
 
 pub struct Picker {

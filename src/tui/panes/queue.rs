@@ -13,7 +13,8 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
 use super::Ctx;
 use crate::i18n::{Txt, messages};
 use crate::model::Level;
-use crate::model::filter::{Filter, FilterError, complete};
+use crate::model::filter::{Filter, FilterError, StatusValue, Term, Test, complete};
+use crate::queue::Breakdown;
 use crate::queue::{
     Cursor, Mail, MailAction, MailDetail, MailId, MailQuery, MailStatus, MailSummary, QueueShape,
     StatusFilter,
@@ -21,7 +22,7 @@ use crate::queue::{
 use crate::time::format_age;
 use crate::tui::app::App;
 use crate::tui::keys::{Action, Scope, action_for, key_for};
-use crate::tui::modal::{Ask, Modal, Prompt, PromptKind};
+use crate::tui::modal::{Ask, Modal, Picker, PickerKind, Prompt, PromptKind};
 use crate::tui::msg::Command;
 use crate::tui::why;
 use crate::tui::widgets::input::LineInput;
@@ -67,6 +68,15 @@ pub fn filter_label(f: StatusFilter) -> Txt {
     }
 }
 
+/// A bulk action by filter under way: how far it has got.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkRun {
+    pub action: MailAction,
+    pub done: u64,
+    pub total: i64,
+    pub stopping: bool,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct QueuePane {
     pub filter: StatusFilter,
@@ -82,6 +92,8 @@ pub struct QueuePane {
     pub search_error: Option<FilterError>,
     /// What Tab offered when it could not choose (shown while typing).
     pub completions: Vec<String>,
+    /// The bulk action by filter running, if one is.
+    pub bulk: Option<BulkRun>,
     /// The page shown and the pages above it (for paging back up).
     pub cursor: Option<Cursor>,
     pub cursor_stack: Vec<Option<Cursor>>,
@@ -348,6 +360,88 @@ impl QueuePane {
         self.reload()
     }
 
+    /// What the list shows as one filter: the status tab and the search.
+    pub fn list_filter(&self) -> Filter {
+        let status = match self.filter {
+            StatusFilter::All => None,
+            StatusFilter::Held => Some(StatusValue::Held),
+            StatusFilter::Status(s) => Some(StatusValue::Status(s)),
+        };
+        let tab = Filter {
+            terms: status
+                .map(|s| Term {
+                    negated: false,
+                    test: Test::Status(vec![s]),
+                })
+                .into_iter()
+                .collect(),
+        };
+        tab.and(self.search_filter.clone())
+    }
+
+    /// The list's filter as it would be typed (for the question before a bulk action).
+    pub fn list_filter_text(&self) -> String {
+        let status = match self.filter {
+            StatusFilter::All => None,
+            StatusFilter::Held => Some("status:held".to_string()),
+            StatusFilter::Status(s) => Some(format!("status:{s}")),
+        };
+        status
+            .into_iter()
+            .chain(self.search.clone())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// An action was picked for every matching mail: first what it would meet.
+    pub fn bulk_picked(&mut self, verb: &str) -> Vec<Command> {
+        let action = match verb {
+            "retry" => MailAction::Retry,
+            "hold" => MailAction::Hold,
+            "release" => MailAction::Release,
+            "cancel" => MailAction::Cancel,
+            "delete" => MailAction::Delete,
+            _ => return Vec::new(),
+        };
+        vec![Command::LoadBreakdown(action, self.list_filter())]
+    }
+
+    /// The breakdown is in: ask (naming what it meets), or say why nothing would be done.
+    pub fn breakdown_loaded(
+        &mut self,
+        action: MailAction,
+        filter: Filter,
+        breakdown: Breakdown,
+        ctx: &mut Ctx,
+    ) {
+        if breakdown.applicable == 0 {
+            ctx.say(false, messages::bulk_nothing(action, &breakdown, ctx.lang));
+            return;
+        }
+        ctx.open(Modal::Confirm(Ask::Bulk {
+            action,
+            filter,
+            shown: self.list_filter_text(),
+            breakdown,
+        }));
+    }
+
+    /// Agreed to: the action runs on the mails the breakdown counted, and no others.
+    pub fn bulk_agreed(
+        &mut self,
+        action: MailAction,
+        filter: &Filter,
+        breakdown: &Breakdown,
+    ) -> Vec<Command> {
+        self.bulk = Some(BulkRun {
+            action,
+            done: 0,
+            total: breakdown.applicable,
+            stopping: false,
+        });
+        vec![Command::Bulk(action, breakdown.bounded(filter))]
+    }
+
     /// The mails an action applies to: the marked ones, else the selected one.
     fn targets(&self) -> Vec<MailId> {
         if let Some(d) = &self.detail {
@@ -519,6 +613,46 @@ impl QueuePane {
                 self.move_selection(1);
                 Vec::new()
             }
+            Action::MarkPage => {
+                self.marked.extend(self.rows.iter().map(|r| r.id));
+                Vec::new()
+            }
+            Action::InvertMarks => {
+                for r in &self.rows {
+                    if !self.marked.remove(&r.id) {
+                        self.marked.insert(r.id);
+                    }
+                }
+                Vec::new()
+            }
+            Action::Bulk => {
+                if self.bulk.is_some() {
+                    return vec![Command::StopBulk];
+                }
+                let items = [
+                    MailAction::Retry,
+                    MailAction::Hold,
+                    MailAction::Release,
+                    MailAction::Cancel,
+                    MailAction::Delete,
+                ]
+                .iter()
+                .map(|a| {
+                    let label = match a {
+                        MailAction::Retry => Txt::KRetry,
+                        MailAction::Hold => Txt::KHold,
+                        MailAction::Release => Txt::KRelease,
+                        MailAction::Cancel => Txt::KCancel,
+                        MailAction::Delete => Txt::KDelete,
+                    };
+                    (a.verb().to_string(), label.t(ctx.lang).to_string())
+                })
+                .collect();
+                let mut picker = Picker::new(PickerKind::BulkAction, Txt::BulkTitle, items);
+                picker.width = 44;
+                ctx.open(Modal::Picker(picker));
+                Vec::new()
+            }
             Action::Retry => self.mail_action(MailAction::Retry, ctx),
             Action::Hold => self.mail_action(MailAction::Hold, ctx),
             Action::Release => self.mail_action(MailAction::Release, ctx),
@@ -657,6 +791,22 @@ fn draw_queue(f: &mut Frame, app: &App, area: Rect) {
     // What the list is narrowed or held to comes after the filters, and is never the
     // part cut off: the other filters' counts go first.
     let mut extras: Vec<Span<'static>> = Vec::new();
+    if let Some(b) = &app.queue.bulk {
+        extras.push(Span::styled(
+            format!(
+                " {}",
+                messages::bulk_progress(
+                    b.action,
+                    b.done,
+                    b.total,
+                    key_for(Scope::Queue, Action::Bulk),
+                    b.stopping,
+                    lang
+                )
+            ),
+            app.theme.warn(),
+        ));
+    }
     if let Some(s) = &app.queue.search {
         match &app.queue.search_error {
             Some(e) => extras.push(Span::styled(
@@ -723,7 +873,25 @@ fn draw_queue(f: &mut Frame, app: &App, area: Rect) {
     .unwrap_or_else(|| strip(false, false, false));
     let mut spans = spans;
     spans.extend(extras);
-    f.render_widget(Paragraph::new(Line::from(spans)), filters);
+    // What still does not fit ends in `…`, never cut off unmarked.
+    let mut left = filters.width as usize;
+    let mut fitted = Vec::with_capacity(spans.len());
+    for span in spans {
+        let w = span.content.chars().count();
+        if w <= left {
+            left -= w;
+            fitted.push(span);
+            continue;
+        }
+        if left > 0 {
+            fitted.push(Span::styled(
+                crate::tui::widgets::table::fit(&span.content, left as u16),
+                span.style,
+            ));
+        }
+        break;
+    }
+    f.render_widget(Paragraph::new(Line::from(fitted)), filters);
 
     if app.queue.rows.is_empty() {
         let text = if app.queue.loading {
@@ -1150,6 +1318,111 @@ mod tests {
         let mut a = App::new(Lang::En, Theme::default(), 0);
         a.start();
         a
+    }
+
+    #[test]
+    fn a_marks_the_page_and_star_inverts_it() {
+        let mut a = app();
+        loaded(&mut a, &[5, 4, 3]);
+        a.update(key(KeyCode::Char(' ')));
+        assert_eq!(a.queue.marked.iter().copied().collect::<Vec<_>>(), [5]);
+        a.update(key(KeyCode::Char('*')));
+        assert_eq!(a.queue.marked.iter().copied().collect::<Vec<_>>(), [3, 4]);
+        a.update(key(KeyCode::Char('A')));
+        assert_eq!(
+            a.queue.marked.iter().copied().collect::<Vec<_>>(),
+            [3, 4, 5]
+        );
+    }
+
+    #[test]
+    fn bulk_asks_with_the_breakdown_then_runs_on_what_it_counted() {
+        use crate::queue::Breakdown;
+        let mut a = app();
+        loaded(&mut a, &[5, 4, 3]);
+        // The failed tab, searched for a domain: that is the filter acted on.
+        a.update(key(KeyCode::Char('f')));
+        a.update(key(KeyCode::Char('f')));
+        a.update(key(KeyCode::Char('f')));
+        a.update(key(KeyCode::Char('f')));
+        assert_eq!(a.queue.filter, StatusFilter::Status(MailStatus::Failed));
+        a.update(key(KeyCode::Char('/')));
+        for c in "domain:onet.pl".chars() {
+            a.update(key(KeyCode::Char(c)));
+        }
+        a.update(key(KeyCode::Enter));
+        a.update(key(KeyCode::Char('B')));
+        assert!(matches!(a.modal, Some(Modal::Picker(_))));
+        a.update(key(KeyCode::Down));
+        let cmds = a.update(key(KeyCode::Enter));
+        let want = Filter::parse("status:failed domain:onet.pl").unwrap();
+        assert!(
+            matches!(&cmds[..], [Command::LoadBreakdown(MailAction::Hold, f)] if *f == want),
+            "{cmds:?}"
+        );
+        // Nothing it could do: said, nothing asked.
+        a.update(Msg::BreakdownLoaded {
+            action: MailAction::Hold,
+            filter: want.clone(),
+            breakdown: Breakdown {
+                matched: 3,
+                by_status: vec![("failed".into(), 3)],
+                not_applicable: vec![("failed".into(), 3)],
+                newest: Some(5),
+                ..Breakdown::default()
+            },
+        });
+        assert!(a.modal.is_none());
+        assert!(
+            a.status
+                .as_ref()
+                .unwrap()
+                .1
+                .starts_with("hold: none of the matching mails"),
+            "{:?}",
+            a.status
+        );
+        let breakdown = Breakdown {
+            matched: 3,
+            applicable: 3,
+            by_status: vec![("failed".into(), 3)],
+            top_domains: vec![("onet.pl".into(), 3)],
+            newest: Some(5),
+            ..Breakdown::default()
+        };
+        a.update(Msg::BreakdownLoaded {
+            action: MailAction::Cancel,
+            filter: want.clone(),
+            breakdown: breakdown.clone(),
+        });
+        assert!(
+            matches!(&a.modal, Some(Modal::Confirm(Ask::Bulk { shown, .. })) if shown == "status:failed domain:onet.pl")
+        );
+        let cmds = a.update(key(KeyCode::Char('y')));
+        assert!(
+            matches!(&cmds[..], [Command::Bulk(MailAction::Cancel, f)] if *f == breakdown.bounded(&want)),
+            "{cmds:?}"
+        );
+        assert!(a.queue.bulk.is_some());
+        // While it runs, B stops it; the header tells how far it has got.
+        a.update(Msg::BulkProgress(2));
+        assert_eq!(a.update(key(KeyCode::Char('B'))), vec![Command::StopBulk]);
+        a.update(Msg::BulkStopping);
+        let screen = draw_text(&mut a, 100, 24);
+        assert!(
+            screen.contains("cancel: 2/3 · stopping after this batch"),
+            "{screen}"
+        );
+        a.update(Msg::BulkDone(Ok(crate::tui::msg::Done::Bulk {
+            action: MailAction::Cancel,
+            done: 2,
+            stopped: true,
+        })));
+        assert!(a.queue.bulk.is_none());
+        assert_eq!(
+            a.status.as_ref().unwrap().1,
+            "cancelled 2 mails; stopped, the rest left as they were"
+        );
     }
 
     #[test]

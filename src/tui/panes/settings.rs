@@ -230,7 +230,7 @@ impl SettingsPanes {
                 Vec::new()
             }
             PickerKind::Operator => self.storage.picked(value),
-            PickerKind::Preset => Vec::new(),
+            PickerKind::Preset | PickerKind::BulkAction => Vec::new(),
         }
     }
 
@@ -241,7 +241,7 @@ impl SettingsPanes {
             Ask::Anonymize { days, .. } => vec![Command::Anonymize(days)],
             Ask::Switch { key, on, .. } => self.tools.switch(key, on),
             // The app answers these itself.
-            Ask::Mails { .. } | Ask::Resend { .. } | Ask::Leave(_) => Vec::new(),
+            Ask::Mails { .. } | Ask::Resend { .. } | Ask::Bulk { .. } | Ask::Leave(_) => Vec::new(),
         }
     }
 

@@ -99,7 +99,7 @@ impl TemplatesPane {
                 }
                 editor.form.dirty = true;
             }
-            PickerKind::Preset | PickerKind::Operator => {}
+            PickerKind::Preset | PickerKind::Operator | PickerKind::BulkAction => {}
         }
     }
 
