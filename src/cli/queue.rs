@@ -133,6 +133,10 @@ pub enum QueueCommand {
         #[arg(long, value_name = "FILTER", long_help = FILTER_HELP, allow_hyphen_values = true)]
         filter: Option<String>,
     },
+    /// Mails with errors grouped by what went wrong (reply code, status code, the text
+    /// with addresses and numbers masked), most mails first; each with the --filter
+    /// that lists it, for the actions.
+    Errors,
     /// Every mail matching a filter, for a ticket or a spreadsheet (no bodies).
     Export {
         #[arg(long, value_name = "FILTER", default_value = "", long_help = FILTER_HELP, allow_hyphen_values = true)]
@@ -150,6 +154,7 @@ impl QueueCommand {
                 | QueueCommand::Show { .. }
                 | QueueCommand::Stats { .. }
                 | QueueCommand::Export { .. }
+                | QueueCommand::Errors
         )
     }
 }
@@ -523,6 +528,7 @@ pub async fn run(ctx: &Context, cmd: QueueCommand) -> Result<()> {
             }
         }
         QueueCommand::Stats { .. } => stats(ctx).await,
+        QueueCommand::Errors => errors(ctx).await,
         QueueCommand::Export { filter, format } => {
             export(&queue, &parse_filter(&filter)?, format).await
         }
@@ -747,6 +753,44 @@ async fn export(queue: &MailQueue, filter: &Filter, format: ExportFormat) -> Res
         writeln!(out, "\n]").map_err(io)?;
     }
     out.flush().map_err(io)
+}
+
+/// `queue errors`: each group with its figures, its text and the filter that lists it.
+async fn errors(ctx: &Context) -> Result<()> {
+    let groups = ctx.queue().error_groups().await?;
+    if ctx.output == OutputMode::Json {
+        return print_json(&groups);
+    }
+    if groups.is_empty() {
+        println!("no mail in the queue has an error");
+        return Ok(());
+    }
+    let now = now_ms();
+    let ago = |t: Option<i64>| t.map_or("-".to_string(), |t| format_age(now - t));
+    for g in &groups {
+        let domains: Vec<String> = g
+            .top_domains
+            .iter()
+            .map(|(d, n)| format!("{d} {n}"))
+            .collect();
+        println!(
+            "{} mail(s): {} failed, {} to be retried; last seen {} ago, first {} ago; {}",
+            g.mails,
+            g.failed,
+            g.deferred,
+            ago(g.last_seen),
+            ago(g.first_seen),
+            domains.join(", ")
+        );
+        println!("  {}", g.fingerprint);
+        println!("  --filter {}", shell_quoted(&g.filter));
+    }
+    Ok(())
+}
+
+/// A word for a POSIX shell: in single quotes, each `'` as `'\''`.
+fn shell_quoted(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
 }
 
 /// One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break.

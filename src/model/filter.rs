@@ -89,6 +89,9 @@ pub enum Test {
     Held(bool),
     /// Text in a field, case folded; `*` in it stands for any text.
     Text(TextField, String),
+    /// `error="…"`: the whole field is this text (case folded, `*` any text): an error
+    /// group's own term.
+    TextIs(TextField, String),
     /// A recipient (to, cc or bcc) at exactly this domain.
     Domain(String),
     Code(CodePattern),
@@ -418,12 +421,21 @@ impl<'a> Parser<'a> {
             "held" => only_equals(Test::Held(
                 yes_no(&value).ok_or_else(|| bad(Expected::YesNo))?,
             )),
-            "to" => only_equals(Test::Text(TextField::To, value.clone())),
-            "cc" => only_equals(Test::Text(TextField::Cc, value.clone())),
-            "from" => only_equals(Test::Text(TextField::From, value.clone())),
-            "subject" => only_equals(Test::Text(TextField::Subject, value.clone())),
-            "error" => only_equals(Test::Text(TextField::Error, value.clone())),
-            "sender" => only_equals(Test::Text(TextField::Sender, value.clone())),
+            "to" | "cc" | "from" | "subject" | "error" | "sender" => {
+                let field = match qualifier.as_str() {
+                    "to" => TextField::To,
+                    "cc" => TextField::Cc,
+                    "from" => TextField::From,
+                    "subject" => TextField::Subject,
+                    "error" => TextField::Error,
+                    _ => TextField::Sender,
+                };
+                only_equals(if operator == "=" {
+                    Test::TextIs(field, value.clone())
+                } else {
+                    Test::Text(field, value.clone())
+                })
+            }
             "msgid" => only_equals(Test::Text(
                 TextField::MessageId,
                 value.trim_matches(['<', '>']).to_string(),
@@ -863,6 +875,10 @@ mod tests {
                 )
             );
         }
+        assert_eq!(
+            test("error=\"RCPT <*>: 550 *\""),
+            Test::TextIs(TextField::Error, "RCPT <*>: 550 *".into())
+        );
         assert_eq!(
             test("msgid:<abc@host>"),
             Test::Text(TextField::MessageId, "abc@host".into())

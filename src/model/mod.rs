@@ -4,6 +4,7 @@
 
 pub mod counts;
 pub mod database;
+pub mod error_group;
 pub mod filter;
 pub mod log;
 pub mod mail;
@@ -17,6 +18,7 @@ pub mod time;
 
 pub use counts::{QueueCounts, QueueHealth, QueueShape, SHAPE_BUCKET_MINUTES, ShapeRow};
 pub use database::{DatabaseKind, redact_url};
+pub use error_group::ErrorGroup;
 pub use filter::{
     CodePattern, Compare, Filter, FilterError, FilterProblem, IdSet, LocalTime, StatusValue, Term,
     Test, TextField, TimeField, When,

@@ -7,12 +7,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod bulk;
+mod errors;
 
 pub use crate::model::{
-    Attachment, AttachmentInfo, Claimant, ClaimedMail, Cursor, Filter, FilterError, Mail,
-    MailAction, MailDetail, MailId, MailOutcome, MailQuery, MailStatus, MailSummary, NewAttachment,
-    NewMail, OutcomeRecord, QueueCounts, QueueHealth, QueueShape, SHAPE_BUCKET_MINUTES, ShapeRow,
-    StatusFilter, StoredFailure,
+    Attachment, AttachmentInfo, Claimant, ClaimedMail, Cursor, ErrorGroup, Filter, FilterError,
+    Mail, MailAction, MailDetail, MailId, MailOutcome, MailQuery, MailStatus, MailSummary,
+    NewAttachment, NewMail, OutcomeRecord, QueueCounts, QueueHealth, QueueShape,
+    SHAPE_BUCKET_MINUTES, ShapeRow, StatusFilter, StoredFailure,
 };
 pub use bulk::{BATCH, Breakdown, BulkProgress, Rate};
 

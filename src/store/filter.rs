@@ -128,6 +128,11 @@ impl Compiler<'_> {
             DatabaseKind::Sqlite => format!("*{}*", glob_body(text, wildcards)),
             DatabaseKind::Postgres => regex_body(text, wildcards),
         };
+        self.any_column_matches(columns, pattern);
+    }
+
+    /// `a ~ p OR b ~ p …`.
+    fn any_column_matches(&mut self, columns: &[&str], pattern: String) {
         for (i, col) in columns.iter().enumerate() {
             if i > 0 {
                 self.sql(" OR ");
@@ -136,6 +141,15 @@ impl Compiler<'_> {
             self.sql(&format!("{col}{op}"));
             self.text(pattern.clone());
         }
+    }
+
+    /// `col` is `text` as a whole (case folded, `*` a wildcard).
+    fn whole(&mut self, columns: &[&str], text: &str) {
+        let pattern = match self.kind {
+            DatabaseKind::Sqlite => glob_body(text, true),
+            DatabaseKind::Postgres => format!("^{}$", regex_body(text, true)),
+        };
+        self.any_column_matches(columns, pattern);
     }
 
     fn id_too(&mut self, text: &str) {
@@ -177,7 +191,7 @@ impl Compiler<'_> {
             } else {
                 "m.held = FALSE"
             }),
-            Test::Text(field, value) => {
+            Test::Text(field, value) | Test::TextIs(field, value) => {
                 let columns: &[&str] = match field {
                     TextField::To => &["m.to_addrs"],
                     TextField::Cc => &["m.cc_addrs"],
@@ -187,7 +201,11 @@ impl Compiler<'_> {
                     TextField::Sender => &["m.claimed_by", "m.sent_by"],
                     TextField::MessageId => &["m.message_id"],
                 };
-                self.contains(columns, value, true);
+                if matches!(test, Test::TextIs(..)) {
+                    self.whole(columns, value);
+                } else {
+                    self.contains(columns, value, true);
+                }
             }
             Test::Domain(d) => {
                 // `@domain` ending an address: before `>`, a separator or the end.

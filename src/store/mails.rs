@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use sqlx::{AssertSqlSafe, FromRow, QueryBuilder, Row};
 
 use super::filter::{self, FilterClock};
-use super::{Sql, Store, dispatch, dispatch_read, placeholders};
+use super::{DatabaseKind, Sql, Store, dispatch, dispatch_read, placeholders};
 use crate::error::{Error, Result};
 use crate::model::{
     ANONYMIZED_RECIPIENT, ANONYMIZED_SUBJECT, Attachment, AttachmentInfo, Claimant, ClaimedMail,
@@ -111,15 +111,16 @@ const OUTCOME_SENT: Sql = outcome_sql!(
 );
 
 const OUTCOME_RETRY: Sql = outcome_sql!(
-    "status = 'pending', next_attempt_at = v.at, last_error = v.error",
-    ", json_extract(value, '$.at') AS at, json_extract(value, '$.error') AS error",
-    ", at BIGINT, error TEXT"
+    "status = 'pending', next_attempt_at = v.at, last_error = v.error, last_error_at = v.error_at",
+    ", json_extract(value, '$.at') AS at, json_extract(value, '$.error') AS error, \
+     json_extract(value, '$.error_at') AS error_at",
+    ", at BIGINT, error TEXT, error_at BIGINT"
 );
 
 const OUTCOME_FAILED: Sql = outcome_sql!(
-    "status = 'failed', last_error = v.error",
-    ", json_extract(value, '$.error') AS error",
-    ", error TEXT"
+    "status = 'failed', last_error = v.error, last_error_at = v.error_at",
+    ", json_extract(value, '$.error') AS error, json_extract(value, '$.error_at') AS error_at",
+    ", error TEXT, error_at BIGINT"
 );
 
 const OUTCOME_RELEASE: Sql = outcome_sql!(
@@ -228,6 +229,16 @@ const SUMMARY_COLUMNS: &str = "m.id, m.status, m.held, m.priority, m.to_addrs, m
     m.body_size + (SELECT CAST(coalesce(sum(a.size), 0) AS BIGINT) FROM process_mail_attachments a \
         WHERE a.mail_id = m.id) AS size, \
     (SELECT count(*) FROM process_mail_attachments a WHERE a.mail_id = m.id) AS attachment_count";
+
+/// A mail with an error, as error groups read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorRow {
+    pub id: MailId,
+    pub failed: bool,
+    pub error: String,
+    pub to: String,
+    pub at: Option<Millis>,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueShapeRow {
@@ -433,10 +444,13 @@ impl Store {
                     json!({"message_id": message_id, "reply": reply, "note": partial_note(rejected)}),
                 ),
                 MailOutcome::Sent { delete: true, .. } => (1, json!({})),
-                MailOutcome::Retry { at, failure } => {
-                    (2, json!({"at": at, "error": failure.message}))
+                MailOutcome::Retry { at, failure } => (
+                    2,
+                    json!({"at": at, "error": failure.message, "error_at": now}),
+                ),
+                MailOutcome::Failed { failure } => {
+                    (3, json!({"error": failure.message, "error_at": now}))
                 }
-                MailOutcome::Failed { failure } => (3, json!({"error": failure.message})),
                 MailOutcome::Release { at, .. } => (4, json!({"at": at})),
             };
             row["id"] = r.id.into();
@@ -632,6 +646,38 @@ impl Store {
         let newest = rows.iter().map(|r| r.3).max();
         let counts = status_counts(rows.into_iter().map(|(s, h, n, _)| (s, h, n)).collect())?;
         Ok((counts, newest))
+    }
+
+    /// Every mail with an error that is still in the queue (to be retried, or failed):
+    /// (id, failed, last error, recipients, when). Texts another program wrote badly
+    /// are read with replacement characters, never failing the list.
+    pub async fn error_rows(&self) -> Result<Vec<ErrorRow>> {
+        let sql = match self.kind() {
+            DatabaseKind::Sqlite => {
+                "SELECT id, status = 'failed', CAST(last_error AS BLOB), CAST(to_addrs AS BLOB), \
+                 last_error_at FROM process_mails \
+                 WHERE last_error IS NOT NULL AND status IN ('pending', 'failed')"
+            }
+            DatabaseKind::Postgres => {
+                "SELECT id, status = 'failed', convert_to(last_error, 'UTF8'), \
+                 convert_to(to_addrs, 'UTF8'), last_error_at FROM process_mails \
+                 WHERE last_error IS NOT NULL AND status IN ('pending', 'failed')"
+            }
+        };
+        type Raw = (MailId, bool, Vec<u8>, Vec<u8>, Option<Millis>);
+        let rows: Vec<Raw> = dispatch_read!(self, pool => {
+            sqlx::query_as(sql).fetch_all(pool).await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(id, failed, error, to, at)| ErrorRow {
+                id,
+                failed,
+                error: String::from_utf8_lossy(&error).into_owned(),
+                to: String::from_utf8_lossy(&to).into_owned(),
+                at,
+            })
+            .collect())
     }
 
     /// Recipient lists of the mails matching a filter, with how many mails each.

@@ -22,7 +22,7 @@ use sqlx::sqlite::{
 };
 
 pub use feed::ChangeFeed;
-pub use mails::QueueShapeRow;
+pub use mails::{ErrorRow, QueueShapeRow};
 pub use oauth::StoredTokens;
 pub use settings::{AuditRow, SettingsWrite, StoredSettings};
 

@@ -253,6 +253,14 @@ async fn the_same_filter_finds_the_same_mails_on_both_databases() {
         ),
         ("sender:dms-2", by_id(&|m: &Gen| m.status == "sent")),
         (
+            "error=\"RCPT <*>: 550 5.1.1 <*>: recipient address rejected: user UNKNOWN\"",
+            by_id(&|m: &Gen| m.last_error == ERRORS[0]),
+        ),
+        (
+            "error=\"MAIL: 451 *\"",
+            by_id(&|m: &Gen| m.last_error == ERRORS[2]),
+        ),
+        (
             "-error:unknown",
             by_id(&|m: &Gen| !m.last_error.is_some_and(|e| e.contains("unknown"))),
         ),
@@ -301,6 +309,29 @@ async fn the_same_filter_finds_the_same_mails_on_both_databases() {
             l.len(),
             mails.len()
         );
+    }
+    // Error groups read alike from both, and each group's term lists exactly its mails.
+    let (gl, gp) = (
+        ql.error_groups().await.unwrap(),
+        qp.error_groups().await.unwrap(),
+    );
+    assert_eq!(gl, gp);
+    assert_eq!(gl.len(), 6, "{gl:#?}");
+    for g in &gl {
+        let want: BTreeSet<i64> = mails
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| {
+                matches!(m.status, "pending" | "failed")
+                    && m.last_error.is_some_and(|e| {
+                        dmsctl::model::error_group::fingerprint(e) == g.fingerprint
+                    })
+            })
+            .map(|(i, _)| i as i64 + 1)
+            .collect();
+        assert_eq!(want.len() as i64, g.mails, "{}", g.fingerprint);
+        assert_eq!(ids(&ql, &g.filter).await, want, "SQLite: {}", g.filter);
+        assert_eq!(ids(&qp, &g.filter).await, want, "PostgreSQL: {}", g.filter);
     }
     lite.finish().await;
     pg.finish().await;

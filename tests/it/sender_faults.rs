@@ -747,3 +747,107 @@ async fn sigterm_is_answered_at_once_while_a_mail_is_stalled() {
     );
     db.finish().await;
 }
+
+/// Error groups from real replies: one run meets 550, 552, 451 and 421 at RCPT and 535
+/// at AUTH, and the groups are exactly those, each listing exactly its mails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn error_groups_of_real_replies_are_exactly_those_replies() {
+    use dmsctl::queue::{Filter, MailQuery};
+    if !crate::common::have(&[Tool::Aiosmtpd]) {
+        return;
+    }
+    let db = sqlite().await;
+    let q = MailQueue::new(db.store.clone());
+    let to = |addr: String| NewMail {
+        to: vec![addr],
+        subject: "Faktura".into(),
+        body_text: "Treść".into(),
+        ..NewMail::default()
+    };
+    let mut mails = Vec::new();
+    for i in 0..3 {
+        mails.push(to(format!("r550-jan{i}@onet.pl")));
+    }
+    for i in 0..2 {
+        mails.push(to(format!("r552-ola{i}@wp.pl")));
+        mails.push(to(format!("r451-ewa{i}@gmail.com")));
+        mails.push(to(format!("ok{i}@firma.pl")));
+    }
+    q.enqueue_batch(&mails).await.unwrap();
+    let server = FaultServer::start(&[]);
+    let s = save_account(&db.store, &account(server.port, Encryption::None)).await;
+    let summary = run_once(&db.store, &s, &test_config()).await;
+    assert_eq!((summary.sent, summary.failed), (2, 5), "{summary:?}");
+    // The server goes away mid-transaction for one mail.
+    q.enqueue(to("r421-adam@firma.pl".into())).await.unwrap();
+    let summary = run_once(&db.store, &s, &test_config()).await;
+    assert_eq!(summary.rescheduled, 1, "{summary:?}");
+    // And refuses the login for another.
+    let refusing = FaultServer::start(&["--auth-fail"]);
+    let s = save_account(
+        &db.store,
+        &crate::common::smtp::with_login(account(refusing.port, Encryption::None), "dms", "wrong"),
+    )
+    .await;
+    q.enqueue(to("piotr@firma.pl".into())).await.unwrap();
+    run_once(&db.store, &s, &test_config()).await;
+
+    let groups = q.error_groups().await.unwrap();
+    let seen: Vec<(Option<u16>, Option<&str>, i64, i64)> = groups
+        .iter()
+        .map(|g| (g.code, g.status.as_deref(), g.failed, g.deferred))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (Some(550), Some("5.1.1"), 3, 0),
+            (Some(451), Some("4.7.1"), 0, 2),
+            (Some(552), Some("5.2.2"), 2, 0),
+            (Some(535), Some("5.7.8"), 0, 1),
+            (Some(421), Some("4.3.2"), 0, 1),
+        ],
+        "{groups:#?}"
+    );
+    let g550 = &groups[0];
+    assert_eq!(
+        g550.fingerprint,
+        "RCPT TO *: 550 5.1.1 <*>: Recipient address rejected: User unknown in virtual mailbox table"
+    );
+    assert_eq!(g550.top_domains, vec![("onet.pl".to_string(), 3)]);
+    assert!(g550.last_seen >= g550.first_seen && g550.first_seen.is_some());
+    // Each group's filter lists exactly its mails.
+    for g in &groups {
+        let listed = q
+            .page(&MailQuery {
+                filter: Filter::parse(&g.filter).unwrap(),
+                ..MailQuery::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(listed.len() as i64, g.mails, "{}", g.filter);
+        assert!(listed.iter().any(|m| m.id == g.example_id));
+    }
+    // The same through the binary.
+    let out = Command::new(env!("CARGO_BIN_EXE_dmsctl"))
+        .args(["queue", "errors"])
+        .env("DMSCTL_DATABASE_URL", &db.url)
+        .env("DMSCTL_CONFIG", "/dev/null")
+        .env("DMSCTL_LOG_FILE", "/dev/null")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.starts_with("3 mail(s): 3 failed, 0 to be retried; last seen "),
+        "{text}"
+    );
+    assert!(
+        text.contains("  --filter 'error=\"RCPT TO *: 550 5.1.1 <*>: Recipient address rejected: User unknown in virtual mailbox table\"'"),
+        "{text}"
+    );
+    db.finish().await;
+}

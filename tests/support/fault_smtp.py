@@ -10,8 +10,16 @@ mail's subject, so a test says which mail suffers:
   [stall]    the reply to "." waits --stall seconds
   [refuse]   550 to the final "."
 
+by recipient, as real servers answer RCPT (the local part chooses):
+
+  r550-…     550 5.1.1 <addr>: Recipient address rejected: User unknown ...
+  r552-…     552 5.2.2 <addr>: Mailbox full: quota exceeded (N bytes)
+  r451-…     451 4.7.1 <addr>: Recipient address rejected: Greylisted for N seconds
+  r421-…     421 4.3.2 Service shutting down, closing transmission channel (and closes)
+
 and by connection: --stall-greeting N delays the greeting of the first N connections by
 --stall seconds. --delay MS delays every reply. --size N advertises SIZE N in EHLO.
+--auth-fail offers AUTH and refuses every login with 535 5.7.8.
 
 usage: fault_smtp.py --port P --out FILE [--stall S] [--stall-greeting N] [--delay MS]
 Prints READY when it listens.
@@ -30,6 +38,7 @@ parser.add_argument("--stall", type=float, default=5.0)
 parser.add_argument("--stall-greeting", type=int, default=0)
 parser.add_argument("--delay", type=float, default=0.0)
 parser.add_argument("--size", type=int, default=0)
+parser.add_argument("--auth-fail", action="store_true")
 args = parser.parse_args()
 
 dropped = set()
@@ -64,8 +73,31 @@ async def handle(reader, writer):
             verb = line.strip().split(b" ")[0].upper()
             if verb in (b"EHLO", b"HELO"):
                 size = "250-SIZE %d\r\n" % args.size if args.size else ""
-                await reply("250-fault.test\r\n" + size + "250 8BITMIME")
-            elif verb in (b"MAIL", b"RCPT", b"RSET", b"NOOP"):
+                auth = "250-AUTH PLAIN LOGIN\r\n" if args.auth_fail else ""
+                await reply("250-fault.test\r\n" + size + auth + "250 8BITMIME")
+            elif verb == b"AUTH" and args.auth_fail:
+                await reply("535 5.7.8 Error: authentication failed: authentication failure")
+            elif verb == b"RCPT":
+                m = re.search(rb"<((r\d{3})-[^>]*)>", line)
+                addr = m.group(1).decode() if m else ""
+                kind = m.group(2).decode() if m else ""
+                # Numbers that differ from mail to mail, as real replies' do.
+                n = 100 + sum(addr.encode()) % 900
+                if kind == "r550":
+                    await reply("550 5.1.1 <%s>: Recipient address rejected: "
+                                "User unknown in virtual mailbox table" % addr)
+                elif kind == "r552":
+                    await reply("552 5.2.2 <%s>: Mailbox full: quota exceeded (%d bytes)"
+                                % (addr, n * 1000))
+                elif kind == "r451":
+                    await reply("451 4.7.1 <%s>: Recipient address rejected: "
+                                "Greylisted for %d seconds" % (addr, n))
+                elif kind == "r421":
+                    await reply("421 4.3.2 Service shutting down, closing transmission channel")
+                    return
+                else:
+                    await reply("250 2.0.0 Ok")
+            elif verb in (b"MAIL", b"RSET", b"NOOP"):
                 await reply("250 2.0.0 Ok")
             elif verb == b"DATA":
                 await reply("354 End data with <CR><LF>.<CR><LF>")
