@@ -171,6 +171,15 @@ catalog! {
     KMarkPage: "mark the page", "zaznacz stronę";
     KInvertMarks: "invert the page's marks", "odwróć zaznaczenie strony";
     KBulk: "act on all matching", "działaj na wszystkich pasujących";
+    KErrorGroups: "error groups", "grupy błędów";
+    KListGroup: "list the group", "pokaż grupę";
+    ErrorGroups: "Error groups (Enter lists the group's mails)", "Grupy błędów (Enter pokazuje wiadomości grupy)";
+    NoErrors: "No mail in the queue has an error.", "Żadna wiadomość w kolejce nie ma błędu.";
+    ErrMails: "Mails", "Wiad.";
+    ErrFailed: "Failed", "Błędne";
+    ErrRetried: "Retried", "Ponaw.";
+    ErrLastSeen: "Last", "Ostatnio";
+    ErrText: "Error", "Błąd";
     BulkTitle: "Act on every matching mail", "Działanie na wszystkich pasujących";
     KRetry: "retry", "ponów";
     KHold: "hold", "zatrzymaj";

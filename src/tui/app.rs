@@ -511,6 +511,12 @@ impl App {
                 self.queue.shape = Some(s);
                 Vec::new()
             }
+            Msg::ErrorGroupsLoaded(groups) => {
+                if let Some(view) = self.queue.errors.as_mut() {
+                    view.loaded(groups);
+                }
+                Vec::new()
+            }
             Msg::ActionDone(result) => {
                 self.status = Some(match result {
                     Ok(done) => (false, done.text(self.lang)),

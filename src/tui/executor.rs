@@ -160,6 +160,10 @@ impl Executor {
                 Ok(entries) => Msg::LogLoaded { filter, entries },
                 Err(e) => failed(e),
             },
+            Command::LoadErrorGroups => match self.queue.error_groups().await {
+                Ok(g) => Msg::ErrorGroupsLoaded(g),
+                Err(e) => failed(e),
+            },
             Command::LoadShape => match self.queue.shape().await {
                 Ok(s) => Msg::ShapeLoaded(s),
                 Err(e) => failed(e),

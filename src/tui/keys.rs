@@ -30,6 +30,8 @@ pub enum Action {
     InvertMarks,
     /// Act on every mail the list's filter matches (or stop that running).
     Bulk,
+    /// The error groups in place of the list, and back.
+    ErrorGroups,
     Retry,
     Hold,
     Release,
@@ -103,6 +105,8 @@ pub enum Scope {
     /// The queue shape in place of the list: its own keys, so no list key acts on a
     /// mail that is not on screen.
     Shape,
+    /// The error groups in place of the list (likewise).
+    Errors,
     WorkLog,
     MailServer,
     /// Typing into a form: only these keys are not text.
@@ -381,6 +385,42 @@ pub static BINDINGS: &[Binding] = &[
         ],
         "Esc/q",
         Action::Shape,
+        KBack,
+        true
+    ),
+    bind!(
+        Errors,
+        [(KeyCode::Up, N), (KeyCode::Char('k'), N)],
+        "↑↓/jk",
+        Action::Up,
+        KMove,
+        true
+    ),
+    bind!(
+        Errors,
+        [(KeyCode::Down, N), (KeyCode::Char('j'), N)],
+        "↑↓/jk",
+        Action::Down,
+        KMove,
+        false
+    ),
+    bind!(
+        Errors,
+        [(KeyCode::Enter, N)],
+        "Enter",
+        Action::Open,
+        KListGroup,
+        true
+    ),
+    bind!(
+        Errors,
+        [
+            (KeyCode::Esc, N),
+            (KeyCode::Char('q'), N),
+            (KeyCode::Char('E'), N)
+        ],
+        "Esc/q",
+        Action::ErrorGroups,
         KBack,
         true
     ),
@@ -848,6 +888,14 @@ pub static BINDINGS: &[Binding] = &[
         "*",
         Action::InvertMarks,
         KInvertMarks,
+        false
+    ),
+    bind!(
+        Queue,
+        [(KeyCode::Char('E'), N)],
+        "E",
+        Action::ErrorGroups,
+        KErrorGroups,
         false
     ),
     bind!(
@@ -1538,6 +1586,7 @@ mod tests {
             Scope::Queue,
             Scope::Detail,
             Scope::Shape,
+            Scope::Errors,
             Scope::WorkLog,
             Scope::MailServer,
             Scope::Form,

@@ -11,8 +11,8 @@ use crate::i18n::{Lang, messages};
 use crate::model::{Operator, RegisteredSender, SendingControl};
 use crate::oauth::TokenStatus;
 use crate::queue::{
-    Breakdown, Filter, MailAction, MailDetail, MailId, MailQuery, MailSummary, QueueCounts,
-    QueueShape,
+    Breakdown, ErrorGroup, Filter, MailAction, MailDetail, MailId, MailQuery, MailSummary,
+    QueueCounts, QueueShape,
 };
 use crate::sender::check::CheckReport;
 use crate::settings::{FieldError, KeyInfo, Tab};
@@ -53,6 +53,7 @@ pub enum Msg {
         entries: Vec<LogEntry>,
     },
     ShapeLoaded(QueueShape),
+    ErrorGroupsLoaded(Vec<ErrorGroup>),
     /// A settings tab as stored (secrets masked) and its version.
     SettingsLoaded {
         tab: Tab,
@@ -219,6 +220,7 @@ pub enum Command {
     LoadDetail(MailId),
     LoadLog(LogFilter),
     LoadShape,
+    LoadErrorGroups,
     Act(MailAction, Vec<MailId>),
     /// What `action` on every mail matching the filter would meet.
     LoadBreakdown(MailAction, Filter),

@@ -223,6 +223,48 @@ fn detail(a: &mut App) {
 
 /// The Mail server pane on Microsoft 365, its Authorize dialog showing the code, then
 /// (with `done`) the outcome.
+/// The error groups of a bad morning.
+fn error_groups(a: &mut App) {
+    use dmsctl::model::ErrorGroup;
+    use dmsctl::model::error_group::{fingerprint, group_term};
+    key(a, KeyCode::Char('E'));
+    let now = a.now;
+    let g = |example: &str, failed: i64, deferred: i64, domains: &[(&str, i64)], ago: i64| {
+        let print = fingerprint(example);
+        ErrorGroup {
+            filter: group_term(&print),
+            code: dmsctl::model::error_group::codes(&print).0,
+            status: dmsctl::model::error_group::codes(&print).1,
+            fingerprint: print,
+            mails: failed + deferred,
+            failed,
+            deferred,
+            first_seen: Some(now - ago * 10),
+            last_seen: Some(now - ago),
+            top_domains: domains.iter().map(|(d, n)| (d.to_string(), *n)).collect(),
+            example_id: 1040,
+            example: example.into(),
+        }
+    };
+    a.update(Msg::ErrorGroupsLoaded(vec![
+        g(
+            "RCPT TO nobody@nieistnieje.pl: 550 5.1.1 <nobody@nieistnieje.pl>: Recipient address rejected: User unknown",
+            131,
+            0,
+            &[("nieistnieje.pl", 100), ("onet.pl", 31)],
+            120_000,
+        ),
+        g(
+            "RCPT TO ewa@gmail.com: 451 4.7.1 <ewa@gmail.com>: Greylisted for 300 seconds",
+            0,
+            12,
+            &[("gmail.com", 12)],
+            30_000,
+        ),
+        g("AUTH: 535 5.7.8 authentication failed", 0, 4, &[("firma.pl", 4)], 600_000),
+    ]));
+}
+
 /// The question before holding every pending mail to two domains.
 fn bulk_confirm(a: &mut App) {
     use dmsctl::queue::{Breakdown, Filter, MailAction};
@@ -594,7 +636,10 @@ fn has_word(text: &str, word: &str) -> bool {
 
 /// What the fixtures' servers and other programs said, in English as they say it: data,
 /// not the console's words.
-const FOREIGN_DATA: &[&str] = &["535 5.7.8 authentication failed"];
+const FOREIGN_DATA: &[&str] = &[
+    "535 5.7.8 authentication failed",
+    "Recipient address rejected: User unknown",
+];
 
 /// A Polish screen shows no English string of the catalog.
 fn assert_no_english(name: &str, screen: &str) {
@@ -816,6 +861,7 @@ screens! {
     queue_marked_and_confirm: |a| { key(a, KeyCode::Char(' ')); key(a, KeyCode::Char(' ')); key(a, KeyCode::Char('d')); };
     resend_confirm: |a| { for _ in 0..10 { key(a, KeyCode::Down); } key(a, KeyCode::Char('r')); };
     queue_search: |a| { key(a, KeyCode::Char('/')); for c in "faktura".chars() { key(a, KeyCode::Char(c)); } };
+    error_groups: error_groups;
     bulk_confirm: bulk_confirm;
     bulk_running: |a| { bulk_confirm(a); key(a, KeyCode::Char('y')); a.update(Msg::BulkProgress(500)); };
     queue_search_error: |a| { key(a, KeyCode::Char('/')); for c in "faktura code:6xx".chars() { key(a, KeyCode::Char(c)); } };

@@ -7,6 +7,7 @@ pub mod api_auth;
 pub mod api_systems;
 pub mod domain;
 pub mod erp;
+pub mod error_groups;
 pub mod mail_server;
 pub mod queue;
 pub mod settings;

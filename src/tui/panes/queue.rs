@@ -24,6 +24,7 @@ use crate::tui::app::App;
 use crate::tui::keys::{Action, Scope, action_for, key_for};
 use crate::tui::modal::{Ask, Modal, Picker, PickerKind, Prompt, PromptKind};
 use crate::tui::msg::Command;
+use crate::tui::panes::error_groups::ErrorGroupsView;
 use crate::tui::why;
 use crate::tui::widgets::input::LineInput;
 use crate::tui::widgets::scroll::{self, Scroll};
@@ -115,6 +116,8 @@ pub struct QueuePane {
     pub new_since_frozen: i64,
     pub show_shape: bool,
     pub shape: Option<QueueShape>,
+    /// The error groups, when shown in place of the list.
+    pub errors: Option<ErrorGroupsView>,
     pub oldest_first: bool,
     /// Mails of this list above the page shown (newer ones, newest first).
     pub above: i64,
@@ -126,6 +129,8 @@ impl QueuePane {
     pub fn scope(&self) -> Scope {
         if self.detail.is_some() {
             Scope::Detail
+        } else if self.errors.is_some() {
+            Scope::Errors
         } else if self.show_shape {
             Scope::Shape
         } else {
@@ -254,6 +259,9 @@ impl QueuePane {
         }
         if self.show_shape {
             cmds.push(Command::LoadShape);
+        }
+        if self.errors.is_some() {
+            cmds.push(Command::LoadErrorGroups);
         }
         cmds
     }
@@ -520,7 +528,25 @@ impl QueuePane {
         {
             return Vec::new();
         }
+        if let Some(view) = self.errors.as_mut()
+            && a != Action::ErrorGroups
+        {
+            let Some(term) = view.act(a) else {
+                return Vec::new();
+            };
+            // The group's mails, whatever their status: the list shows what it counted.
+            self.errors = None;
+            self.filter = StatusFilter::All;
+            return self.set_search(Some(term));
+        }
         match a {
+            Action::ErrorGroups => {
+                if self.errors.take().is_some() {
+                    return Vec::new();
+                }
+                self.errors = Some(ErrorGroupsView::default());
+                vec![Command::LoadErrorGroups]
+            }
             Action::Sort => {
                 self.oldest_first = !self.oldest_first;
                 self.first_page()
@@ -688,6 +714,8 @@ impl QueuePane {
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     if app.queue.detail.is_some() {
         draw_detail(f, app, area);
+    } else if let Some(view) = &app.queue.errors {
+        super::error_groups::draw(f, app, view, area);
     } else if app.queue.show_shape {
         draw_shape(f, app, area);
     } else {
@@ -1318,6 +1346,58 @@ mod tests {
         let mut a = App::new(Lang::En, Theme::default(), 0);
         a.start();
         a
+    }
+
+    fn group(print: &str, mails: i64) -> crate::model::ErrorGroup {
+        crate::model::ErrorGroup {
+            fingerprint: print.into(),
+            code: None,
+            status: None,
+            mails,
+            failed: mails,
+            deferred: 0,
+            first_seen: None,
+            last_seen: None,
+            top_domains: vec![],
+            example_id: 1,
+            example: print.into(),
+            filter: crate::model::error_group::group_term(print),
+        }
+    }
+
+    #[test]
+    fn enter_on_an_error_group_lists_its_mails() {
+        let mut a = app();
+        loaded(&mut a, &[5, 4, 3]);
+        a.update(key(KeyCode::Char('f')));
+        let cmds = a.update(key(KeyCode::Char('E')));
+        assert_eq!(cmds, vec![Command::LoadErrorGroups]);
+        // Refreshed with the list while shown.
+        let cmds = a.update(Msg::Changed);
+        assert!(cmds.contains(&Command::LoadErrorGroups), "{cmds:?}");
+        a.update(Msg::ErrorGroupsLoaded(vec![
+            group("RCPT TO *: 550 5.1.1 user unknown", 131),
+            group("MAIL: 451 4.7.1 try later", 12),
+        ]));
+        // List keys do not act on mails behind the view.
+        assert!(a.update(key(KeyCode::Char('d'))).is_empty());
+        assert!(a.modal.is_none());
+        a.update(key(KeyCode::Down));
+        let cmds = a.update(key(KeyCode::Enter));
+        let want = Filter::parse("error=\"MAIL: 451 4.7.1 try later\"").unwrap();
+        assert!(
+            matches!(&cmds[..], [Command::LoadQueue(q)] if q.filter == want && q.status == StatusFilter::All),
+            "{cmds:?}"
+        );
+        assert!(a.queue.errors.is_none());
+        assert_eq!(
+            a.queue.search.as_deref(),
+            Some("error=\"MAIL: 451 4.7.1 try later\"")
+        );
+        // Esc leaves the view without choosing.
+        a.update(key(KeyCode::Char('E')));
+        a.update(key(KeyCode::Esc));
+        assert!(a.queue.errors.is_none());
     }
 
     #[test]
