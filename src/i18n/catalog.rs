@@ -173,6 +173,9 @@ catalog! {
     KBulk: "act on all matching", "działaj na wszystkich pasujących";
     KErrorGroups: "error groups", "grupy błędów";
     KListGroup: "list the group", "pokaż grupę";
+    KListDomain: "list its mails", "pokaż wiadomości";
+    KHoldDomain: "hold the domain", "zatrzymaj domenę";
+    KReleaseDomain: "release the domain", "zwolnij domenę";
     ErrorGroups: "Error groups (Enter lists the group's mails)", "Grupy błędów (Enter pokazuje wiadomości grupy)";
     NoErrors: "No mail in the queue has an error.", "Żadna wiadomość w kolejce nie ma błędu.";
     ErrMails: "Mails", "Wiad.";

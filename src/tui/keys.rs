@@ -389,6 +389,46 @@ pub static BINDINGS: &[Binding] = &[
         true
     ),
     bind!(
+        Shape,
+        [(KeyCode::Up, N), (KeyCode::Char('k'), N)],
+        "↑↓/jk",
+        Action::Up,
+        KMove,
+        true
+    ),
+    bind!(
+        Shape,
+        [(KeyCode::Down, N), (KeyCode::Char('j'), N)],
+        "↑↓/jk",
+        Action::Down,
+        KMove,
+        false
+    ),
+    bind!(
+        Shape,
+        [(KeyCode::Enter, N)],
+        "Enter",
+        Action::Open,
+        KListDomain,
+        true
+    ),
+    bind!(
+        Shape,
+        [(KeyCode::Char('h'), N)],
+        "h",
+        Action::Hold,
+        KHoldDomain,
+        true
+    ),
+    bind!(
+        Shape,
+        [(KeyCode::Char('u'), N)],
+        "u",
+        Action::Release,
+        KReleaseDomain,
+        true
+    ),
+    bind!(
         Errors,
         [(KeyCode::Up, N), (KeyCode::Char('k'), N)],
         "↑↓/jk",

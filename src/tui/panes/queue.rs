@@ -95,6 +95,9 @@ pub struct QueuePane {
     pub completions: Vec<String>,
     /// The bulk action by filter running, if one is.
     pub bulk: Option<BulkRun>,
+    /// The filter of the bulk action being asked about, as shown, when it is not the
+    /// list's (a domain of the shape).
+    pub bulk_shown: Option<String>,
     /// The page shown and the pages above it (for paging back up).
     pub cursor: Option<Cursor>,
     pub cursor_stack: Vec<Option<Cursor>>,
@@ -116,6 +119,8 @@ pub struct QueuePane {
     pub new_since_frozen: i64,
     pub show_shape: bool,
     pub shape: Option<QueueShape>,
+    /// The domain row chosen in the shape.
+    pub shape_selected: usize,
     /// The error groups, when shown in place of the list.
     pub errors: Option<ErrorGroupsView>,
     pub oldest_first: bool,
@@ -368,6 +373,45 @@ impl QueuePane {
         self.reload()
     }
 
+    /// A key of the shape: move between domains, list one's mails, hold or release
+    /// all its pending mail (asked first, as any action on every matching mail).
+    fn shape_act(&mut self, a: Action) -> Vec<Command> {
+        let rows = self.shape.as_ref().map_or(0, |s| s.rows.len());
+        let domain = self
+            .shape
+            .as_ref()
+            .and_then(|s| s.rows.get(self.shape_selected))
+            .map(|r| r.domain.clone());
+        match (a, domain) {
+            (Action::Up, _) => self.shape_selected = self.shape_selected.saturating_sub(1),
+            (Action::Down, _) => {
+                self.shape_selected = (self.shape_selected + 1).min(rows.saturating_sub(1))
+            }
+            (Action::Open, Some(d)) => {
+                self.show_shape = false;
+                self.filter = StatusFilter::All;
+                return self.set_search(Some(format!("domain:{d}")));
+            }
+            (Action::Hold | Action::Release, Some(d)) => {
+                let (action, status) = if a == Action::Hold {
+                    (MailAction::Hold, "pending")
+                } else {
+                    (MailAction::Release, "held")
+                };
+                let text = format!("domain:{d} status:{status}");
+                return match Filter::parse(&text) {
+                    Ok(filter) => {
+                        self.bulk_shown = Some(text);
+                        vec![Command::LoadBreakdown(action, filter)]
+                    }
+                    Err(_) => Vec::new(),
+                };
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
     /// What the list shows as one filter: the status tab and the search.
     pub fn list_filter(&self) -> Filter {
         let status = match self.filter {
@@ -411,6 +455,7 @@ impl QueuePane {
             "delete" => MailAction::Delete,
             _ => return Vec::new(),
         };
+        self.bulk_shown = None;
         vec![Command::LoadBreakdown(action, self.list_filter())]
     }
 
@@ -423,13 +468,18 @@ impl QueuePane {
         ctx: &mut Ctx,
     ) {
         if breakdown.applicable == 0 {
+            self.bulk_shown = None;
             ctx.say(false, messages::bulk_nothing(action, &breakdown, ctx.lang));
             return;
         }
+        let shown = self
+            .bulk_shown
+            .take()
+            .unwrap_or_else(|| self.list_filter_text());
         ctx.open(Modal::Confirm(Ask::Bulk {
             action,
             filter,
-            shown: self.list_filter_text(),
+            shown,
             breakdown,
         }));
     }
@@ -538,6 +588,9 @@ impl QueuePane {
             self.errors = None;
             self.filter = StatusFilter::All;
             return self.set_search(Some(term));
+        }
+        if self.show_shape && a != Action::Shape {
+            return self.shape_act(a);
         }
         match a {
             Action::ErrorGroups => {
@@ -1202,14 +1255,18 @@ fn draw_shape(f: &mut Frame, app: &App, area: Rect) {
         );
         return;
     };
-    let table = shape_table(app, s);
-    f.render_widget(
+    let table = shape_table(app, s).row_highlight_style(app.theme.selection());
+    // The totals row first, then the domains; the window follows the chosen domain.
+    let mut state =
+        ratatui::widgets::TableState::default().with_selected(Some(app.queue.shape_selected + 1));
+    f.render_stateful_widget(
         table.block(
             Block::default()
                 .borders(Borders::TOP)
                 .title(Txt::QueueShape.t(lang)),
         ),
         area,
+        &mut state,
     );
 }
 
@@ -1398,6 +1455,59 @@ mod tests {
         a.update(key(KeyCode::Char('E')));
         a.update(key(KeyCode::Esc));
         assert!(a.queue.errors.is_none());
+    }
+
+    #[test]
+    fn h_and_u_on_a_domain_of_the_shape_hold_and_release_its_mail_after_asking() {
+        use crate::model::{QueueShape, ShapeRow};
+        use crate::queue::Breakdown;
+        let mut a = app();
+        loaded(&mut a, &[5, 4, 3]);
+        a.update(key(KeyCode::Char('s')));
+        let row = |d: &str| ShapeRow {
+            domain: d.into(),
+            total: 3,
+            counts: vec![3],
+        };
+        a.update(Msg::ShapeLoaded(QueueShape {
+            buckets: vec!["5".into()],
+            rows: vec![row("onet.pl"), row("wp.pl")],
+            total: row("TOTAL"),
+        }));
+        a.update(key(KeyCode::Down));
+        a.update(key(KeyCode::Down));
+        let cmds = a.update(key(KeyCode::Char('h')));
+        let want = Filter::parse("domain:wp.pl status:pending").unwrap();
+        assert!(
+            matches!(&cmds[..], [Command::LoadBreakdown(MailAction::Hold, f)] if *f == want),
+            "{cmds:?}"
+        );
+        a.update(Msg::BreakdownLoaded {
+            action: MailAction::Hold,
+            filter: want,
+            breakdown: Breakdown {
+                matched: 3,
+                applicable: 3,
+                by_status: vec![("pending".into(), 3)],
+                newest: Some(5),
+                ..Breakdown::default()
+            },
+        });
+        assert!(
+            matches!(&a.modal, Some(Modal::Confirm(Ask::Bulk { shown, .. })) if shown == "domain:wp.pl status:pending")
+        );
+        a.update(key(KeyCode::Char('n')));
+        let cmds = a.update(key(KeyCode::Char('u')));
+        assert!(
+            matches!(&cmds[..], [Command::LoadBreakdown(MailAction::Release, f)] if *f == Filter::parse("domain:wp.pl status:held").unwrap())
+        );
+        // Enter lists the domain's mails.
+        a.update(key(KeyCode::Up));
+        let cmds = a.update(key(KeyCode::Enter));
+        assert!(!a.queue.show_shape);
+        assert!(
+            matches!(&cmds[..], [Command::LoadQueue(q)] if q.filter == Filter::parse("domain:onet.pl").unwrap())
+        );
     }
 
     #[test]
