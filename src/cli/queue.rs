@@ -137,6 +137,27 @@ pub enum QueueCommand {
     /// with addresses and numbers masked), most mails first; each with the --filter
     /// that lists it, for the actions.
     Errors,
+    /// Every sender, on every host, leaves a destination alone until a time: its mail
+    /// stays pending, untried and with no attempt counted, until then. --list shows
+    /// the rules in force.
+    Defer {
+        /// e.g. onet.pl (every recipient at that domain, in To, Cc or Bcc).
+        #[arg(long, required_unless_present = "list", conflicts_with = "list")]
+        domain: Option<String>,
+        /// 14:00 (today), 2026-12-05T14:00, or a duration such as 2h.
+        #[arg(long, required_unless_present = "list", conflicts_with = "list")]
+        until: Option<String>,
+        /// Shown with the rule (e.g. the provider's ticket).
+        #[arg(long, conflicts_with = "list")]
+        reason: Option<String>,
+        #[arg(long)]
+        list: bool,
+    },
+    /// Ends a `queue defer` rule before its time; the domain's mail is due at once.
+    Undefer {
+        #[arg(long)]
+        domain: String,
+    },
     /// Every mail matching a filter, for a ticket or a spreadsheet (no bodies).
     Export {
         #[arg(long, value_name = "FILTER", default_value = "", long_help = FILTER_HELP, allow_hyphen_values = true)]
@@ -155,6 +176,7 @@ impl QueueCommand {
                 | QueueCommand::Stats { .. }
                 | QueueCommand::Export { .. }
                 | QueueCommand::Errors
+                | QueueCommand::Defer { list: true, .. }
         )
     }
 }
@@ -529,6 +551,68 @@ pub async fn run(ctx: &Context, cmd: QueueCommand) -> Result<()> {
         }
         QueueCommand::Stats { .. } => stats(ctx).await,
         QueueCommand::Errors => errors(ctx).await,
+        QueueCommand::Defer {
+            domain: Some(domain),
+            until: Some(until),
+            reason,
+            ..
+        } => {
+            let until = queue.deferral_end(&until)?;
+            let rule = queue.defer_domain(&domain, until, reason, &actor).await?;
+            match ctx.output {
+                OutputMode::Json => print_json(&rule),
+                OutputMode::Text => {
+                    println!(
+                        "mail to {} deferred until {}; every sender leaves it pending until then",
+                        rule.domain,
+                        Clock::system().full(rule.until)
+                    );
+                    Ok(())
+                }
+            }
+        }
+        QueueCommand::Defer { .. } => {
+            let rules = queue.deferred_domains().await?;
+            match ctx.output {
+                OutputMode::Json => print_json(&rules),
+                OutputMode::Text => {
+                    if rules.is_empty() {
+                        println!("no destination is deferred");
+                    }
+                    let clock = Clock::system();
+                    for r in &rules {
+                        let why = r
+                            .reason
+                            .as_ref()
+                            .map(|w| format!(" ({w})"))
+                            .unwrap_or_default();
+                        println!(
+                            "{} until {}, by {} at {}{why}",
+                            r.domain,
+                            clock.full(r.until),
+                            r.by,
+                            clock.full(r.at)
+                        );
+                    }
+                    Ok(())
+                }
+            }
+        }
+        QueueCommand::Undefer { domain } => {
+            if !queue.end_deferral(&domain, &actor).await? {
+                return Err(Error::invalid_argument(
+                    "--domain",
+                    format!("no rule defers `{domain}` now (`dmsctl queue defer --list`)"),
+                ));
+            }
+            match ctx.output {
+                OutputMode::Json => print_json(&serde_json::json!({ "ended": domain })),
+                OutputMode::Text => {
+                    println!("mail to {domain} is no longer deferred; it is due now");
+                    Ok(())
+                }
+            }
+        }
         QueueCommand::Export { filter, format } => {
             export(&queue, &parse_filter(&filter)?, format).await
         }

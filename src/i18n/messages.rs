@@ -553,6 +553,21 @@ pub fn bulk_done(action: MailAction, done: u64, stopped: bool, lang: Lang) -> St
     }
 }
 
+/// The header's note of deferred destinations: (domain, local end time) each.
+pub fn deferred_banner(rules: &[(String, String)], lang: Lang) -> String {
+    let listed: Vec<String> = rules
+        .iter()
+        .map(|(d, t)| match lang {
+            Lang::En => format!("{d} until {t}"),
+            Lang::Pl => format!("{d} do {t}"),
+        })
+        .collect();
+    match lang {
+        Lang::En => format!("⏸ deferred: {}", listed.join(", ")),
+        Lang::Pl => format!("⏸ odłożone: {}", listed.join(", ")),
+    }
+}
+
 /// Where a search goes wrong, in a few words (the whole of it is shown elsewhere).
 pub fn filter_error_at(at: usize, lang: Lang) -> String {
     match lang {

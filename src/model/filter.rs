@@ -651,7 +651,7 @@ pub fn duration(s: &str) -> Option<Millis> {
 }
 
 /// A duration, or a local `2026-11-30`, `2026-11-30T14:00` (or a space), or `14:00`.
-fn when(s: &str) -> Option<When> {
+pub fn when(s: &str) -> Option<When> {
     if let Some(d) = duration(s) {
         return Some(When::Relative(d));
     }

@@ -34,5 +34,5 @@ pub use outcome::{
 };
 pub use problem::{FieldError, Problem};
 pub use query::{Cursor, MailAction, MailQuery, StatusFilter};
-pub use sender::{RegisteredSender, SenderState, SendingControl, ServerTrouble};
+pub use sender::{DomainDeferral, RegisteredSender, SenderState, SendingControl, ServerTrouble};
 pub use sign_in::SignInFailure;

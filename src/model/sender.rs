@@ -91,3 +91,29 @@ pub struct SendingControl {
     /// stop waiting for the server.
     pub flush_at: Millis,
 }
+
+/// A destination every sender leaves alone until `until` (`dmsctl queue defer`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DomainDeferral {
+    /// Lower case.
+    pub domain: String,
+    #[serde(serialize_with = "super::time::serialize_millis")]
+    pub until: Millis,
+    pub reason: Option<String>,
+    pub by: String,
+    #[serde(serialize_with = "super::time::serialize_millis")]
+    pub at: Millis,
+}
+
+impl DomainDeferral {
+    /// Whether a mail to these addresses goes to a deferred domain.
+    pub fn applies_to<'a>(
+        rules: &'a [DomainDeferral],
+        addresses: &[String],
+    ) -> Option<&'a DomainDeferral> {
+        addresses
+            .iter()
+            .filter_map(|a| super::mail::address_domain(a))
+            .find_map(|d| rules.iter().find(|r| r.domain == d))
+    }
+}

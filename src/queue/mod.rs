@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod bulk;
+mod deferrals;
 mod errors;
 
 pub use crate::model::{

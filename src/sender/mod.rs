@@ -36,7 +36,7 @@ use transport::{SmtpSession, SmtpTarget};
 
 use crate::config::{Config, SenderConfig};
 use crate::error::{Error, Result};
-use crate::model::{RegisteredSender, SenderState, ServerTrouble};
+use crate::model::{DomainDeferral, RegisteredSender, SenderState, ServerTrouble};
 use crate::oauth::{AccessToken, OAuth};
 use crate::queue::{
     Attachment, Claimant, ClaimedMail, MailId, MailOutcome, MailQueue, OutcomeRecord, StoredFailure,
@@ -437,6 +437,8 @@ impl Sender {
             announced: None,
             fallback_reported: 0,
             db_retry: DB_RETRY_MIN,
+            deferrals: Vec::new(),
+            deferrals_read_at: 0,
         };
         let result = control.run(&mut shutdown).await;
         control.release_local(now_ms());
@@ -548,7 +550,14 @@ struct Control<'a> {
     /// The account generation whose clear-text fallback was reported.
     fallback_reported: u64,
     db_retry: Duration,
+    /// The destinations deferred by an admin, and when they were last read (at most
+    /// once a second: every sender on every host reads the same rules).
+    deferrals: Vec<DomainDeferral>,
+    deferrals_read_at: Millis,
 }
+
+/// How often a sender reads the deferred destinations again.
+const DEFERRALS_EVERY_MS: Millis = 1_000;
 
 impl Control<'_> {
     async fn run(&mut self, shutdown: &mut watch::Receiver<bool>) -> Result<()> {
@@ -868,6 +877,11 @@ impl Control<'_> {
             .lock()
             .map(|l| l.keys().copied().collect())
             .unwrap_or_default();
+        let now = now_ms();
+        if now - self.deferrals_read_at >= DEFERRALS_EVERY_MS {
+            self.deferrals = self.sender.queue.deferred_domains().await?;
+            self.deferrals_read_at = now;
+        }
         let claimed = self
             .sender
             .queue
@@ -875,6 +889,37 @@ impl Control<'_> {
             .await?;
         if claimed.is_empty() {
             return Ok(0);
+        }
+        // Mail to a deferred destination goes back untried until the rule's end (no
+        // attempt counted), so the domain receives nothing meanwhile.
+        let (claimed, deferred): (Vec<ClaimedMail>, Vec<ClaimedMail>) = if self.deferrals.is_empty()
+        {
+            (claimed, Vec::new())
+        } else {
+            claimed
+                .into_iter()
+                .partition(|c| self.deferral_of(c).is_none())
+        };
+        for c in &deferred {
+            if let Some(rule) = self.deferral_of(c) {
+                let note = format!(
+                    "not tried: mail to {} is deferred until {} (by {})",
+                    rule.domain,
+                    crate::time::format_rfc3339(rule.until),
+                    rule.by
+                );
+                let at = rule.until;
+                self.outcome(
+                    c,
+                    MailOutcome::Release {
+                        at,
+                        note: Some(note),
+                    },
+                );
+            }
+        }
+        if claimed.is_empty() {
+            return Ok(deferred.len());
         }
         if let Ok(mut leases) = self.shared.leases.lock() {
             for c in &claimed {
@@ -908,6 +953,16 @@ impl Control<'_> {
             });
         }
         Ok(n)
+    }
+
+    /// The rule that defers this mail's destination, if one does.
+    fn deferral_of(&self, c: &ClaimedMail) -> Option<&DomainDeferral> {
+        let m = &c.mail;
+        let addresses: Vec<String> = [&m.to, &m.cc, &m.bcc]
+            .iter()
+            .flat_map(|l| crate::model::split_address_list(l))
+            .collect();
+        DomainDeferral::applies_to(&self.deferrals, &addresses)
     }
 
     /// Gives claimed mails to free connections.

@@ -34,6 +34,22 @@ impl FilterClock {
             zone: TimeZone::try_system().unwrap_or(TimeZone::UTC),
         }
     }
+
+    /// A moment ahead: a duration from now, or the start of a local date and time (a
+    /// date alone is its midnight).
+    pub fn ahead(&self, when: &When) -> Millis {
+        match when {
+            When::Relative(d) => self.now + d,
+            When::Local(t) => {
+                let c = Compiler {
+                    kind: DatabaseKind::Sqlite,
+                    clock: self,
+                    out: Vec::new(),
+                };
+                c.local_span(t).0
+            }
+        }
+    }
 }
 
 /// Pushes a compiled filter onto a `QueryBuilder` (whichever database it is for).

@@ -3,6 +3,7 @@
 //! where the dialects differ, a `Sql` pair holds both texts. Each method body is written
 //! once and compiled once per backend by `dispatch!`.
 
+mod deferrals;
 mod feed;
 pub mod filter;
 mod mails;

@@ -639,6 +639,7 @@ impl Executor {
             sending_enabled,
             oldest_pending: self.queue.oldest_pending().await?,
             sent_per_minute,
+            deferrals: self.queue.deferred_domains().await?,
             stale_noted,
         })
     }

@@ -207,6 +207,8 @@ pub struct Overview {
     pub last_delivery: Option<Millis>,
     /// Sending failures since that delivery.
     pub failure_streak: i64,
+    /// Destinations every sender leaves alone until a time (`queue defer`).
+    pub deferrals: Vec<crate::model::DomainDeferral>,
     /// Senders this load found stale and wrote a work-log entry for.
     pub stale_noted: usize,
 }

@@ -1657,3 +1657,51 @@ fn filters_bulk_actions_by_filter_and_export() {
     assert_eq!(ids.len(), 6);
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
 }
+
+#[test]
+fn defer_a_destination_list_it_and_end_it() {
+    let env = Env::sqlite();
+    let out = env.run(&[
+        "queue",
+        "defer",
+        "--domain",
+        "onet.pl",
+        "--until",
+        "yesterday",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--until"), "{}", stderr(&out));
+    let out = env.run(&["queue", "defer", "--domain", "a@onet.pl", "--until", "2h"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--domain"), "{}", stderr(&out));
+    let out = env.run(&[
+        "queue",
+        "defer",
+        "--domain",
+        "Onet.pl",
+        "--until",
+        "2h",
+        "--reason",
+        "ticket 42",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("mail to onet.pl deferred until "),
+        "{}",
+        stdout(&out)
+    );
+    let rules = env.json(&["queue", "defer", "--list", "--json"]);
+    assert_eq!(rules[0]["domain"], "onet.pl");
+    assert_eq!(rules[0]["reason"], "ticket 42");
+    let out = env.run(&["queue", "undefer", "--domain", "onet.pl"]);
+    assert_eq!(
+        stdout(&out).trim(),
+        "mail to onet.pl is no longer deferred; it is due now"
+    );
+    let out = env.run(&["queue", "undefer", "--domain", "onet.pl"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stdout(&env.run(&["queue", "defer", "--list"])).trim(),
+        "no destination is deferred"
+    );
+}

@@ -137,6 +137,7 @@ fn app(lang: Lang) -> App {
             state: Some(dmsctl::model::SenderState::Ready),
         }],
         control: Default::default(),
+        deferrals: Vec::new(),
         sending_enabled: Some(true),
         oldest_pending: Some(NOW - 300_000),
         sent_per_minute: vec![0, 1, 3, 2, 5, 8, 4, 0, 0, 2],
@@ -862,6 +863,15 @@ screens! {
     resend_confirm: |a| { for _ in 0..10 { key(a, KeyCode::Down); } key(a, KeyCode::Char('r')); };
     queue_search: |a| { key(a, KeyCode::Char('/')); for c in "faktura".chars() { key(a, KeyCode::Char(c)); } };
     error_groups: error_groups;
+    deferred: |a| {
+        a.overview.deferrals = vec![dmsctl::model::DomainDeferral {
+            domain: "onet.pl".into(),
+            until: NOW + 5_400_000,
+            reason: Some("ticket 42".into()),
+            by: "admin".into(),
+            at: NOW - 60_000,
+        }];
+    };
     bulk_confirm: bulk_confirm;
     bulk_running: |a| { bulk_confirm(a); key(a, KeyCode::Char('y')); a.update(Msg::BulkProgress(500)); };
     queue_search_error: |a| { key(a, KeyCode::Char('/')); for c in "faktura code:6xx".chars() { key(a, KeyCode::Char(c)); } };

@@ -851,3 +851,113 @@ async fn error_groups_of_real_replies_are_exactly_those_replies() {
     );
     db.finish().await;
 }
+
+/// `queue defer`: two senders leave a deferred domain's mail pending and untried until
+/// the rule ends (a mail with one recipient there included), deliver everything else,
+/// and deliver the domain's mail once the rule is over; ending a rule early makes its
+/// mail due at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_deferred_domain_receives_nothing_until_the_rule_ends_with_two_senders() {
+    use dmsctl::sender::{Sender, SenderOptions};
+    if !crate::common::have(&[Tool::Aiosmtpd]) {
+        return;
+    }
+    let db = sqlite().await;
+    let q = MailQueue::new(db.store.clone());
+    let server = FaultServer::start(&[]);
+    let s = save_account(&db.store, &account(server.port, Encryption::None)).await;
+    let to = |to: &str, cc: &str, subject: String| NewMail {
+        to: vec![to.into()],
+        cc: if cc.is_empty() {
+            vec![]
+        } else {
+            vec![cc.into()]
+        },
+        subject,
+        body_text: "Treść".into(),
+        ..NewMail::default()
+    };
+    let mut mails = Vec::new();
+    for i in 0..6 {
+        mails.push(to(&format!("x{i}@onet.pl"), "", format!("onet {i}")));
+        mails.push(to(&format!("y{i}@wp.pl"), "", format!("wp {i}")));
+    }
+    mails.push(to("a@wp.pl", "Basia <b@Onet.PL>", "onet cc".into()));
+    q.enqueue_batch(&mails).await.unwrap();
+    let until = dmsctl::time::now_ms() + 4_000;
+    q.defer_domain("Onet.pl", until, Some("ticket 42".into()), "admin")
+        .await
+        .unwrap();
+    assert_eq!(q.deferred_domains().await.unwrap()[0].domain, "onet.pl");
+    let config = test_config();
+    let two_senders = || async {
+        let run = |id: &str| {
+            let sender = Sender::new(
+                db.store.clone(),
+                s.settings.clone(),
+                &config,
+                SenderOptions {
+                    id: id.into(),
+                    concurrency: 2,
+                    once: true,
+                },
+            );
+            async move {
+                let (_stop, stopped) = tokio::sync::watch::channel(false);
+                sender.run(stopped).await.unwrap()
+            }
+        };
+        tokio::join!(run("sender-a"), run("sender-b"))
+    };
+    two_senders().await;
+    let subjects = |server: &FaultServer| -> Vec<String> {
+        server
+            .received()
+            .iter()
+            .map(|r| r["subject"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let got = subjects(&server);
+    assert_eq!(got.len(), 6, "{got:?}");
+    assert!(got.iter().all(|s| s.starts_with("wp ")), "{got:?}");
+    for m in all_mails(&q).await {
+        if m.subject.starts_with("onet") {
+            assert_eq!(m.status, MailStatus::Pending, "{m:?}");
+            assert_eq!((m.attempts, m.next_attempt_at), (0, until), "{m:?}");
+            assert!(
+                log_of(&db, m.id).await.iter().any(|e| e
+                    .message
+                    .starts_with("not tried: mail to onet.pl is deferred until")),
+                "{m:?}"
+            );
+        }
+    }
+    // Once the rule has ended, the domain's mail goes, and not before.
+    let wait = until - dmsctl::time::now_ms();
+    tokio::time::sleep(Duration::from_millis(wait.max(0) as u64 + 200)).await;
+    assert!(q.deferred_domains().await.unwrap().is_empty());
+    two_senders().await;
+    let received = server.received();
+    assert_eq!(received.len(), 13);
+    for r in &received {
+        if r["subject"].as_str().unwrap().starts_with("onet") {
+            assert!(r["time"].as_f64().unwrap() * 1000.0 >= until as f64, "{r}");
+        }
+    }
+    // Ended early, a rule's mail is due at once.
+    let later = dmsctl::time::now_ms() + 3_600_000;
+    q.defer_domain("wp.pl", later, None, "admin").await.unwrap();
+    q.enqueue(to("z@wp.pl", "", "wp late".into()))
+        .await
+        .unwrap();
+    two_senders().await;
+    assert_eq!(server.received().len(), 13);
+    assert!(q.end_deferral("WP.pl", "admin").await.unwrap());
+    assert!(
+        !q.end_deferral("wp.pl", "admin").await.unwrap(),
+        "already ended"
+    );
+    two_senders().await;
+    assert_eq!(server.received().len(), 14);
+    db.finish().await;
+}

@@ -954,24 +954,7 @@ fn draw_queue(f: &mut Frame, app: &App, area: Rect) {
     .unwrap_or_else(|| strip(false, false, false));
     let mut spans = spans;
     spans.extend(extras);
-    // What still does not fit ends in `…`, never cut off unmarked.
-    let mut left = filters.width as usize;
-    let mut fitted = Vec::with_capacity(spans.len());
-    for span in spans {
-        let w = span.content.chars().count();
-        if w <= left {
-            left -= w;
-            fitted.push(span);
-            continue;
-        }
-        if left > 0 {
-            fitted.push(Span::styled(
-                crate::tui::widgets::table::fit(&span.content, left as u16),
-                span.style,
-            ));
-        }
-        break;
-    }
+    let fitted = crate::tui::widgets::table::fit_spans(spans, filters.width);
     f.render_widget(Paragraph::new(Line::from(fitted)), filters);
 
     if app.queue.rows.is_empty() {

@@ -220,6 +220,19 @@ fn figures(f: &mut Frame, app: &App, left: Rect) {
     let lang = app.lang;
     let o = &app.overview;
     let mut l = Vec::new();
+    // Deferred destinations first, until each rule's end (not the next reload).
+    let deferred: Vec<(String, String)> = o
+        .deferrals
+        .iter()
+        .filter(|r| r.until > app.now)
+        .map(|r| (r.domain.clone(), app.clock.hm(r.until)))
+        .collect();
+    if !deferred.is_empty() {
+        l.push(Span::styled(
+            format!("{}  ", messages::deferred_banner(&deferred, lang)),
+            app.theme.warn(),
+        ));
+    }
     if let Some(t) = o.oldest_pending {
         l.push(Span::styled(
             format!("{} ", Txt::OldestPending.t(lang)),
@@ -246,7 +259,10 @@ fn figures(f: &mut Frame, app: &App, left: Rect) {
             app.theme.error(),
         ));
     }
-    f.render_widget(Paragraph::new(Line::from(l)), left);
+    f.render_widget(
+        Paragraph::new(Line::from(super::table::fit_spans(l, left.width))),
+        left,
+    );
 }
 
 pub fn bottom_line(f: &mut Frame, app: &App, area: Rect) {

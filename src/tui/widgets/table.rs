@@ -68,6 +68,26 @@ impl ListTable<'_> {
     }
 }
 
+/// A line of spans cut to `width` columns: what does not fit ends in `…`, never cut
+/// off unmarked.
+pub fn fit_spans(spans: Vec<Span<'static>>, width: u16) -> Vec<Span<'static>> {
+    let mut left = usize::from(width);
+    let mut fitted = Vec::with_capacity(spans.len());
+    for span in spans {
+        let w = span.width();
+        if w <= left {
+            left -= w;
+            fitted.push(span);
+            continue;
+        }
+        if left > 0 {
+            fitted.push(Span::styled(fit(&span.content, left as u16), span.style));
+        }
+        break;
+    }
+    fitted
+}
+
 /// The text, cut to `width` columns with `…` when it is wider.
 pub fn fit(text: &str, width: u16) -> String {
     let width = usize::from(width);
