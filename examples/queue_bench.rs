@@ -12,6 +12,10 @@
 //!
 //! `--million`: fills an SQLite queue with 1,000,000 mails and times one list page at
 //! several depths and the counts by status (median and p95 of 20 runs).
+//!
+//! `--filters`: 1,000,000 mails in SQLite and (with `--postgres`) in PostgreSQL, and the
+//! first page of 50 for a filter of each qualifier, and the count the console shows
+//! beside it (p50 and p95 of 10 runs, with the ratio to a page without a filter).
 // A measuring program: a failed set-up ends the run with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -30,6 +34,7 @@ struct Args {
     mails: usize,
     postgres: Option<String>,
     million: bool,
+    filters: bool,
 }
 
 fn args() -> Args {
@@ -37,6 +42,7 @@ fn args() -> Args {
         mails: 10_000,
         postgres: None,
         million: false,
+        filters: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -44,6 +50,7 @@ fn args() -> Args {
             "--mails" => a.mails = it.next().and_then(|v| v.parse().ok()).unwrap_or(a.mails),
             "--postgres" => a.postgres = it.next(),
             "--million" => a.million = true,
+            "--filters" => a.filters = true,
             other => eprintln!("ignoring unknown argument {other}"),
         }
     }
@@ -287,6 +294,7 @@ async fn million(dir: &std::path::Path) {
                 cursor,
                 limit: 50,
                 oldest_first: false,
+                window: None,
             };
             let (p50, p95) = timed(20, || async {
                 q.page(&query).await.expect("page");
@@ -348,6 +356,89 @@ async fn million(dir: &std::path::Path) {
     store.close().await;
 }
 
+/// A filter of each qualifier, as support staff type them.
+const FILTERS: &[&str] = &[
+    "status:failed",
+    "status:held",
+    "held:yes",
+    "to:user123456@",
+    "cc:someone",
+    "from:biuro",
+    "domain:domain7.pl",
+    "subject:\"Dokument 99999\"",
+    "error:\"user unknown\"",
+    "error=\"MAIL: 451 4.7.1 Try again later\"",
+    "code:550",
+    "code:4xx",
+    "code:5.1.1",
+    "sender:worker-a",
+    "id:500000..500100",
+    "msgid:abc",
+    "attempts>5",
+    "size>1KB",
+    "has:attachment",
+    "has:error",
+    "age>2h",
+    "created<2023-11-20",
+    "sent>2023-11-20",
+    "next<2023-11-20",
+    "dokument",
+    "-domain:domain7.pl status:pending",
+    "faktura",
+];
+
+async fn filters(name: &str, url: &str) {
+    let store = Store::open(url).await.expect("open");
+    let q = MailQueue::new(store.clone());
+    println!("\n== {name}, 1,000,000 mails: the first page of 50 for a filter, and its count");
+    let plain = MailQuery::default();
+    let (ref50, ref95) = timed(10, || async {
+        q.page(&plain).await.expect("page");
+    })
+    .await;
+    println!(
+        "{:<42} p50 {:>8.2} ms  p95 {:>8.2} ms",
+        "no filter (reference)",
+        ms(ref50),
+        ms(ref95)
+    );
+    println!(
+        "{:<42} {:>26}  {:>34}",
+        "", "whole queue (the CLI)", "newest 50,000 (the console)"
+    );
+    for text in FILTERS {
+        let whole = MailQuery {
+            filter: dmsctl::queue::Filter::parse(text).expect("filter"),
+            ..MailQuery::default()
+        };
+        let console = MailQuery {
+            window: Some(dmsctl::tui::panes::queue::SEARCH_WINDOW),
+            ..whole.clone()
+        };
+        let found = q.page(&whole).await.expect("page").len();
+        let (_, p95) = timed(5, || async {
+            q.page(&whole).await.expect("page");
+        })
+        .await;
+        let (_, c95) = timed(10, || async {
+            q.page(&console).await.expect("page");
+        })
+        .await;
+        let (count50, _) = timed(3, || async {
+            q.count_above(&console, 0).await.expect("count");
+        })
+        .await;
+        println!(
+            "{text:<42} page p95 {:>8.2} ms {found:>2} rows  page p95 {:>7.2} ms ({:>5.1}x ref)  count p50 {:>7.1} ms",
+            ms(p95),
+            ms(c95),
+            ms(c95) / ms(ref95).max(0.001),
+            ms(count50)
+        );
+    }
+    store.close().await;
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
@@ -360,6 +451,21 @@ async fn main() {
     throughput("SQLite (WAL, synchronous=FULL)", &sqlite, a.mails).await;
     if let Some(base) = &a.postgres {
         throughput("PostgreSQL", &Target::Postgres(base.clone()), a.mails).await;
+    }
+    if a.filters {
+        let url = format!("sqlite://{}", dir.path().join("filters.db").display());
+        Store::open(&url).await.expect("open").close().await;
+        fill::million(&url, 1_000_000).await;
+        filters("SQLite", &url).await;
+        if let Some(base) = &a.postgres {
+            let pg = Target::Postgres(base.clone());
+            let (url, name) = pg.fresh("filters").await;
+            Store::open(&url).await.expect("open").close().await;
+            fill::million_postgres(&url, 1_000_000).await;
+            filters("PostgreSQL", &url).await;
+            pg.drop(name).await;
+        }
+        return;
     }
     if a.million {
         million(dir.path()).await;

@@ -260,6 +260,8 @@ pub async fn run(ctx: &Context, cmd: QueueCommand) -> Result<()> {
                     cursor: before.map(crate::queue::Cursor::Before),
                     limit,
                     oldest_first,
+                    // The command line is asked for the whole queue, however long.
+                    window: None,
                 })
                 .await?;
             match ctx.output {

@@ -184,13 +184,31 @@ pub fn flushed(n: u64, lang: Lang) -> String {
 
 /// Beside the status counts (which are the whole queue's) while a search filters the
 /// list: how many mails it finds.
-pub fn search_matches(n: Option<i64>, lang: Lang) -> String {
-    match (n, lang) {
+pub fn search_matches(n: Option<i64>, within: Option<u32>, lang: Lang) -> String {
+    let found = match (n, lang) {
         (Some(n), Lang::En) => format!("{n} found"),
         (Some(n), Lang::Pl) => format!("znaleziono {n}"),
         (None, Lang::En) => "searching…".into(),
         (None, Lang::Pl) => "szukanie…".into(),
+    };
+    match (within, lang) {
+        (None, _) => found,
+        (Some(w), Lang::En) => format!("{found} in the newest {}", thousands(w, ',')),
+        (Some(w), Lang::Pl) => format!("{found} wśród najnowszych {}", thousands(w, ' ')),
     }
+}
+
+/// `100,000` in English, `100 000` in Polish.
+fn thousands(n: u32, separator: char) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(separator);
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Above a page that is not the list's first: how many mails are above it and the key

@@ -59,6 +59,14 @@ impl Filter {
         }
     }
 
+    /// Whether an index finds its mails: every term a status, held or ids (what else
+    /// is read row by row).
+    pub fn is_indexed(&self) -> bool {
+        self.terms
+            .iter()
+            .all(|t| !t.negated && matches!(t.test, Test::Status(_) | Test::Held(_) | Test::Ids(_)))
+    }
+
     /// This filter and another one.
     pub fn and(mut self, other: Filter) -> Self {
         self.terms.extend(other.terms);

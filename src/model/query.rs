@@ -51,6 +51,9 @@ pub struct MailQuery {
     pub limit: u32,
     /// Oldest mails first instead of newest first.
     pub oldest_first: bool,
+    /// Look only at the newest this many mails (by id) for a filter no index serves:
+    /// the console's search stays quick at any depth of the queue, and says so.
+    pub window: Option<u32>,
 }
 
 impl Default for MailQuery {
@@ -61,6 +64,7 @@ impl Default for MailQuery {
             cursor: None,
             limit: 50,
             oldest_first: false,
+            window: None,
         }
     }
 }

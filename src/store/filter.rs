@@ -81,14 +81,17 @@ pub fn compile(filter: &Filter, kind: DatabaseKind, clock: &FilterClock) -> Vec<
     };
     for term in &filter.terms {
         // NULL columns (no error, never sent) count as "does not match": a negated
-        // term then keeps them, as a person expects of `-error:timeout`.
-        c.sql(if term.negated {
-            " AND NOT coalesce(("
+        // term then keeps them, as a person expects of `-error:timeout`. A term as it
+        // is (NULL already fails a WHERE) lets the planner use an index for it.
+        if term.negated {
+            c.sql(" AND NOT coalesce((");
+            c.test(&term.test);
+            c.sql("), FALSE)");
         } else {
-            " AND coalesce(("
-        });
-        c.test(&term.test);
-        c.sql("), FALSE)");
+            c.sql(" AND (");
+            c.test(&term.test);
+            c.sql(")");
+        }
     }
     c.out
 }
@@ -104,6 +107,9 @@ const ANYWHERE_COLUMNS: [&str; 6] = [
     "m.from_address",
     "m.last_error",
 ];
+
+/// The mails that have an attachment (read through the attachments' mail index).
+const ATTACHED: &str = "(SELECT a.mail_id FROM process_mail_attachments a)";
 
 const SIZE: &str = "(m.body_size + (SELECT coalesce(sum(a.size), 0) FROM process_mail_attachments a \
     WHERE a.mail_id = m.id))";
@@ -289,12 +295,31 @@ impl Compiler<'_> {
                 self.int(*n);
             }
             Test::Size(cmp, n) => {
-                self.sql(&format!("{SIZE} {} ", cmp.sql()));
-                self.int(*n);
+                // Most mails have no attachment: their size is the body's, and the sum
+                // over attachments is looked up only for those that have some.
+                let op = cmp.sql();
+                match cmp {
+                    Compare::Eq => {
+                        self.sql(&format!("{SIZE} = "));
+                        self.int(*n);
+                    }
+                    Compare::Gt | Compare::Ge => {
+                        self.sql(&format!("m.body_size {op} "));
+                        self.int(*n);
+                        self.sql(&format!(" OR (m.id IN {ATTACHED} AND {SIZE} {op} "));
+                        self.int(*n);
+                        self.sql(")");
+                    }
+                    Compare::Lt | Compare::Le => {
+                        self.sql(&format!("m.body_size {op} "));
+                        self.int(*n);
+                        self.sql(&format!(" AND (m.id NOT IN {ATTACHED} OR {SIZE} {op} "));
+                        self.int(*n);
+                        self.sql(")");
+                    }
+                }
             }
-            Test::HasAttachment => {
-                self.sql("EXISTS (SELECT 1 FROM process_mail_attachments a WHERE a.mail_id = m.id)")
-            }
+            Test::HasAttachment => self.sql(&format!("m.id IN {ATTACHED}")),
             Test::HasError => self.sql("m.last_error IS NOT NULL"),
             Test::Age(cmp, d) => {
                 // Older than d is created before now - d.
@@ -462,7 +487,7 @@ mod tests {
     #[test]
     fn values_are_bound_never_spelled_into_the_sql() {
         let (s, binds) = sql("subject:\"'; DROP TABLE x; --\"", DatabaseKind::Sqlite);
-        assert_eq!(s, " AND coalesce((m.subject GLOB ?), FALSE)");
+        assert_eq!(s, " AND (m.subject GLOB ?)");
         assert_eq!(binds.len(), 1);
         assert!(!s.contains("DROP"));
     }
@@ -501,24 +526,21 @@ mod tests {
         let day_start = 1_795_993_200_000; // 2026-11-29T23:00:00Z
         let day_end = day_start + 86_400_000;
         let (s, b) = sql("created:2026-11-30", DatabaseKind::Sqlite);
-        assert_eq!(
-            s,
-            " AND coalesce((m.created_at >= ? AND m.created_at < ?), FALSE)"
-        );
+        assert_eq!(s, " AND (m.created_at >= ? AND m.created_at < ?)");
         assert_eq!(b, vec![Piece::Int(day_start), Piece::Int(day_end)]);
         let (s, b) = sql("sent>2026-11-30", DatabaseKind::Sqlite);
-        assert_eq!(s, " AND coalesce((m.sent_at >= ?), FALSE)");
+        assert_eq!(s, " AND (m.sent_at >= ?)");
         assert_eq!(b, vec![Piece::Int(day_end)]);
         let (s, b) = sql("sent<2026-11-30", DatabaseKind::Sqlite);
-        assert_eq!(s, " AND coalesce((m.sent_at < ?), FALSE)");
+        assert_eq!(s, " AND (m.sent_at < ?)");
         assert_eq!(b, vec![Piece::Int(day_start)]);
         let (_, b) = sql("created>=\"2026-11-30 14:00\"", DatabaseKind::Sqlite);
         assert_eq!(b, vec![Piece::Int(day_start + 14 * 3_600_000)]);
         let (s, b) = sql("age>2h", DatabaseKind::Sqlite);
-        assert_eq!(s, " AND coalesce((m.created_at < ?), FALSE)");
+        assert_eq!(s, " AND (m.created_at < ?)");
         assert_eq!(b, vec![Piece::Int(clock().now - 7_200_000)]);
         let (s, b) = sql("next<10m", DatabaseKind::Sqlite);
-        assert_eq!(s, " AND coalesce((m.next_attempt_at < ?), FALSE)");
+        assert_eq!(s, " AND (m.next_attempt_at < ?)");
         assert_eq!(b, vec![Piece::Int(clock().now + 600_000)]);
         // A time alone is today, local (13:00 in Warsaw is 12:00 UTC).
         let (_, b) = sql("next<13:00", DatabaseKind::Sqlite);

@@ -34,6 +34,10 @@ macro_rules! push_mail_filter {
         }
         let pieces = filter::compile(&$q.filter, $kind, &FilterClock::system());
         filter::push_pieces!($qb, pieces);
+        if let Some(window) = $q.window.filter(|_| !$q.filter.is_indexed()) {
+            $qb.push(" AND m.id > (SELECT coalesce(max(id), 0) FROM process_mails) - ")
+                .push_bind(i64::from(window));
+        }
     }};
 }
 

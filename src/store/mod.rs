@@ -234,10 +234,12 @@ impl Store {
                     .acquire_timeout(Duration::from_secs(30))
                     .connect_with(options.clone())
                     .await?;
+                // Readers connect on first use, after `open` has migrated: a reader
+                // connected before a migration keeps the old table shape in its
+                // statements, and sqlx then reads past a row's end.
                 let read = SqlitePoolOptions::new()
                     .max_connections(4)
-                    .connect_with(options.clone())
-                    .await?;
+                    .connect_lazy_with(options.clone());
                 Ok(Store {
                     backend: Backend::Sqlite { write, read },
                     sqlite_options: Some(options),

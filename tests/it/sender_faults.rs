@@ -782,6 +782,15 @@ async fn error_groups_of_real_replies_are_exactly_those_replies() {
     q.enqueue(to("r421-adam@firma.pl".into())).await.unwrap();
     let summary = run_once(&db.store, &s, &test_config()).await;
     assert_eq!(summary.rescheduled, 1, "{summary:?}");
+    // The sender's own failures: nothing listening, and no STARTTLS where it is required.
+    let nobody = crate::common::smtp::free_port();
+    let s = save_account(&db.store, &account(nobody, Encryption::None)).await;
+    q.enqueue(to("marek@firma.pl".into())).await.unwrap();
+    run_once(&db.store, &s, &test_config()).await;
+    let s = save_account(&db.store, &account(server.port, Encryption::Starttls)).await;
+    q.enqueue(to("anna@firma.pl".into())).await.unwrap();
+    run_once(&db.store, &s, &test_config()).await;
+
     // And refuses the login for another.
     let refusing = FaultServer::start(&["--auth-fail"]);
     let s = save_account(
@@ -791,8 +800,24 @@ async fn error_groups_of_real_replies_are_exactly_those_replies() {
     .await;
     q.enqueue(to("piotr@firma.pl".into())).await.unwrap();
     run_once(&db.store, &s, &test_config()).await;
-
     let groups = q.error_groups().await.unwrap();
+    // Those without a reply code come last here (one mail each, their text sorts after).
+    let own: Vec<&str> = groups
+        .iter()
+        .filter(|g| g.code.is_none())
+        .map(|g| g.fingerprint.as_str())
+        .collect();
+    assert_eq!(own.len(), 2, "{groups:#?}");
+    assert!(
+        own.iter().any(|f| f.to_lowercase().contains("refused")),
+        "{own:?}"
+    );
+    assert!(
+        own.iter().any(|f| f.to_lowercase().contains("starttls")),
+        "{own:?}"
+    );
+    let all = groups.clone();
+    let groups: Vec<_> = groups.into_iter().filter(|g| g.code.is_some()).collect();
     let seen: Vec<(Option<u16>, Option<&str>, i64, i64)> = groups
         .iter()
         .map(|g| (g.code, g.status.as_deref(), g.failed, g.deferred))
@@ -816,7 +841,7 @@ async fn error_groups_of_real_replies_are_exactly_those_replies() {
     assert_eq!(g550.top_domains, vec![("onet.pl".to_string(), 3)]);
     assert!(g550.last_seen >= g550.first_seen && g550.first_seen.is_some());
     // Each group's filter lists exactly its mails.
-    for g in &groups {
+    for g in &all {
         let listed = q
             .page(&MailQuery {
                 filter: Filter::parse(&g.filter).unwrap(),
