@@ -589,21 +589,49 @@ impl Store {
             let mut tx = pool.begin().await?;
             let mut qb = QueryBuilder::new("");
             // The statement's `$1` is now: bound in its place, once per use.
-            let mut parts = statement.split("$1");
-            qb.push(parts.next().unwrap_or_default());
-            for part in parts {
-                if binds_now {
-                    qb.push_bind(now);
-                }
-                qb.push(part);
+            macro_rules! push_with_now {
+                ($text:expr) => {{
+                    let mut parts = $text.split("$1");
+                    qb.push(parts.next().unwrap_or_default());
+                    for part in parts {
+                        if binds_now {
+                            qb.push_bind(now);
+                        }
+                        qb.push(part);
+                    }
+                }};
             }
-            qb.push(format!(
-                " AND id IN (SELECT m.id FROM process_mails m WHERE {} AND m.id > ",
+            let pick = format!(
+                "SELECT m.id FROM process_mails m WHERE {} AND m.id > ",
                 applicable_condition(action)
-            ))
-            .push_bind(after);
-            filter::push_pieces!(qb, pieces);
-            qb.push(" ORDER BY m.id LIMIT ").push_bind(i64::from(limit)).push(") RETURNING id");
+            );
+            match kind {
+                DatabaseKind::Sqlite => {
+                    push_with_now!(statement);
+                    qb.push(format!(" AND id IN ({pick}")).push_bind(after);
+                    filter::push_pieces!(qb, pieces);
+                    qb.push(" ORDER BY m.id LIMIT ")
+                        .push_bind(i64::from(limit))
+                        .push(") RETURNING id");
+                }
+                // The batch picked and locked first (the lock re-checks the pick's
+                // conditions on the row as it is now), then changed by id alone: with
+                // the conditions on the changed table too, the planner, its statistics
+                // stale after the batch before, ran the pick once per row.
+                DatabaseKind::Postgres => {
+                    let head = statement
+                        .split_once(" WHERE ")
+                        .map_or(statement, |(head, _)| head);
+                    qb.push(format!("WITH pick AS ({pick}")).push_bind(after);
+                    filter::push_pieces!(qb, pieces);
+                    qb.push(" ORDER BY m.id LIMIT ")
+                        .push_bind(i64::from(limit))
+                        .push(" FOR UPDATE) ");
+                    push_with_now!(head);
+                    qb.push(if action == MailAction::Delete { " USING pick" } else { " FROM pick" });
+                    qb.push(" WHERE process_mails.id = pick.id RETURNING process_mails.id");
+                }
+            }
             let ids: Vec<MailId> = qb.build_query_scalar().fetch_all(&mut *tx).await?;
             if !ids.is_empty() {
                 let entries: Vec<serde_json::Value> = ids

@@ -440,6 +440,21 @@ async fn bulk_actions_go_in_whole_batches_and_stop_between_them(db: &TestDb) {
         .unwrap();
     let expected = (100..200).filter(|i| i % 3 != 0).count() as u64;
     assert_eq!(p.done, expected);
+    // Delete by filter: the ten cancelled mails, and nothing else.
+    let f = Filter::parse("status:cancelled").unwrap();
+    let p = q
+        .act_all_matching(
+            MailAction::Delete,
+            &f,
+            None,
+            "admin",
+            std::future::pending(),
+            |_| {},
+        )
+        .await
+        .unwrap();
+    assert_eq!(p.done, 10);
+    assert_eq!(ids_of(&q, "").await.len(), 1_190);
 }
 
 async fn ids_of(q: &MailQueue, text: &str) -> Vec<i64> {
