@@ -171,6 +171,8 @@ catalog! {
     KMarkPage: "mark the page", "zaznacz stronę";
     KInvertMarks: "invert the page's marks", "odwróć zaznaczenie strony";
     KBulk: "act on all matching", "działaj na wszystkich pasujących";
+    KAtOnce: "yes, at once", "tak, od razu";
+    KGently: "yes, gently (300 a minute)", "tak, łagodnie (300 na minutę)";
     KErrorGroups: "error groups", "grupy błędów";
     KListGroup: "list the group", "pokaż grupę";
     KListDomain: "list its mails", "pokaż wiadomości";

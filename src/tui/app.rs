@@ -21,6 +21,10 @@ use super::widgets::tab_editor::TabEditor;
 use crate::i18n::clock::Clock;
 use crate::i18n::{Lang, Txt, messages};
 use crate::model::{LogFilter, MailAction, MailQuery, RegisteredSender};
+use crate::queue::Rate;
+
+/// The pace of a bulk action agreed to gently: as mail admins release held mail.
+const GENTLE: Rate = Rate { per_minute: 300 };
 use crate::settings::Tab;
 use crate::time::Millis;
 
@@ -641,7 +645,16 @@ impl App {
                 filter,
                 breakdown,
                 ..
-            }) => self.queue.bulk_agreed(action, &filter, &breakdown),
+            }) => self.queue.bulk_agreed(action, &filter, &breakdown, None),
+            Reply::YesGently(Ask::Bulk {
+                action,
+                filter,
+                breakdown,
+                ..
+            }) => self
+                .queue
+                .bulk_agreed(action, &filter, &breakdown, Some(GENTLE)),
+            Reply::YesGently(_) => Vec::new(),
             Reply::Picked(PickerKind::BulkAction, verb) => self.queue.bulk_picked(&verb),
             Reply::Yes(Ask::Leave(target)) => self.leave(target),
             Reply::SaveThenLeave(target) => self.save_then_leave(target),

@@ -122,8 +122,8 @@ impl Executor {
             let stop = matches!(cmd, Command::Bulk(..)).then(|| this.arm_bulk_stop());
             tokio::spawn(async move {
                 let msg = match (cmd, stop) {
-                    (Command::Bulk(action, filter), Some(stop)) => {
-                        this.bulk_msg(action, &filter, stop).await
+                    (Command::Bulk(action, filter, rate), Some(stop)) => {
+                        this.bulk_msg(action, &filter, rate, stop).await
                     }
                     (cmd, _) => this.exec(cmd).await,
                 };
@@ -184,9 +184,9 @@ impl Executor {
                     Err(e) => failed(e),
                 }
             }
-            Command::Bulk(action, filter) => {
+            Command::Bulk(action, filter, rate) => {
                 let stop = self.arm_bulk_stop();
-                self.bulk_msg(action, &filter, stop).await
+                self.bulk_msg(action, &filter, rate, stop).await
             }
             Command::StopBulk => {
                 if let Ok(mut slot) = self.bulk_stop.lock()
@@ -351,9 +351,14 @@ impl Executor {
         &self,
         action: MailAction,
         filter: &crate::queue::Filter,
+        rate: Option<crate::queue::Rate>,
         stop: tokio::sync::oneshot::Receiver<()>,
     ) -> Msg {
-        Msg::BulkDone(self.bulk(action, filter, stop).await.map_err(Failure::from))
+        Msg::BulkDone(
+            self.bulk(action, filter, rate, stop)
+                .await
+                .map_err(Failure::from),
+        )
     }
 
     /// A bulk action by filter; each batch is reported as it commits.
@@ -361,6 +366,7 @@ impl Executor {
         &self,
         action: MailAction,
         filter: &crate::queue::Filter,
+        rate: Option<crate::queue::Rate>,
         stop_rx: tokio::sync::oneshot::Receiver<()>,
     ) -> Result<Done> {
         let stop = async {
@@ -372,7 +378,7 @@ impl Executor {
         let tx = self.tx.clone();
         let p = self
             .queue
-            .act_all_matching(action, filter, None, &self.actor.user, stop, |p| {
+            .act_all_matching(action, filter, rate, &self.actor.user, stop, |p| {
                 let _ = tx.send(Msg::BulkProgress(p.done));
             })
             .await?;

@@ -76,6 +76,8 @@ pub enum Action {
     Authorize,
     /// Popups: agree, decline; a conflict's two ways out; stop a sign-in.
     Yes,
+    /// Agree, at a pace gentle on the server and the sending reputation.
+    Gently,
     No,
     ReloadTheirs,
     Overwrite,
@@ -133,6 +135,8 @@ pub enum Scope {
     Confirm,
     /// Leaving or quitting with unsaved changes: save first, leave without, or stay.
     Leave,
+    /// Before an action on every matching mail: at once, gently, or not.
+    Bulk,
     Conflict,
     Picker,
     Prompt,
@@ -151,6 +155,7 @@ impl Scope {
             | Scope::Help
             | Scope::Confirm
             | Scope::Leave
+            | Scope::Bulk
             | Scope::Conflict
             | Scope::Picker
             | Scope::Prompt
@@ -350,6 +355,34 @@ pub static BINDINGS: &[Binding] = &[
         "n/Esc",
         Action::No,
         KStay,
+        true
+    ),
+    bind!(
+        Bulk,
+        [
+            (KeyCode::Char('y'), N),
+            (KeyCode::Char('t'), N),
+            (KeyCode::Enter, N)
+        ],
+        "y",
+        Action::Yes,
+        KAtOnce,
+        true
+    ),
+    bind!(
+        Bulk,
+        [(KeyCode::Char('g'), N), (KeyCode::Char('l'), N)],
+        "g",
+        Action::Gently,
+        KGently,
+        true
+    ),
+    bind!(
+        Bulk,
+        [(KeyCode::Char('n'), N), (KeyCode::Esc, N)],
+        "n/Esc",
+        Action::No,
+        No,
         true
     ),
     bind!(
@@ -1644,6 +1677,7 @@ mod tests {
             Scope::Search,
             Scope::Help,
             Scope::Confirm,
+            Scope::Bulk,
             Scope::Conflict,
             Scope::Picker,
             Scope::Prompt,

@@ -228,7 +228,7 @@ pub enum Command {
     LoadBreakdown(MailAction, Filter),
     /// `action` on every mail matching the filter (bounded to the breakdown agreed to),
     /// batch by batch, until done or `StopBulk`.
-    Bulk(MailAction, Filter),
+    Bulk(MailAction, Filter, Option<crate::queue::Rate>),
     StopBulk,
     SetPaused(bool),
     /// `dmsctl queue flush`: deferred mails due now, senders stop waiting.

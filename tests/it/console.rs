@@ -1043,6 +1043,7 @@ mod executor {
         exec.run(vec![Command::Bulk(
             MailAction::Hold,
             breakdown.bounded(&filter),
+            None,
         )]);
         exec.run(vec![Command::StopBulk]);
         let mut progress = Vec::new();
@@ -1070,6 +1071,7 @@ mod executor {
         exec.run(vec![Command::Bulk(
             MailAction::Hold,
             breakdown.bounded(&filter),
+            None,
         )]);
         loop {
             match recv(&mut rx).await {

@@ -110,6 +110,10 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect, ask: &Ask) {
             crate::tui::keys::choices(Scope::Leave, lang),
             app.theme.accent(),
         ),
+        Ask::Bulk { .. } => Line::styled(
+            crate::tui::keys::choices(Scope::Bulk, lang),
+            app.theme.accent(),
+        ),
         _ => Line::from(vec![
             Span::styled(key_for(Scope::Confirm, Action::Yes), app.theme.accent()),
             Span::raw(format!(" {}   ", Txt::Yes.t(lang))),

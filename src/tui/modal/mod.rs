@@ -45,6 +45,8 @@ pub enum Reply {
     /// Closed, nothing to do.
     Closed,
     Yes(Ask),
+    /// Yes, at a gentle pace (an action on every matching mail).
+    YesGently(Ask),
     /// Save every pane with unsaved changes, then leave (or quit) once all are stored.
     SaveThenLeave(Leave),
     ReloadTheirs {
@@ -66,6 +68,7 @@ impl Modal {
         match self {
             Modal::Help(_) => Scope::Help,
             Modal::Confirm(Ask::Leave(_)) => Scope::Leave,
+            Modal::Confirm(Ask::Bulk { .. }) => Scope::Bulk,
             Modal::Confirm(_) => Scope::Confirm,
             Modal::Conflict { .. } => Scope::Conflict,
             Modal::Picker(_) => Scope::Picker,
@@ -86,6 +89,7 @@ impl Modal {
             Modal::Confirm(ask) => match (action, ask) {
                 (Some(Action::Save), Ask::Leave(target)) => Reply::SaveThenLeave(target),
                 (Some(Action::Yes), ask) => Reply::Yes(ask),
+                (Some(Action::Gently), ask @ Ask::Bulk { .. }) => Reply::YesGently(ask),
                 _ => Reply::Closed,
             },
             Modal::Conflict { tab, conflict } => match action {

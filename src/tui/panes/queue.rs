@@ -502,6 +502,7 @@ impl QueuePane {
         action: MailAction,
         filter: &Filter,
         breakdown: &Breakdown,
+        rate: Option<crate::queue::Rate>,
     ) -> Vec<Command> {
         self.bulk = Some(BulkRun {
             action,
@@ -509,7 +510,7 @@ impl QueuePane {
             total: breakdown.applicable,
             stopping: false,
         });
-        vec![Command::Bulk(action, breakdown.bounded(filter))]
+        vec![Command::Bulk(action, breakdown.bounded(filter), rate)]
     }
 
     /// The mails an action applies to: the marked ones, else the selected one.
@@ -1589,9 +1590,21 @@ mod tests {
         assert!(
             matches!(&a.modal, Some(Modal::Confirm(Ask::Bulk { shown, .. })) if shown == "status:failed domain:onet.pl")
         );
+        // `g` runs it at 300 a minute instead.
+        let gently = a.update(key(KeyCode::Char('g')));
+        assert!(
+            matches!(&gently[..], [Command::Bulk(MailAction::Cancel, _, Some(r))] if r.per_minute == 300),
+            "{gently:?}"
+        );
+        a.queue.bulk = None;
+        a.update(Msg::BreakdownLoaded {
+            action: MailAction::Cancel,
+            filter: want.clone(),
+            breakdown: breakdown.clone(),
+        });
         let cmds = a.update(key(KeyCode::Char('y')));
         assert!(
-            matches!(&cmds[..], [Command::Bulk(MailAction::Cancel, f)] if *f == breakdown.bounded(&want)),
+            matches!(&cmds[..], [Command::Bulk(MailAction::Cancel, f, None)] if *f == breakdown.bounded(&want)),
             "{cmds:?}"
         );
         assert!(a.queue.bulk.is_some());
