@@ -174,6 +174,15 @@ catalog! {
     KAtOnce: "yes, at once", "tak, od razu";
     KGently: "yes, gently (300 a minute)", "tak, łagodnie (300 na minutę)";
     KErrorGroups: "error groups", "grupy błędów";
+    FilterHelp: "Search terms (/)", "Warunki wyszukiwania (/)";
+    FhStatus: "status, several with commas", "stan, kilka po przecinku";
+    FhText: "text in the field, * any", "tekst w polu, * dowolny";
+    FhError: "the last error, its code", "ostatni błąd, jego kod";
+    FhDomain: "a recipient's domain, ids", "domena odbiorcy, numery";
+    FhNumbers: "attempts, size", "próby, rozmiar";
+    FhHas: "has an attachment, an error", "ma załącznik, błąd";
+    FhTimes: "times, local", "czas, lokalny";
+    FhNot: "not; a phrase", "nie; fraza";
     KListGroup: "list the group", "pokaż grupę";
     KListDomain: "list its mails", "pokaż wiadomości";
     KHoldDomain: "hold the domain", "zatrzymaj domenę";

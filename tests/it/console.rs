@@ -651,7 +651,17 @@ fn assert_no_english(name: &str, screen: &str) {
     // The filter language is typed as it is in every language: its qualifiers, and
     // values quoted as code.
     for q in dmsctl::model::filter::QUALIFIERS {
-        screen = screen.replace(&format!("{q}:"), "");
+        // The qualifier and the value typed after it, up to the next space.
+        let mut rest = screen.as_str();
+        let mut kept = String::new();
+        let token = format!("{q}:");
+        while let Some(i) = rest.find(&token) {
+            kept.push_str(&rest[..i]);
+            let after = &rest[i + token.len()..];
+            rest = &after[after.find(char::is_whitespace).unwrap_or(after.len())..];
+        }
+        kept.push_str(rest);
+        screen = kept;
     }
     let mut unquoted = String::new();
     for (i, part) in screen.split('`').enumerate() {

@@ -65,9 +65,31 @@ fn lines(app: &App) -> Vec<Line<'static>> {
         if scope == Scope::Global {
             break;
         }
+        // The filter language beside the queue's keys: what `/` takes.
+        if scope == here && matches!(here, Scope::Queue | Scope::Search) {
+            lines.push(Line::styled(Txt::FilterHelp.t(lang), app.theme.title()));
+            for (terms, what) in FILTER_TERMS {
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  {terms:<27}"), app.theme.accent()),
+                    Span::raw(what.t(lang)),
+                ]));
+            }
+        }
     }
     lines
 }
+
+/// The filter language in a few lines: terms as typed, and what they are.
+const FILTER_TERMS: [(&str, Txt); 8] = [
+    ("status:failed,held", Txt::FhStatus),
+    ("to: cc: from: subject:", Txt::FhText),
+    ("error: error=\"…\" code:5xx", Txt::FhError),
+    ("domain:onet.pl id:1..9", Txt::FhDomain),
+    ("attempts>3 size>5MB", Txt::FhNumbers),
+    ("has:attachment has:error", Txt::FhHas),
+    ("age>2h created<2026-11-30", Txt::FhTimes),
+    ("-term \"a b\"", Txt::FhNot),
+];
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect, help: &Help) {
     let lang = app.lang;
