@@ -25,6 +25,9 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use sqlx::Connection;
 
+#[path = "support/pgdb.rs"]
+mod pgdb;
+
 struct Args {
     mails: i64,
     postgres: Option<String>,
@@ -199,20 +202,8 @@ async fn main() {
     let url = format!("sqlite://{}", dir.path().join("bulk.db").display());
     run("SQLite (synchronous=FULL)", &url, a.mails).await;
     if let Some(base) = &a.postgres {
-        let name = format!("dmsctl_bulk_bench_{}", std::process::id());
-        let mut admin = sqlx::PgConnection::connect(base).await.expect("connect");
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut admin)
-            .await
-            .expect("create database");
-        let mut url = url::Url::parse(base).expect("url");
-        url.set_path(&format!("/{name}"));
-        run("PostgreSQL", url.as_str(), a.mails).await;
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE {name} WITH (FORCE)"
-        )))
-        .execute(&mut admin)
-        .await
-        .ok();
+        let (url, name) = pgdb::create(base, "bulk").await;
+        run("PostgreSQL", &url, a.mails).await;
+        pgdb::drop(base, &name).await;
     }
 }

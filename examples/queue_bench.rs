@@ -29,6 +29,8 @@ use sqlx::Connection;
 
 #[path = "support/fill.rs"]
 mod fill;
+#[path = "support/pgdb.rs"]
+mod pgdb;
 
 struct Args {
     mails: usize,
@@ -138,28 +140,15 @@ impl Target {
                 None,
             ),
             Target::Postgres(base) => {
-                let name = format!("dmsctl_bench_{}_{label}", std::process::id());
-                let mut admin = sqlx::PgConnection::connect(base).await.expect("connect");
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                    .execute(&mut admin)
-                    .await
-                    .expect("create database");
-                let mut url = url::Url::parse(base).expect("url");
-                url.set_path(&format!("/{name}"));
-                (url.to_string(), Some(name))
+                let (url, name) = pgdb::create(base, label).await;
+                (url, Some(name))
             }
         }
     }
 
     async fn drop(&self, name: Option<String>) {
         if let (Target::Postgres(base), Some(name)) = (self, name) {
-            let mut admin = sqlx::PgConnection::connect(base).await.expect("connect");
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE {name} WITH (FORCE)"
-            )))
-            .execute(&mut admin)
-            .await
-            .ok();
+            pgdb::drop(base, &name).await;
         }
     }
 }
