@@ -501,9 +501,16 @@ pub fn bulk_question(
             } else {
                 format!(" Left as they are: {left}.")
             };
+            let which = if filter.is_empty() {
+                format!("{} of all {} mails in the queue", b.applicable, b.matched)
+            } else {
+                format!(
+                    "{} of the {} mails matching{filter}",
+                    b.applicable, b.matched
+                )
+            };
             format!(
-                "{v}: {} of the {} mails matching{filter}? By status: {by_status}. Domains: {domains}.{left} Mail arriving from now on is not touched.",
-                b.applicable, b.matched
+                "{v}: {which}? By status: {by_status}. Domains: {domains}.{left} Mail arriving from now on is not touched."
             )
         }
         Lang::Pl => {
@@ -512,9 +519,19 @@ pub fn bulk_question(
             } else {
                 format!(" Bez zmian: {left}.")
             };
+            let which = if filter.is_empty() {
+                format!(
+                    "{} ze wszystkich {} wiadomości w kolejce",
+                    b.applicable, b.matched
+                )
+            } else {
+                format!(
+                    "{} z {} wiadomości pasujących do{filter}",
+                    b.applicable, b.matched
+                )
+            };
             format!(
-                "{v}: {} z {} wiadomości pasujących do{filter}? Według stanu: {by_status}. Domeny: {domains}.{left} Wiadomości, które przyjdą później, nie zostaną objęte.",
-                b.applicable, b.matched
+                "{v}: {which}? Według stanu: {by_status}. Domeny: {domains}.{left} Wiadomości, które przyjdą później, nie zostaną objęte."
             )
         }
     }
@@ -647,6 +664,29 @@ fn expected_pl(e: crate::model::filter::Expected) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bulk_question_says_what_it_meets_and_on_the_whole_queue_says_so() {
+        let b = crate::queue::Breakdown {
+            matched: 12,
+            applicable: 10,
+            by_status: vec![("pending".into(), 10), ("sent".into(), 2)],
+            not_applicable: vec![("sent".into(), 2)],
+            top_domains: vec![("onet.pl".into(), 12)],
+            newest: Some(99),
+        };
+        let q = bulk_question(MailAction::Hold, "domain:onet.pl", &b, Lang::En);
+        assert_eq!(
+            q,
+            "hold: 10 of the 12 mails matching `domain:onet.pl`? By status: pending 10, sent 2. \
+             Domains: onet.pl 12. Left as they are: sent 2. Mail arriving from now on is not touched."
+        );
+        let q = bulk_question(MailAction::Hold, "", &b, Lang::Pl);
+        assert!(
+            q.starts_with("zatrzymaj: 10 ze wszystkich 12 wiadomości w kolejce? Według stanu: oczekujące 10, wysłane 2."),
+            "{q}"
+        );
+    }
 
     #[test]
     fn arguments_land_where_each_language_puts_them() {

@@ -69,7 +69,13 @@ impl Rate {
         let per_minute = match unit.trim() {
             "s" | "sec" => n.checked_mul(60),
             "m" | "min" => Some(n),
-            "h" | "hour" => Some((n / 60).max(1)),
+            "h" | "hour" if n.is_multiple_of(60) => Some(n / 60),
+            "h" | "hour" => {
+                return Err(format!(
+                    "`{text}` is not a whole number a minute (the pace is kept per minute: say {}/min or more)",
+                    (n / 60).max(1)
+                ));
+            }
             _ => None,
         }
         .ok_or_else(|| format!("`{text}` is not a rate such as 300/min"))?;
@@ -234,7 +240,10 @@ mod tests {
         assert_eq!(Rate::parse("10/s").unwrap().per_minute, 600);
         assert_eq!(Rate::parse("6000/h").unwrap().per_minute, 100);
         assert_eq!(Rate::parse("42").unwrap().per_minute, 42);
-        for bad in ["0/min", "x", "5/day", "-3"] {
+        // Never faster than asked: a rate an hour that is no whole number a minute is
+        // refused rather than rounded up.
+        assert!(Rate::parse("30/h").unwrap_err().contains("1/min"));
+        for bad in ["0/min", "x", "5/day", "-3", "90/h"] {
             assert!(Rate::parse(bad).is_err(), "{bad}");
         }
         let r = Rate::parse("300/min").unwrap();
