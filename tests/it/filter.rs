@@ -12,6 +12,7 @@ use dmsctl::worklog::{LogFilter, WorkLog};
 both_backends!(
     bulk_actions_go_in_whole_batches_and_stop_between_them,
     a_paced_bulk_action_keeps_its_rate,
+    deferral_rules_are_set_moved_listed_and_ended,
 );
 
 /// One generated mail, as another program would insert it.
@@ -493,4 +494,87 @@ async fn a_paced_bulk_action_keeps_its_rate(db: &TestDb) {
         let allowed = (at.as_secs_f64() * 20.0).floor() as u64 + u64::from(rate.batch());
         assert!(done <= allowed, "{done} done after {at:?}");
     }
+}
+
+async fn deferral_rules_are_set_moved_listed_and_ended(db: &TestDb) {
+    let q = MailQueue::new(db.store.clone());
+    let now = now_ms();
+    q.defer_domain("Onet.PL", now + 60_000, Some("ticket 1".into()), "admin")
+        .await
+        .unwrap();
+    q.defer_domain("wp.pl", now + 30_000, None, "admin")
+        .await
+        .unwrap();
+    // Set again: moved, not doubled.
+    q.defer_domain("onet.pl", now + 90_000, Some("ticket 2".into()), "ola")
+        .await
+        .unwrap();
+    let rules = q.deferred_domains().await.unwrap();
+    let seen: Vec<(&str, i64, Option<&str>, &str)> = rules
+        .iter()
+        .map(|r| {
+            (
+                r.domain.as_str(),
+                r.until,
+                r.reason.as_deref(),
+                r.by.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            ("wp.pl", now + 30_000, None, "admin"),
+            ("onet.pl", now + 90_000, Some("ticket 2"), "ola")
+        ]
+    );
+    assert!(q.defer_domain("a@b.pl", now + 1, None, "x").await.is_err());
+    // Mail put off until the rule's end is due at once when the rule ends early; other
+    // domains' mail and later retries keep their times.
+    let ids = q
+        .enqueue_batch(&[
+            pending("a@onet.pl"),
+            pending("b@wp.pl"),
+            pending("c@onet.pl"),
+        ])
+        .await
+        .unwrap();
+    let claimed = q.claim("s", 10, Duration::from_secs(60)).await.unwrap();
+    let back: Vec<dmsctl::queue::OutcomeRecord> = claimed
+        .iter()
+        .map(|c| dmsctl::queue::OutcomeRecord {
+            id: c.mail.id,
+            attempt: c.attempt,
+            outcome: dmsctl::queue::MailOutcome::Release {
+                at: if c.mail.id == ids[2] {
+                    now + 500_000
+                } else {
+                    now + 90_000
+                },
+                note: None,
+            },
+        })
+        .collect();
+    q.record("s", &back).await.unwrap();
+    assert!(q.end_deferral("ONET.pl", "admin").await.unwrap());
+    assert!(!q.end_deferral("onet.pl", "admin").await.unwrap());
+    let next = |id: i64| {
+        let q = q.clone();
+        async move { q.detail(id).await.unwrap().mail.next_attempt_at }
+    };
+    assert!(next(ids[0]).await <= now_ms(), "due at once");
+    assert_eq!(next(ids[1]).await, now + 90_000, "another domain's mail");
+    assert_eq!(
+        next(ids[2]).await,
+        now + 500_000,
+        "a retry after the rule's end"
+    );
+    let left: Vec<String> = q
+        .deferred_domains()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.domain)
+        .collect();
+    assert_eq!(left, vec!["wp.pl"]);
 }
