@@ -393,7 +393,7 @@ async fn filters(name: &str, url: &str) {
     );
     println!(
         "{:<42} {:>26}  {:>34}",
-        "", "whole queue (the CLI)", "newest 50,000 (the console)"
+        "", "whole queue (the CLI)", "newest 40,000 (the console)"
     );
     for text in FILTERS {
         let whole = MailQuery {
