@@ -23,8 +23,8 @@ use dmsctl::tui::msg::Msg;
 use dmsctl::tui::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use sqlx::Connection;
-
+#[path = "support/fill.rs"]
+mod fill;
 #[path = "support/pgdb.rs"]
 mod pgdb;
 
@@ -47,39 +47,6 @@ fn args() -> Args {
         }
     }
     a
-}
-
-/// `n` pending mails to fifty domains, straight in SQL.
-async fn fill(url: &str, n: i64) {
-    let sql = "INSERT INTO process_mails (status, to_addrs, subject, body_text, created_at, next_attempt_at, queued_at)
-         SELECT 'pending', 'user' || x || '@domain' || (x % 50) || '.pl', 'Dokument ' || x, 'treść',
-                1700000000000 + x, 1700000000000 + x, 1700000000000 + x";
-    if url.starts_with("sqlite:") {
-        let opts: sqlx::sqlite::SqliteConnectOptions = url.parse().expect("url");
-        let mut c = sqlx::SqliteConnection::connect_with(&opts)
-            .await
-            .expect("connect");
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < $1) {sql} FROM n"
-        )))
-        .bind(n)
-        .execute(&mut c)
-        .await
-        .expect("fill");
-    } else {
-        let mut c = sqlx::PgConnection::connect(url).await.expect("connect");
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{sql} FROM generate_series(1, $1) x"
-        )))
-        .bind(n)
-        .execute(&mut c)
-        .await
-        .expect("fill");
-        sqlx::query("VACUUM ANALYZE process_mails")
-            .execute(&mut c)
-            .await
-            .ok();
-    }
 }
 
 fn percentile(samples: &mut [Duration], p: f64) -> Duration {
@@ -122,7 +89,7 @@ async fn console_frame(
 async fn run(name: &str, url: &str, n: i64) {
     Store::open(url).await.expect("open").close().await;
     let t = Instant::now();
-    fill(url, n).await;
+    fill::pending(url, n).await;
     println!(
         "\n== {name}: {n} pending mails (filled in {:.1} s)",
         t.elapsed().as_secs_f64()

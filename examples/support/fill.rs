@@ -1,4 +1,6 @@
-//! Fills an SQLite queue with a realistic mix of mails for the benchmarks.
+//! Fills a queue with mails for the benchmarks.
+// Each benchmark uses the fills it needs.
+#![allow(dead_code)]
 
 use sqlx::Connection;
 
@@ -35,8 +37,6 @@ pub async fn million(url: &str, rows: i64) {
 }
 
 /// The same mix in PostgreSQL.
-// Used by queue_bench only (console_bench fills SQLite).
-#[allow(dead_code)]
 pub async fn million_postgres(url: &str, rows: i64) {
     let mut c = sqlx::PgConnection::connect(url).await.expect("connect");
     sqlx::query(
@@ -59,4 +59,37 @@ pub async fn million_postgres(url: &str, rows: i64) {
         .execute(&mut c)
         .await
         .ok();
+}
+
+/// `n` pending mails to fifty domains, in SQLite or PostgreSQL.
+pub async fn pending(url: &str, n: i64) {
+    let sql = "INSERT INTO process_mails (status, to_addrs, subject, body_text, created_at, next_attempt_at, queued_at)
+         SELECT 'pending', 'user' || x || '@domain' || (x % 50) || '.pl', 'Dokument ' || x, 'treść',
+                1700000000000 + x, 1700000000000 + x, 1700000000000 + x";
+    if url.starts_with("sqlite:") {
+        let opts: sqlx::sqlite::SqliteConnectOptions = url.parse().expect("url");
+        let mut c = sqlx::SqliteConnection::connect_with(&opts)
+            .await
+            .expect("connect");
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < $1) {sql} FROM n"
+        )))
+        .bind(n)
+        .execute(&mut c)
+        .await
+        .expect("fill");
+    } else {
+        let mut c = sqlx::PgConnection::connect(url).await.expect("connect");
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{sql} FROM generate_series(1, $1) x"
+        )))
+        .bind(n)
+        .execute(&mut c)
+        .await
+        .expect("fill");
+        sqlx::query("VACUUM ANALYZE process_mails")
+            .execute(&mut c)
+            .await
+            .ok();
+    }
 }

@@ -445,7 +445,7 @@ pub async fn run(ctx: &Context, cmd: QueueCommand) -> Result<()> {
             };
             // "Send now" means now: no sender keeps waiting for the server.
             ctx.senders().end_server_wait().await?;
-            report(ctx.output, "queued again", n)
+            report(ctx.output, done_word(MailAction::Retry), n)
         }
         QueueCommand::Flush => {
             let n = ctx.senders().flush(&actor).await?;
@@ -460,34 +460,16 @@ pub async fn run(ctx: &Context, cmd: QueueCommand) -> Result<()> {
             }
         }
         QueueCommand::Cancel { ids, yes, bulk } => {
-            act(
-                ctx,
-                MailAction::Cancel,
-                &ids,
-                yes,
-                bulk,
-                "cancelled",
-                &actor,
-            )
-            .await
+            act(ctx, MailAction::Cancel, &ids, yes, bulk, &actor).await
         }
         QueueCommand::Hold { ids, yes, bulk } => {
-            act(ctx, MailAction::Hold, &ids, yes, bulk, "held", &actor).await
+            act(ctx, MailAction::Hold, &ids, yes, bulk, &actor).await
         }
         QueueCommand::Release { ids, yes, bulk } => {
-            act(
-                ctx,
-                MailAction::Release,
-                &ids,
-                yes,
-                bulk,
-                "released",
-                &actor,
-            )
-            .await
+            act(ctx, MailAction::Release, &ids, yes, bulk, &actor).await
         }
         QueueCommand::Delete { ids, yes, bulk } => {
-            act(ctx, MailAction::Delete, &ids, yes, bulk, "deleted", &actor).await
+            act(ctx, MailAction::Delete, &ids, yes, bulk, &actor).await
         }
         QueueCommand::Purge {
             archived,
@@ -665,7 +647,6 @@ async fn act(
     ids: &[MailId],
     yes: bool,
     bulk: BulkArgs,
-    done: &str,
     actor: &str,
 ) -> Result<()> {
     let n = match &bulk.filter {
@@ -675,7 +656,7 @@ async fn act(
         },
         None => ctx.queue().act(action, ids, actor).await?,
     };
-    report(ctx.output, done, n)
+    report(ctx.output, done_word(action), n)
 }
 
 fn print_counts(title: &str, counts: &[(String, i64)]) {

@@ -454,7 +454,8 @@ fn status_word(status: &str, lang: Lang) -> String {
     txt.t(lang).to_string()
 }
 
-fn verb(action: MailAction) -> super::Txt {
+/// An action as the keys and questions name it (`hold`, `zatrzymaj`).
+pub fn verb(action: MailAction) -> super::Txt {
     use super::Txt;
     match action {
         MailAction::Retry => Txt::KRetry,

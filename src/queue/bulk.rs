@@ -104,6 +104,21 @@ pub struct BulkProgress {
     pub stopped: bool,
 }
 
+/// Adds `n` to each domain of an address list, once per domain however many of its
+/// recipients are there.
+pub(super) fn count_domains(domains: &mut HashMap<String, i64>, list: &str, n: i64) {
+    let mut seen = Vec::new();
+    for d in crate::model::split_address_list(list)
+        .iter()
+        .filter_map(|a| address_domain(a))
+    {
+        if !seen.contains(&d) {
+            *domains.entry(d.clone()).or_default() += n;
+            seen.push(d);
+        }
+    }
+}
+
 fn shown_status(status: MailStatus, held: bool) -> String {
     if held && status == MailStatus::Pending {
         "held".to_string()
@@ -144,16 +159,7 @@ impl MailQueue {
         b.not_applicable = sorted(not);
         let mut domains: HashMap<String, i64> = HashMap::new();
         for (to, n) in self.store.recipients_matching(filter).await? {
-            let mut seen = Vec::new();
-            for d in crate::model::split_address_list(&to)
-                .iter()
-                .filter_map(|a| address_domain(a))
-            {
-                if !seen.contains(&d) {
-                    *domains.entry(d.clone()).or_default() += n;
-                    seen.push(d);
-                }
-            }
+            count_domains(&mut domains, &to, n);
         }
         b.top_domains = sorted(domains);
         b.top_domains.truncate(TOP_DOMAINS);

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use super::MailQueue;
 use crate::error::Result;
+use crate::model::ErrorGroup;
 use crate::model::error_group::{codes, fingerprint, group_term};
-use crate::model::{ErrorGroup, address_domain, split_address_list};
 
 /// How many domains a group names.
 const TOP_DOMAINS: usize = 3;
@@ -52,16 +52,7 @@ impl MailQueue {
                 g.example_id = row.id;
                 g.example = row.error.clone();
             }
-            let mut seen = Vec::new();
-            for d in split_address_list(&row.to)
-                .iter()
-                .filter_map(|a| address_domain(a))
-            {
-                if !seen.contains(&d) {
-                    *domains.entry(d.clone()).or_default() += 1;
-                    seen.push(d);
-                }
-            }
+            super::bulk::count_domains(domains, &row.to, 1);
         }
         let mut out: Vec<ErrorGroup> = groups
             .into_values()

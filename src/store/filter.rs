@@ -40,15 +40,38 @@ impl FilterClock {
     pub fn ahead(&self, when: &When) -> Millis {
         match when {
             When::Relative(d) => self.now + d,
-            When::Local(t) => {
-                let c = Compiler {
-                    kind: DatabaseKind::Sqlite,
-                    clock: self,
-                    out: Vec::new(),
-                };
-                c.local_span(t).0
-            }
+            When::Local(t) => self.local_span(t).0,
         }
+    }
+
+    /// The span a local date (and time) stands for, in milliseconds UTC: a whole day,
+    /// or a minute.
+    fn local_span(&self, t: &LocalTime) -> (Millis, Millis) {
+        let today = jiff::Timestamp::from_millisecond(self.now)
+            .map(|ts| ts.to_zoned(self.zone.clone()).date())
+            .unwrap_or(Date::constant(1970, 1, 1));
+        let date = match t.date {
+            Some((y, m, d)) => Date::new(y, m, d).unwrap_or(today),
+            None => today,
+        };
+        let (start, minutes) = match t.hour_minute {
+            Some((h, m)) => (date.at(h, m, 0, 0), 1),
+            None => (date.at(0, 0, 0, 0), 24 * 60),
+        };
+        let start_ms = self.utc_ms(start);
+        let end_ms = start
+            .checked_add(jiff::Span::new().minutes(minutes))
+            .map(|e| self.utc_ms(e))
+            .unwrap_or(start_ms);
+        (start_ms, end_ms)
+    }
+
+    fn utc_ms(&self, t: DateTime) -> Millis {
+        self.zone
+            .to_ambiguous_zoned(t)
+            .compatible()
+            .map(|z| z.timestamp().as_millisecond())
+            .unwrap_or(0)
     }
 }
 
@@ -340,7 +363,7 @@ impl Compiler<'_> {
                         };
                         (at, at)
                     }
-                    When::Local(t) => self.local_span(t),
+                    When::Local(t) => self.clock.local_span(t),
                 };
                 // `created:2026-11-30` is that day (with a time, that minute); after
                 // the day is from its end, before it is before its start.
@@ -362,37 +385,6 @@ impl Compiler<'_> {
                 self.int(at);
             }
         }
-    }
-
-    /// The span a local date (and time) stands for, in milliseconds UTC: a whole day,
-    /// or a minute.
-    fn local_span(&self, t: &LocalTime) -> (Millis, Millis) {
-        let today = jiff::Timestamp::from_millisecond(self.clock.now)
-            .map(|ts| ts.to_zoned(self.clock.zone.clone()).date())
-            .unwrap_or(Date::constant(1970, 1, 1));
-        let date = match t.date {
-            Some((y, m, d)) => Date::new(y, m, d).unwrap_or(today),
-            None => today,
-        };
-        let (start, minutes) = match t.hour_minute {
-            Some((h, m)) => (date.at(h, m, 0, 0), 1),
-            None => (date.at(0, 0, 0, 0), 24 * 60),
-        };
-        let start_ms = self.utc_ms(start);
-        let end_ms = start
-            .checked_add(jiff::Span::new().minutes(minutes))
-            .map(|e| self.utc_ms(e))
-            .unwrap_or(start_ms);
-        (start_ms, end_ms)
-    }
-
-    fn utc_ms(&self, t: DateTime) -> Millis {
-        self.clock
-            .zone
-            .to_ambiguous_zoned(t)
-            .compatible()
-            .map(|z| z.timestamp().as_millisecond())
-            .unwrap_or(0)
     }
 }
 

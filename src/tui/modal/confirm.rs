@@ -67,14 +67,7 @@ impl Ask {
         let lang = app.lang;
         match self {
             Ask::Mails { action, ids } => {
-                let verb = match action {
-                    MailAction::Delete => Txt::KDelete,
-                    MailAction::Cancel => Txt::KCancel,
-                    MailAction::Retry => Txt::KRetry,
-                    MailAction::Hold => Txt::KHold,
-                    MailAction::Release => Txt::KRelease,
-                };
-                messages::confirm_action(verb.t(lang), ids, lang)
+                messages::confirm_action(messages::verb(*action).t(lang), ids, lang)
             }
             Ask::Resend { mails, .. } => messages::resend_question(mails, lang),
             Ask::Bulk {

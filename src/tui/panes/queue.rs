@@ -730,14 +730,10 @@ impl QueuePane {
                 ]
                 .iter()
                 .map(|a| {
-                    let label = match a {
-                        MailAction::Retry => Txt::KRetry,
-                        MailAction::Hold => Txt::KHold,
-                        MailAction::Release => Txt::KRelease,
-                        MailAction::Cancel => Txt::KCancel,
-                        MailAction::Delete => Txt::KDelete,
-                    };
-                    (a.verb().to_string(), label.t(ctx.lang).to_string())
+                    (
+                        a.verb().to_string(),
+                        messages::verb(*a).t(ctx.lang).to_string(),
+                    )
                 })
                 .collect();
                 let mut picker = Picker::new(PickerKind::BulkAction, Txt::BulkTitle, items);
